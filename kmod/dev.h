@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MPT_DEV_H
+#define _MPT_DEV_H
+
+int mpt_dev_init(void);
+void mpt_dev_exit(void);
+
+#endif /* _MPT_DEV_H */

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mptrace - process lifecycle, zombies, orphans, queues and locks, seen
+ * from the kernel.  This file is the table of contents: each subsystem's
+ * init in order, its exit in reverse.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <linux/mptrace.h>
+
+#include "dev.h"
+#include "netlink.h"
+#include "stats.h"
+
+static int __init mpt_init(void)
+{
+	int ret;
+
+	mpt_stats_init();
+
+	ret = mpt_netlink_init();
+	if (ret)
+		goto err_netlink;
+
+	ret = mpt_dev_init();
+	if (ret)
+		goto err_dev;
+
+	pr_info("version %s (ABI %d) loaded\n", MPT_VERSION, MPT_ABI_VERSION);
+	return 0;
+
+err_dev:
+	mpt_netlink_exit();
+err_netlink:
+	return ret;
+}
+
+static void __exit mpt_exit(void)
+{
+	mpt_dev_exit();
+	mpt_netlink_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(mpt_init);
+module_exit(mpt_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Process lifecycle, zombies, orphans, queues and locks");
+MODULE_AUTHOR("The mptrace developers");
+MODULE_VERSION(MPT_VERSION);
+MODULE_ALIAS_GENL_FAMILY(MPT_GENL_NAME);

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * mptrace - process lifecycle, zombies, orphans, queues and locks, seen
+ * from the kernel.
+ *
+ * This header is the protocol between mptrace.ko and its users (the
+ * mptrace CLI, libmptrace, the selftests and any other program).  It is
+ * the written contract: every message and field is described here, and
+ * kmod/uapi/mptrace.yaml describes the same netlink family for generic
+ * clients such as the kernel's ynl.
+ *
+ * Two channels
+ * ============
+ *
+ * /dev/mptrace (misc character device, mode 0666)
+ *	open(2) gives a private reader context.  ioctl(2) carries the
+ *	MPT_IOC_* requests below; read(2) and poll(2) deliver events to
+ *	that reader.  The device is not seekable (lseek fails with ESPIPE)
+ *	and not writable (write fails with EINVAL).
+ *
+ * Generic netlink family "mptrace" (MPT_GENL_NAME, MPT_GENL_VERSION)
+ *	Requests are the MPT_CMD_* commands; attributes are enum mpt_attr
+ *	at the top level.  Each command has its own policy: an attribute
+ *	the command does not take is rejected with EINVAL and an extended
+ *	ACK message naming it.  The family is available in every network
+ *	namespace.  Events are multicast on the group MPT_MCGRP_EVENTS.
+ *
+ * Compatibility
+ * =============
+ *
+ * MPT_ABI_VERSION grows when a message changes incompatibly.  New
+ * ioctls, commands and attributes may be added without a bump; a client
+ * discovers them through the version reply.  Reserved fields in ioctl
+ * arguments must be zero on input; the module answers EINVAL otherwise,
+ * so that they can be given a meaning later.
+ *
+ * Errors
+ * ======
+ *
+ * ENOTTY	unknown ioctl (wrong magic, number, direction or size)
+ * EFAULT	an ioctl argument pointer is not valid user memory
+ * EINVAL	a malformed request (reserved field set, bad attribute)
+ * ERANGE	an attribute value outside its documented range
+ * EOPNOTSUPP	unknown netlink command
+ * EPROTO	the client asked for an ABI the module does not speak
+ */
+#ifndef _UAPI_LINUX_MPTRACE_H
+#define _UAPI_LINUX_MPTRACE_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define MPT_DEVICE_NAME		"mptrace"
+#define MPT_DEVICE_PATH		"/dev/mptrace"
+
+#define MPT_GENL_NAME		"mptrace"
+#define MPT_GENL_VERSION	1
+#define MPT_MCGRP_EVENTS	"events"
+
+#define MPT_ABI_VERSION		1
+
+/* Length of the version string, including its terminating NUL. */
+#define MPT_VERSION_LEN		32
+
+/*
+ * ioctl magic.  0xB9 is unassigned in the kernel's
+ * Documentation/userspace-api/ioctl/ioctl-number.rst.
+ */
+#define MPT_IOC_MAGIC		0xB9
+
+/**
+ * struct mpt_version - answer of %MPT_IOC_VERSION
+ * @abi: the module's %MPT_ABI_VERSION
+ * @reserved: always zero
+ * @features: %MPT_FEAT_* bits of the subsystems this module provides
+ * @version: module version, NUL-terminated (the same string as
+ *	/sys/module/mptrace/version)
+ */
+struct mpt_version {
+	__u32	abi;
+	__u32	reserved;
+	__u64	features;
+	char	version[MPT_VERSION_LEN];
+};
+
+/*
+ * MPT_IOC_VERSION - the module's version, ABI and features.
+ * Output only; never fails but for EFAULT.
+ */
+#define MPT_IOC_VERSION		_IOR(MPT_IOC_MAGIC, 0x00, struct mpt_version)
+
+/* Feature bits of struct mpt_version and %MPT_A_FEATURES. */
+enum mpt_feature {
+	MPT_FEAT_STATS_BIT,
+	__MPT_FEAT_BIT_LAST,
+};
+
+#define MPT_FEAT_STATS		(1ULL << MPT_FEAT_STATS_BIT)
+
+/**
+ * enum mpt_cmd - generic netlink commands of family "mptrace"
+ * @MPT_CMD_UNSPEC: never used
+ * @MPT_CMD_GET_VERSION: do: request may carry %MPT_A_ABI, the ABI the
+ *	client needs; the module answers EPROTO (with an extended ACK
+ *	message) when that is newer than its own.  The reply carries
+ *	%MPT_A_ABI, %MPT_A_VERSION and %MPT_A_FEATURES.
+ * @MPT_CMD_GET_STATS: do: takes no attribute.  The reply carries
+ *	%MPT_A_STATS, a nest of enum mpt_stats_attr counters.  Anyone may
+ *	ask; the counters describe the module, never a process.
+ */
+enum mpt_cmd {
+	MPT_CMD_UNSPEC,
+	MPT_CMD_GET_VERSION,
+	MPT_CMD_GET_STATS,
+	__MPT_CMD_MAX,
+};
+
+#define MPT_CMD_MAX	(__MPT_CMD_MAX - 1)
+
+/**
+ * enum mpt_attr - top-level netlink attributes
+ * @MPT_A_UNSPEC: never used
+ * @MPT_A_PAD: padding for 64-bit attributes
+ * @MPT_A_ABI: u32, an ABI version (>= 1)
+ * @MPT_A_VERSION: string, the module version (< %MPT_VERSION_LEN bytes)
+ * @MPT_A_FEATURES: u64, %MPT_FEAT_* bits
+ * @MPT_A_STATS: nest, enum mpt_stats_attr
+ */
+enum mpt_attr {
+	MPT_A_UNSPEC,
+	MPT_A_PAD,
+	MPT_A_ABI,
+	MPT_A_VERSION,
+	MPT_A_FEATURES,
+	MPT_A_STATS,
+	__MPT_A_MAX,
+};
+
+#define MPT_A_MAX	(__MPT_A_MAX - 1)
+
+/**
+ * enum mpt_stats_attr - module counters, nested in %MPT_A_STATS
+ * @MPT_STATS_A_UNSPEC: never used
+ * @MPT_STATS_A_PAD: padding for 64-bit attributes
+ * @MPT_STATS_A_LOADED_NS: u64, CLOCK_BOOTTIME (ns) when the module loaded
+ * @MPT_STATS_A_DEV_OPEN: u32, /dev/mptrace files open now
+ * @MPT_STATS_A_DEV_OPENS: u64, opens of /dev/mptrace since load
+ * @MPT_STATS_A_DEV_IOCTLS: u64, ioctls on /dev/mptrace since load
+ * @MPT_STATS_A_NL_REQUESTS: u64, netlink requests served since load
+ * @MPT_STATS_A_BAD_REQUESTS: u64, ioctls and netlink requests rejected
+ *	as malformed (unknown ioctl, bad argument, refused attribute)
+ *
+ * A client must ignore counters it does not know.
+ */
+enum mpt_stats_attr {
+	MPT_STATS_A_UNSPEC,
+	MPT_STATS_A_PAD,
+	MPT_STATS_A_LOADED_NS,
+	MPT_STATS_A_DEV_OPEN,
+	MPT_STATS_A_DEV_OPENS,
+	MPT_STATS_A_DEV_IOCTLS,
+	MPT_STATS_A_NL_REQUESTS,
+	MPT_STATS_A_BAD_REQUESTS,
+	__MPT_STATS_A_MAX,
+};
+
+#define MPT_STATS_A_MAX	(__MPT_STATS_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_MPTRACE_H */

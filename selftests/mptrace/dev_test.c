@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/mptrace: the node, its permissions, the version ioctl, and every
+ * bad form of a request.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "mpt_helpers.h"
+
+#define MISC_MAJOR 10
+
+FIXTURE(dev) {
+	int fd;
+	long page;
+};
+
+FIXTURE_SETUP(dev)
+{
+	if (!mpt_loaded())
+		SKIP(return, "mptrace.ko is not loaded");
+	self->page = sysconf(_SC_PAGESIZE);
+	self->fd = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", MPT_DEVICE_PATH,
+				      strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* A misc char device, mode 0666, numbered as sysfs says. */
+TEST_F(dev, node)
+{
+	char buf[32];
+	unsigned int maj, min;
+	struct stat st;
+
+	ASSERT_EQ(0, stat(MPT_DEVICE_PATH, &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0666, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	ASSERT_EQ(0, mpt_read_file("/sys/class/misc/mptrace/dev", buf,
+				   sizeof(buf)));
+	ASSERT_EQ(2, sscanf(buf, "%u:%u", &maj, &min));
+	EXPECT_EQ(MISC_MAJOR, maj);
+	EXPECT_EQ(maj, major(st.st_rdev));
+	EXPECT_EQ(min, minor(st.st_rdev));
+}
+
+/* Anyone may open the device; what they may do is checked per request. */
+TEST_F(dev, open_unprivileged)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to another uid");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct mpt_version v;
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = open(MPT_DEVICE_PATH, O_RDONLY);
+		if (fd < 0)
+			_exit(11);
+		if (ioctl(fd, MPT_IOC_VERSION, &v))
+			_exit(12);
+		_exit(v.abi == MPT_ABI_VERSION ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* The version ioctl agrees with sysfs, the independent source. */
+TEST_F(dev, version)
+{
+	struct mpt_version v;
+	char sysver[64];
+
+	memset(&v, 0xa5, sizeof(v));
+	ASSERT_EQ(0, ioctl(self->fd, MPT_IOC_VERSION, &v));
+	EXPECT_EQ(MPT_ABI_VERSION, v.abi);
+	EXPECT_EQ(0, v.reserved);
+	EXPECT_TRUE(v.features & MPT_FEAT_STATS);
+	ASSERT_NE(NULL, memchr(v.version, '\0', sizeof(v.version)));
+	ASSERT_EQ(0, mpt_read_file("/sys/module/mptrace/version", sysver,
+				   sizeof(sysver)));
+	EXPECT_STREQ(sysver, v.version);
+}
+
+/* Unaligned buffers are fine: the kernel copies bytes. */
+TEST_F(dev, version_unaligned)
+{
+	char buf[sizeof(struct mpt_version) + 1];
+	struct mpt_version v;
+
+	ASSERT_EQ(0, ioctl(self->fd, MPT_IOC_VERSION, buf + 1));
+	memcpy(&v, buf + 1, sizeof(v));
+	EXPECT_EQ(MPT_ABI_VERSION, v.abi);
+}
+
+TEST_F(dev, bad_pointers)
+{
+	char *two, *edge;
+	void *unmapped;
+
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_VERSION, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_VERSION,
+			    (void *)0xffffffff81000000UL));
+	EXPECT_EQ(EFAULT, errno);
+
+	unmapped = mmap(NULL, self->page, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, unmapped);
+	ASSERT_EQ(0, munmap(unmapped, self->page));
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_VERSION, unmapped));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* Read-only memory cannot take the answer. */
+	two = mmap(NULL, 2 * self->page, PROT_READ,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, two);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_VERSION, two));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* A struct straddling the edge of a mapping. */
+	ASSERT_EQ(0, mprotect(two, self->page, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, munmap(two + self->page, self->page));
+	edge = two + self->page - sizeof(struct mpt_version) / 2;
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_VERSION, edge));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(two, self->page);
+}
+
+/* Wrong magic, number, direction or size: ENOTTY, never a guess. */
+TEST_F(dev, unknown_ioctls)
+{
+	struct mpt_version v;
+	char big[256];
+	unsigned long bad[] = {
+		_IOR(MPT_IOC_MAGIC, 0x7f, struct mpt_version),
+		_IOR(MPT_IOC_MAGIC + 1, 0x00, struct mpt_version),
+		_IOW(MPT_IOC_MAGIC, 0x00, struct mpt_version),
+		_IOWR(MPT_IOC_MAGIC, 0x00, struct mpt_version),
+		_IOR(MPT_IOC_MAGIC, 0x00, __u32),
+		_IOR(MPT_IOC_MAGIC, 0x00, char[sizeof(struct mpt_version) + 8]),
+		_IO(MPT_IOC_MAGIC, 0x00),
+		0,
+		0xffffffff,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, ioctl(self->fd, bad[i], big))
+			TH_LOG("ioctl 0x%lx succeeded", bad[i]);
+		EXPECT_EQ(ENOTTY, errno) TH_LOG("ioctl 0x%lx", bad[i]);
+	}
+	/* The device still answers properly afterwards. */
+	EXPECT_EQ(0, ioctl(self->fd, MPT_IOC_VERSION, &v));
+}
+
+TEST_F(dev, not_seekable_not_writable)
+{
+	char buf[16] = "x";
+
+	errno = 0;
+	EXPECT_EQ(-1, lseek(self->fd, 0, SEEK_SET));
+	EXPECT_EQ(ESPIPE, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pread(self->fd, buf, sizeof(buf), 0));
+	EXPECT_EQ(ESPIPE, errno);
+	errno = 0;
+	EXPECT_EQ(-1, write(self->fd, buf, 1));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, self->page, PROT_READ, MAP_SHARED,
+				   self->fd, 0));
+	EXPECT_EQ(ENODEV, errno);
+}
+
+TEST_F(dev, read_idle)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN | POLLOUT };
+	char buf[256];
+	int fd;
+
+	EXPECT_EQ(0, read(self->fd, buf, 0));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+	close(fd);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocked read ends with EINTR on a signal that does not restart. */
+TEST_F(dev, read_interrupted)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	char buf[256];
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	errno = 0;
+	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(EINTR, errno);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/* Each open is counted, and the open-file gauge follows open/close. */
+TEST_F(dev, counted)
+{
+	int nl, family, fd;
+	int64_t opens, open_now, ioctls, bad;
+	struct mpt_version v;
+
+	nl = mpt_nl_socket();
+	ASSERT_LE(0, nl);
+	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
+	ASSERT_LT(0, family);
+
+	opens = mpt_stat(nl, family, MPT_STATS_A_DEV_OPENS);
+	open_now = mpt_stat(nl, family, MPT_STATS_A_DEV_OPEN);
+	ioctls = mpt_stat(nl, family, MPT_STATS_A_DEV_IOCTLS);
+	bad = mpt_stat(nl, family, MPT_STATS_A_BAD_REQUESTS);
+	ASSERT_LE(1, open_now);		/* the fixture's own */
+
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(opens + 1, mpt_stat(nl, family, MPT_STATS_A_DEV_OPENS));
+	EXPECT_EQ(open_now + 1, mpt_stat(nl, family, MPT_STATS_A_DEV_OPEN));
+	EXPECT_EQ(0, ioctl(fd, MPT_IOC_VERSION, &v));
+	EXPECT_EQ(-1, ioctl(fd, _IO(MPT_IOC_MAGIC, 0x7f)));
+	EXPECT_EQ(ioctls + 2, mpt_stat(nl, family, MPT_STATS_A_DEV_IOCTLS));
+	EXPECT_EQ(bad + 1, mpt_stat(nl, family, MPT_STATS_A_BAD_REQUESTS));
+	close(fd);
+	EXPECT_EQ(open_now, mpt_stat(nl, family, MPT_STATS_A_DEV_OPEN));
+	close(nl);
+}
+
+TEST_HARNESS_MAIN

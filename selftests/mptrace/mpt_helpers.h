@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers of the mptrace selftests.  Netlink is spoken raw here, not
+ * through libmptrace, so that the tests do not trust the code they test
+ * and can build messages no well-behaved library would send.
+ */
+#ifndef MPT_HELPERS_H
+#define MPT_HELPERS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/mptrace.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* Read a small sysfs/proc file into @buf, trailing newline removed. */
+static inline int mpt_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+static inline bool mpt_loaded(void)
+{
+	struct stat st;
+
+	return stat("/sys/module/mptrace", &st) == 0;
+}
+
+/* The module file: $MPTRACE_KO (set by the test VM), else none. */
+static inline const char *mpt_ko_path(void)
+{
+	const char *ko = getenv("MPTRACE_KO");
+	struct stat st;
+
+	return ko && stat(ko, &st) == 0 ? ko : NULL;
+}
+
+static inline int mpt_unload(void)
+{
+	if (syscall(__NR_delete_module, "mptrace", O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+static inline int mpt_load(void)
+{
+	const char *ko = mpt_ko_path();
+	int fd, ret = 0;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_finit_module, fd, "", 0) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A generic netlink request under construction. */
+struct mpt_nlmsg {
+	struct nlmsghdr n;
+	struct genlmsghdr g;
+	char attrs[1024];
+};
+
+static inline void mpt_nlmsg_init(struct mpt_nlmsg *m, uint16_t type,
+				  uint8_t cmd, uint16_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->n.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->n.nlmsg_type = type;
+	m->n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	m->g.cmd = cmd;
+	m->g.version = 1;
+}
+
+/* Append an attribute whose header claims @hdr_len payload bytes. */
+static inline void mpt_nlmsg_put_raw(struct mpt_nlmsg *m, uint16_t type,
+				     const void *data, size_t len,
+				     size_t hdr_len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)m + NLMSG_ALIGN(m->n.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + hdr_len;
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	m->n.nlmsg_len = NLMSG_ALIGN(m->n.nlmsg_len) + NLA_ALIGN(NLA_HDRLEN + len);
+}
+
+static inline void mpt_nlmsg_put(struct mpt_nlmsg *m, uint16_t type,
+				 const void *data, size_t len)
+{
+	mpt_nlmsg_put_raw(m, type, data, len, len);
+}
+
+static inline int mpt_nl_socket(void)
+{
+	int one = 1;
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	return fd;
+}
+
+/* Find attribute @type among the attributes in [@p, @p + @len). */
+static inline struct nlattr *mpt_nla_find(void *p, int len, int type)
+{
+	struct nlattr *a = p;
+
+	while (len >= (int)NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	       a->nla_len <= len) {
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+		len -= NLA_ALIGN(a->nla_len);
+		a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len));
+	}
+	return NULL;
+}
+
+#define MPT_NLA_DATA(a) ((void *)((char *)(a) + NLA_HDRLEN))
+
+/*
+ * Send @m and collect the answer.  The first data reply (if any) lands in
+ * @reply; returns the request's result: 0 or the kernel's negative errno.
+ * @extack receives the extended ACK message, "" when there is none.
+ */
+static inline int mpt_nl_transact(int fd, struct mpt_nlmsg *m,
+				  void *reply, size_t reply_len,
+				  char *extack, size_t extack_len)
+{
+	static uint32_t seq = 1000;
+	char buf[8192];
+	bool have_reply = false;
+
+	if (extack)
+		extack[0] = '\0';
+	m->n.nlmsg_seq = ++seq;
+	if (send(fd, m, m->n.nlmsg_len, 0) < 0)
+		return -errno;
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (n < 0)
+			return -errno;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != m->n.nlmsg_seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+				size_t off = sizeof(*e);
+				struct nlattr *msg;
+
+				if (!(h->nlmsg_flags & NLM_F_CAPPED))
+					off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+				if (extack && (h->nlmsg_flags & NLM_F_ACK_TLVS) &&
+				    NLMSG_HDRLEN + off < h->nlmsg_len) {
+					msg = mpt_nla_find((char *)e + off,
+							   h->nlmsg_len - NLMSG_HDRLEN - off,
+							   NLMSGERR_ATTR_MSG);
+					if (msg)
+						snprintf(extack, extack_len, "%s",
+							 (char *)MPT_NLA_DATA(msg));
+				}
+				return e->error;
+			}
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (!have_reply && reply) {
+				memcpy(reply, h, h->nlmsg_len < reply_len ?
+				       h->nlmsg_len : reply_len);
+				have_reply = true;
+			}
+		}
+	}
+}
+
+/* The attributes of a generic netlink reply in @reply. */
+#define MPT_GENL_ATTRS(reply) \
+	((char *)NLMSG_DATA(reply) + GENL_HDRLEN)
+#define MPT_GENL_ATTRLEN(reply) \
+	((int)((struct nlmsghdr *)(reply))->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN)
+
+/* Resolve a generic netlink family through the controller, raw. */
+static inline int mpt_genl_family(int fd, const char *name,
+				  const char *mcgrp, uint32_t *mcgrp_id)
+{
+	struct mpt_nlmsg m;
+	char reply[8192];
+	struct nlattr *a, *grps, *g;
+	int ret, len;
+
+	mpt_nlmsg_init(&m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	mpt_nlmsg_put(&m, CTRL_ATTR_FAMILY_NAME, name, strlen(name) + 1);
+	ret = mpt_nl_transact(fd, &m, reply, sizeof(reply), NULL, 0);
+	if (ret)
+		return ret;
+	len = MPT_GENL_ATTRLEN(reply);
+	a = mpt_nla_find(MPT_GENL_ATTRS(reply), len, CTRL_ATTR_FAMILY_ID);
+	if (!a)
+		return -EBADMSG;
+	ret = *(uint16_t *)MPT_NLA_DATA(a);
+	if (!mcgrp)
+		return ret;
+
+	grps = mpt_nla_find(MPT_GENL_ATTRS(reply), len, CTRL_ATTR_MCAST_GROUPS);
+	if (!grps)
+		return -ENOENT;
+	for (g = MPT_NLA_DATA(grps);
+	     (char *)g < (char *)grps + grps->nla_len;
+	     g = (struct nlattr *)((char *)g + NLA_ALIGN(g->nla_len))) {
+		int glen = g->nla_len - NLA_HDRLEN;
+		struct nlattr *gname = mpt_nla_find(MPT_NLA_DATA(g), glen,
+						    CTRL_ATTR_MCAST_GRP_NAME);
+		struct nlattr *gid = mpt_nla_find(MPT_NLA_DATA(g), glen,
+						  CTRL_ATTR_MCAST_GRP_ID);
+
+		if (gname && gid && !strcmp(MPT_NLA_DATA(gname), mcgrp)) {
+			*mcgrp_id = *(uint32_t *)MPT_NLA_DATA(gid);
+			return ret;
+		}
+	}
+	return -ENOENT;
+}
+
+/* One counter of MPT_CMD_GET_STATS, or a negative errno. */
+static inline int64_t mpt_stat(int fd, int family, int counter)
+{
+	struct mpt_nlmsg m;
+	char reply[4096];
+	struct nlattr *nest, *a;
+	int ret;
+
+	mpt_nlmsg_init(&m, family, MPT_CMD_GET_STATS, 0);
+	ret = mpt_nl_transact(fd, &m, reply, sizeof(reply), NULL, 0);
+	if (ret)
+		return ret;
+	nest = mpt_nla_find(MPT_GENL_ATTRS(reply), MPT_GENL_ATTRLEN(reply),
+			    MPT_A_STATS);
+	if (!nest)
+		return -EBADMSG;
+	a = mpt_nla_find(MPT_NLA_DATA(nest), nest->nla_len - NLA_HDRLEN,
+			 counter);
+	if (!a)
+		return -ENOENT;
+	if (a->nla_len - NLA_HDRLEN == sizeof(uint32_t))
+		return *(uint32_t *)MPT_NLA_DATA(a);
+	return *(int64_t *)MPT_NLA_DATA(a);
+}
+
+#endif /* MPT_HELPERS_H */

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "mptrace": it resolves (through libnl, as
+ * clients do), its commands answer, and every malformed request is
+ * refused with an error and, where the kernel gives one, a message.
+ */
+#include <sys/wait.h>
+#include <time.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "kselftest_harness.h"
+#include "mpt_helpers.h"
+
+FIXTURE(nl) {
+	int fd;
+	int family;
+	char reply[4096];
+	char extack[256];
+};
+
+FIXTURE_SETUP(nl)
+{
+	if (!mpt_loaded())
+		SKIP(return, "mptrace.ko is not loaded");
+	self->fd = mpt_nl_socket();
+	ASSERT_LE(0, self->fd);
+	self->family = mpt_genl_family(self->fd, MPT_GENL_NAME, NULL, NULL);
+	ASSERT_LT(0, self->family) TH_LOG("resolve: %s",
+					  strerror(-self->family));
+}
+
+FIXTURE_TEARDOWN(nl)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/* libnl finds the same family and the events group. */
+TEST_F(nl, resolve_libnl)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	uint32_t grp = 0;
+
+	ASSERT_NE(NULL, sk);
+	ASSERT_EQ(0, genl_connect(sk));
+	EXPECT_EQ(self->family, genl_ctrl_resolve(sk, MPT_GENL_NAME));
+	EXPECT_LE(0, genl_ctrl_resolve_grp(sk, MPT_GENL_NAME,
+					   MPT_MCGRP_EVENTS));
+	EXPECT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
+						MPT_MCGRP_EVENTS, &grp));
+	EXPECT_EQ((uint32_t)genl_ctrl_resolve_grp(sk, MPT_GENL_NAME,
+						  MPT_MCGRP_EVENTS), grp);
+	nl_socket_free(sk);
+}
+
+static int get_version(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(nl) *self, const void *abi, size_t len,
+		       size_t hdr_len)
+{
+	struct mpt_nlmsg m;
+
+	mpt_nlmsg_init(&m, self->family, MPT_CMD_GET_VERSION, 0);
+	if (abi)
+		mpt_nlmsg_put_raw(&m, MPT_A_ABI, abi, len, hdr_len);
+	return mpt_nl_transact(self->fd, &m, self->reply, sizeof(self->reply),
+			       self->extack, sizeof(self->extack));
+}
+
+/* The reply agrees with sysfs and with the ioctl's ABI. */
+TEST_F(nl, version)
+{
+	struct nlattr *abi, *ver, *feat;
+	char sysver[64];
+	int len;
+
+	ASSERT_EQ(0, get_version(_metadata, self, NULL, 0, 0));
+	len = MPT_GENL_ATTRLEN(self->reply);
+	abi = mpt_nla_find(MPT_GENL_ATTRS(self->reply), len, MPT_A_ABI);
+	ver = mpt_nla_find(MPT_GENL_ATTRS(self->reply), len, MPT_A_VERSION);
+	feat = mpt_nla_find(MPT_GENL_ATTRS(self->reply), len, MPT_A_FEATURES);
+	ASSERT_NE(NULL, abi);
+	ASSERT_NE(NULL, ver);
+	ASSERT_NE(NULL, feat);
+	EXPECT_EQ(MPT_ABI_VERSION, *(uint32_t *)MPT_NLA_DATA(abi));
+	EXPECT_TRUE(*(uint64_t *)MPT_NLA_DATA(feat) & MPT_FEAT_STATS);
+	ASSERT_EQ(0, mpt_read_file("/sys/module/mptrace/version", sysver,
+				   sizeof(sysver)));
+	EXPECT_STREQ(sysver, (char *)MPT_NLA_DATA(ver));
+}
+
+TEST_F(nl, version_abi_current)
+{
+	uint32_t abi = MPT_ABI_VERSION;
+
+	EXPECT_EQ(0, get_version(_metadata, self, &abi, sizeof(abi),
+				 sizeof(abi)));
+}
+
+/* A client that needs a newer ABI is told, with a message. */
+TEST_F(nl, version_abi_newer)
+{
+	uint32_t abi = MPT_ABI_VERSION + 1;
+
+	EXPECT_EQ(-EPROTO, get_version(_metadata, self, &abi, sizeof(abi),
+				       sizeof(abi)));
+	EXPECT_NE(NULL, strstr(self->extack, "newer"))
+		TH_LOG("extack: '%s'", self->extack);
+}
+
+/* ABI 0 does not exist: the policy refuses it as out of range. */
+TEST_F(nl, version_abi_zero)
+{
+	uint32_t abi = 0;
+
+	EXPECT_EQ(-ERANGE, get_version(_metadata, self, &abi, sizeof(abi),
+				       sizeof(abi)));
+	EXPECT_NE(0, self->extack[0]) TH_LOG("no extack message");
+}
+
+/* A u32 attribute of the wrong size. */
+TEST_F(nl, version_abi_wrong_size)
+{
+	uint16_t short_abi = 1;
+	uint64_t long_abi = 1;
+
+	EXPECT_EQ(-EINVAL, get_version(_metadata, self, &short_abi,
+				       sizeof(short_abi), sizeof(short_abi)));
+	EXPECT_NE(0, self->extack[0]) TH_LOG("no extack message");
+	EXPECT_EQ(-EINVAL, get_version(_metadata, self, &long_abi,
+				       sizeof(long_abi), sizeof(long_abi)));
+	EXPECT_NE(0, self->extack[0]) TH_LOG("no extack message");
+}
+
+/* An attribute whose length runs past the end of the message. */
+TEST_F(nl, truncated_attribute)
+{
+	uint32_t abi = 1;
+
+	EXPECT_EQ(-EINVAL, get_version(_metadata, self, &abi, sizeof(abi),
+				       64));
+}
+
+/* Attributes a command does not take, known or not, are refused. */
+TEST_F(nl, unknown_attributes)
+{
+	struct mpt_nlmsg m;
+	uint32_t v = 1;
+
+	mpt_nlmsg_init(&m, self->family, MPT_CMD_GET_VERSION, 0);
+	mpt_nlmsg_put(&m, MPT_A_MAX + 1, &v, sizeof(v));
+	EXPECT_EQ(-EINVAL, mpt_nl_transact(self->fd, &m, NULL, 0, self->extack,
+					   sizeof(self->extack)));
+	EXPECT_NE(0, self->extack[0]) TH_LOG("no extack message");
+
+	mpt_nlmsg_init(&m, self->family, MPT_CMD_GET_VERSION, 0);
+	mpt_nlmsg_put(&m, MPT_A_STATS, &v, sizeof(v));
+	EXPECT_EQ(-EINVAL, mpt_nl_transact(self->fd, &m, NULL, 0, self->extack,
+					   sizeof(self->extack)));
+
+	mpt_nlmsg_init(&m, self->family, MPT_CMD_GET_STATS, 0);
+	mpt_nlmsg_put(&m, MPT_A_ABI, &v, sizeof(v));
+	EXPECT_EQ(-EINVAL, mpt_nl_transact(self->fd, &m, NULL, 0, self->extack,
+					   sizeof(self->extack)));
+	EXPECT_NE(0, self->extack[0]) TH_LOG("no extack message");
+}
+
+TEST_F(nl, unknown_commands)
+{
+	uint8_t cmds[] = { MPT_CMD_UNSPEC, MPT_CMD_MAX + 1, 200, 255 };
+	struct mpt_nlmsg m;
+	size_t i;
+
+	for (i = 0; i < sizeof(cmds); i++) {
+		mpt_nlmsg_init(&m, self->family, cmds[i], 0);
+		EXPECT_EQ(-EOPNOTSUPP, mpt_nl_transact(self->fd, &m, NULL, 0,
+						       NULL, 0))
+			TH_LOG("command %u", cmds[i]);
+	}
+}
+
+/* No command dumps yet. */
+TEST_F(nl, dump_refused)
+{
+	struct mpt_nlmsg m;
+
+	mpt_nlmsg_init(&m, self->family, MPT_CMD_GET_STATS, NLM_F_DUMP);
+	EXPECT_EQ(-EOPNOTSUPP, mpt_nl_transact(self->fd, &m, NULL, 0, NULL, 0));
+}
+
+/* The generic netlink header's reserved field must be zero. */
+TEST_F(nl, reserved_header)
+{
+	struct mpt_nlmsg m;
+
+	mpt_nlmsg_init(&m, self->family, MPT_CMD_GET_STATS, 0);
+	m.g.reserved = 1;
+	EXPECT_EQ(-EINVAL, mpt_nl_transact(self->fd, &m, NULL, 0, self->extack,
+					   sizeof(self->extack)));
+}
+
+/* Every request is counted; the counters only move forward. */
+TEST_F(nl, stats)
+{
+	int64_t before, after, loaded;
+	struct timespec now;
+
+	before = mpt_stat(self->fd, self->family, MPT_STATS_A_NL_REQUESTS);
+	ASSERT_LE(0, before);
+	after = mpt_stat(self->fd, self->family, MPT_STATS_A_NL_REQUESTS);
+	EXPECT_EQ(before + 1, after);
+
+	loaded = mpt_stat(self->fd, self->family, MPT_STATS_A_LOADED_NS);
+	ASSERT_LT(0, loaded);
+	ASSERT_EQ(0, clock_gettime(CLOCK_BOOTTIME, &now));
+	EXPECT_GT(now.tv_sec * 1000000000LL + now.tv_nsec, loaded);
+
+	EXPECT_LE(0, mpt_stat(self->fd, self->family, MPT_STATS_A_DEV_OPEN));
+	EXPECT_LE(0, mpt_stat(self->fd, self->family, MPT_STATS_A_BAD_REQUESTS));
+}
+
+/* The module counts the malformed requests it refuses itself. */
+TEST_F(nl, bad_requests_counted)
+{
+	uint32_t abi = MPT_ABI_VERSION + 1;
+	int64_t bad;
+
+	bad = mpt_stat(self->fd, self->family, MPT_STATS_A_BAD_REQUESTS);
+	ASSERT_LE(0, bad);
+	EXPECT_EQ(-EPROTO, get_version(_metadata, self, &abi, sizeof(abi),
+				       sizeof(abi)));
+	EXPECT_EQ(bad + 1, mpt_stat(self->fd, self->family,
+				    MPT_STATS_A_BAD_REQUESTS));
+}
+
+/*
+ * Events show every user's processes: an unprivileged user may query the
+ * module but not join the events group.
+ */
+TEST_F(nl, events_group_privileged)
+{
+	uint32_t grp;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
+						MPT_MCGRP_EVENTS, &grp));
+	if (geteuid() != 0)
+		SKIP(return, "needs root to compare with an unprivileged uid");
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_NETLINK,
+				NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = mpt_nl_socket();
+		if (fd < 0)
+			_exit(11);
+		if (mpt_stat(fd, self->family, MPT_STATS_A_NL_REQUESTS) < 0)
+			_exit(12);
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+			       sizeof(grp)) == 0)
+			_exit(13);
+		_exit(errno == EPERM ? 0 : 14);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed",
+						 WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN

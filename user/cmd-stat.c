@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mptrace stat: the module's counters, over netlink.
+ */
+#include <stdio.h>
+
+#include "libmptrace.h"
+#include "mptrace.h"
+
+/* The counters this CLI knows, in the order it shows them. */
+static const struct {
+	int attr;
+	const char *name;
+	const char *desc;
+} counters[] = {
+	{ MPT_STATS_A_LOADED_NS,    "loaded_ns",    "CLOCK_BOOTTIME (ns) when the module loaded" },
+	{ MPT_STATS_A_DEV_OPEN,     "dev_open",     "/dev/mptrace files open now" },
+	{ MPT_STATS_A_DEV_OPENS,    "dev_opens",    "opens of /dev/mptrace since load" },
+	{ MPT_STATS_A_DEV_IOCTLS,   "dev_ioctls",   "ioctls on /dev/mptrace since load" },
+	{ MPT_STATS_A_NL_REQUESTS,  "nl_requests",  "netlink requests served since load" },
+	{ MPT_STATS_A_BAD_REQUESTS, "bad_requests", "requests refused as malformed" },
+};
+
+static const struct mpt_column stat_cols[] = {
+	{ "COUNTER",     0, 0, SCOLS_JSON_STRING, true, "counter name" },
+	{ "VALUE",       0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, true,
+	  "its value" },
+	{ "DESCRIPTION", 0, SCOLS_FL_TRUNC, SCOLS_JSON_STRING, true,
+	  "what it counts" },
+};
+
+#define NCOLS (sizeof(stat_cols) / sizeof(stat_cols[0]))
+#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+static const struct mpt_command stat_cmd = {
+	"stat", cmd_stat, "", "module counters",
+};
+
+int cmd_stat(int argc, char **argv)
+{
+	struct libscols_table *tb;
+	struct mpt_nl_stats st;
+	struct mpt_nl *nl;
+	int ids[NCOLS];
+	size_t nids, i, j;
+	int ret;
+
+	ret = mpt_parse_common(argc, argv, &stat_cmd, stat_cols, NCOLS);
+	if (ret >= 0)
+		return ret;
+
+	tb = mpt_table_new("stats", stat_cols, NCOLS, ids, &nids);
+	if (!tb)
+		return MPT_EXIT_USAGE;
+
+	ret = mpt_nl_open(&nl);
+	if (ret) {
+		mpt_err("cannot reach the mptrace netlink family: %s",
+			mpt_strerror(ret));
+		scols_unref_table(tb);
+		return MPT_EXIT_FAIL;
+	}
+	ret = mpt_nl_get_stats(nl, &st);
+	if (ret) {
+		const char *msg = mpt_nl_errmsg(nl);
+
+		mpt_err("stats request failed: %s%s%s", mpt_strerror(ret),
+			msg ? ": " : "", msg ? msg : "");
+		mpt_nl_close(nl);
+		scols_unref_table(tb);
+		return MPT_EXIT_FAIL;
+	}
+	mpt_nl_close(nl);
+	for (i = 0; i < NCOUNTERS; i++) {
+		struct libscols_line *ln;
+		char buf[32];
+
+		if (!st.present[counters[i].attr])
+			continue;
+		ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			goto oom;
+		snprintf(buf, sizeof(buf), "%llu",
+			 (unsigned long long)st.value[counters[i].attr]);
+		for (j = 0; j < nids; j++) {
+			const char *val = ids[j] == 0 ? counters[i].name :
+					  ids[j] == 1 ? buf : counters[i].desc;
+
+			if (scols_line_set_data(ln, j, val))
+				goto oom;
+		}
+	}
+	return mpt_table_print(tb);
+oom:
+	scols_unref_table(tb);
+	mpt_err("out of memory");
+	return MPT_EXIT_FAIL;
+}

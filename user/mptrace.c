@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mptrace - see and drive the life of processes, their queues and locks.
+ *
+ *	mptrace [-j] COMMAND [OPTIONS] [ARGS]
+ *
+ * A command may be abbreviated to any unambiguous prefix.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mptrace.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const struct mpt_command commands[] = {
+	{ "help",    cmd_help,    "[COMMAND]", "show help for mptrace or a command" },
+	{ "stat",    cmd_stat,    "",	 "module counters" },
+	{ "version", cmd_version, "",	 "CLI and module versions and ABI" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct mpt_command *find_command(const char *name)
+{
+	const struct mpt_command *found = NULL;
+	size_t len = strlen(name), i;
+	int matches = 0;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+		if (!strncmp(commands[i].name, name, len)) {
+			found = &commands[i];
+			matches++;
+		}
+	}
+	if (matches == 1)
+		return found;
+	if (matches > 1) {
+		mpt_usage_err("'%s' is ambiguous", name);
+		return NULL;
+	}
+	mpt_usage_err("unknown command '%s'", name);
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"Usage: mptrace [-j] COMMAND [OPTIONS] [ARGS]\n"
+		"\n"
+		"See the life of processes (fork, exec, exit, zombies, orphans) and\n"
+		"the queues and locks they share, through the mptrace kernel module.\n"
+		"\n"
+		"Commands (any unambiguous prefix works):\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-8s %-10s %s\n", commands[i].name,
+			commands[i].args, commands[i].summary);
+	fprintf(out,
+		"\n"
+		"Options:\n"
+		"  -j, --json      JSON output (errors as {\"error\": \"...\"})\n"
+		"  -h, --help      this text; 'mptrace COMMAND --help' for a command\n"
+		"  -V, --version   the CLI's version\n"
+		"\n"
+		"Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+static void cmd_usage(const struct mpt_command *cmd,
+		      const struct mpt_column *cols, size_t ncols)
+{
+	printf("Usage: mptrace %s [OPTIONS] %s\n\n%s.\n\n", cmd->name,
+	       cmd->args, cmd->summary);
+	printf("Options:\n"
+	       "  -j, --json          JSON output\n");
+	if (cols)
+		printf("  -r, --raw           raw output, no alignment\n"
+		       "  -n, --noheadings    no header line\n"
+		       "  -o, --output LIST   columns to show (+LIST adds)\n"
+		       "      --output-all    every column\n"
+		       "  -H, --list-columns  list the columns\n");
+	printf("  -h, --help          this text\n");
+	if (cols) {
+		printf("\nColumns:\n");
+		mpt_list_columns(cols, ncols);
+	}
+}
+
+int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
+		     const struct mpt_column *cols, size_t ncols)
+{
+	enum { OPT_OUTPUT_ALL = 256 };
+	static const struct option longopts[] = {
+		{ "json",	  no_argument,	     NULL, 'j' },
+		{ "raw",	  no_argument,	     NULL, 'r' },
+		{ "noheadings",	  no_argument,	     NULL, 'n' },
+		{ "output",	  required_argument, NULL, 'o' },
+		{ "output-all",	  no_argument,	     NULL, OPT_OUTPUT_ALL },
+		{ "list-columns", no_argument,	     NULL, 'H' },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *shortopts = cols ? "+jrno:Hh" : "+jh";
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			mpt_opts.json = true;
+			break;
+		case 'r':
+			mpt_opts.raw = true;
+			break;
+		case 'n':
+			mpt_opts.noheadings = true;
+			break;
+		case 'o':
+			mpt_opts.columns = optarg;
+			break;
+		case OPT_OUTPUT_ALL:
+			if (!cols)
+				goto bad;
+			mpt_opts.all_columns = true;
+			break;
+		case 'H':
+			mpt_list_columns(cols, ncols);
+			return MPT_EXIT_OK;
+		case 'h':
+			cmd_usage(cmd, cols, ncols);
+			return MPT_EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (optind < argc)
+		return mpt_usage_err("%s: unexpected argument '%s'", cmd->name,
+				     argv[optind]);
+	return -1;
+bad:
+	if (optopt && strchr("o", optopt))
+		return mpt_usage_err("%s: option -%c needs a value", cmd->name,
+				     optopt);
+	return mpt_usage_err("%s: unknown option '%s'", cmd->name,
+			     argv[optind - 1]);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct mpt_command *cmd;
+	char *help[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		usage(stdout);
+		return MPT_EXIT_OK;
+	}
+	if (argc > 2)
+		return mpt_usage_err("help: one command at a time");
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return MPT_EXIT_USAGE;
+	if (cmd->run == cmd_help) {
+		usage(stdout);
+		return MPT_EXIT_OK;
+	}
+	help[0] = (char *)cmd->name;
+	return cmd->run(2, help);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json",    no_argument, NULL, 'j' },
+		{ "help",    no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct mpt_command *cmd;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+jhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			mpt_opts.json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return MPT_EXIT_OK;
+		case 'V':
+			printf("mptrace %s\n", MPT_CLI_VERSION);
+			return MPT_EXIT_OK;
+		default:
+			return mpt_usage_err("unknown option '%s'",
+					     argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return MPT_EXIT_USAGE;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		return MPT_EXIT_USAGE;
+	return cmd->run(argc - optind, argv + optind);
+}

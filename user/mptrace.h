@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef MPTRACE_H
+#define MPTRACE_H
+
+#include "output.h"
+
+/* A command: mptrace NAME [ARGS]; argv[0] is the command's name. */
+struct mpt_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *args;
+	const char *summary;
+};
+
+/*
+ * Parse the options every command takes (-j -r -n -o --output-all -H -h)
+ * plus none of its own.  Returns -1 to go on, or an exit code.
+ */
+int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
+		     const struct mpt_column *cols, size_t ncols);
+
+int cmd_version(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+
+#endif /* MPTRACE_H */

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+struct mpt_opts mpt_opts;
+const char *mpt_cmd_name = "mptrace";
+
+/* JSON has to escape what a message may hold: quotes, backslashes, controls. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void mpt_verr(const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (mpt_opts.json) {
+		fputs("{\"error\": ", stdout);
+		json_string(stdout, buf);
+		fputs("}\n", stdout);
+		fflush(stdout);
+	} else {
+		fprintf(stderr, "%s: %s\n", mpt_cmd_name, buf);
+	}
+}
+
+void mpt_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mpt_verr(fmt, ap);
+	va_end(ap);
+}
+
+int mpt_usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mpt_verr(fmt, ap);
+	va_end(ap);
+	if (!mpt_opts.json)
+		fprintf(stderr, "Try '%s --help'.\n", mpt_cmd_name);
+	return MPT_EXIT_USAGE;
+}
+
+static int column_id(const char *name, size_t len,
+		     const struct mpt_column *cols, size_t ncols)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++)
+		if (strlen(cols[i].name) == len &&
+		    !strncasecmp(cols[i].name, name, len))
+			return i;
+	return -1;
+}
+
+/* -o LIST: comma-separated names; "+LIST" adds to the defaults. */
+static int parse_columns(const char *list, const struct mpt_column *cols,
+			 size_t ncols, int *ids, size_t *nids)
+{
+	const char *p = list;
+	size_t i;
+
+	*nids = 0;
+	if (*p == '+') {
+		for (i = 0; i < ncols; i++)
+			if (cols[i].deflt)
+				ids[(*nids)++] = i;
+		p++;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int id = column_id(p, len, cols, ncols);
+
+		if (id < 0) {
+			mpt_usage_err("unknown column '%.*s' (-H lists them)",
+				      (int)len, p);
+			return -1;
+		}
+		if (*nids == ncols) {
+			mpt_usage_err("too many columns in '%s'", list);
+			return -1;
+		}
+		ids[(*nids)++] = id;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!*nids) {
+		mpt_usage_err("no column given to -o");
+		return -1;
+	}
+	return 0;
+}
+
+struct libscols_table *mpt_table_new(const char *name,
+				     const struct mpt_column *cols,
+				     size_t ncols, int *ids, size_t *nids)
+{
+	struct libscols_table *tb;
+	size_t i;
+
+	if (mpt_opts.columns) {
+		if (parse_columns(mpt_opts.columns, cols, ncols, ids, nids))
+			return NULL;
+	} else {
+		*nids = 0;
+		for (i = 0; i < ncols; i++)
+			if (cols[i].deflt || mpt_opts.all_columns)
+				ids[(*nids)++] = i;
+	}
+
+	tb = scols_new_table();
+	if (!tb) {
+		mpt_err("out of memory");
+		return NULL;
+	}
+	scols_table_set_name(tb, name);
+	scols_table_enable_json(tb, mpt_opts.json);
+	scols_table_enable_raw(tb, mpt_opts.raw);
+	scols_table_enable_noheadings(tb, mpt_opts.noheadings);
+
+	for (i = 0; i < *nids; i++) {
+		const struct mpt_column *c = &cols[ids[i]];
+		struct libscols_column *cl;
+
+		cl = scols_table_new_column(tb, c->name, c->whint, c->flags);
+		if (!cl) {
+			scols_unref_table(tb);
+			mpt_err("out of memory");
+			return NULL;
+		}
+		scols_column_set_json_type(cl, c->json_type);
+	}
+	return tb;
+}
+
+int mpt_table_print(struct libscols_table *tb)
+{
+	int ret = scols_print_table(tb);
+
+	scols_unref_table(tb);
+	if (ret) {
+		mpt_err("cannot print the table");
+		return MPT_EXIT_FAIL;
+	}
+	return MPT_EXIT_OK;
+}
+
+void mpt_list_columns(const struct mpt_column *cols, size_t ncols)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++)
+		printf("%12s  %s%s\n", cols[i].name, cols[i].help,
+		       cols[i].deflt ? "" : " (not shown by default)");
+}

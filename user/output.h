@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Output of the mptrace CLI: tables (and later trees) through
+ * libsmartcols, in human, raw or JSON form; errors to stderr or, in JSON
+ * mode, as {"error": "..."} on stdout.
+ */
+#ifndef MPT_OUTPUT_H
+#define MPT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libsmartcols.h>
+
+/* Exit codes of every command. */
+enum {
+	MPT_EXIT_OK	= 0,
+	MPT_EXIT_FAIL	= 1,
+	MPT_EXIT_USAGE	= 2,
+};
+
+/* Options common to every command. */
+struct mpt_opts {
+	bool json;
+	bool raw;
+	bool noheadings;
+	const char *columns;	/* -o LIST, or NULL for the defaults */
+	bool all_columns;	/* --output-all */
+};
+
+/* A column a command can show, in the style of util-linux's tools. */
+struct mpt_column {
+	const char *name;
+	double whint;
+	int flags;		/* SCOLS_FL_* */
+	int json_type;		/* SCOLS_JSON_* */
+	bool deflt;		/* shown without -o */
+	const char *help;
+};
+
+extern struct mpt_opts mpt_opts;
+extern const char *mpt_cmd_name;
+
+void mpt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int mpt_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A table of the columns @cols chosen by the common options; on a bad
+ * column name, prints the error and returns NULL.  @ids receives, for
+ * each table column, its index in @cols; *@nids their count.
+ */
+struct libscols_table *mpt_table_new(const char *name,
+				     const struct mpt_column *cols,
+				     size_t ncols, int *ids, size_t *nids);
+int mpt_table_print(struct libscols_table *tb);
+void mpt_list_columns(const struct mpt_column *cols, size_t ncols);
+
+#endif /* MPT_OUTPUT_H */
