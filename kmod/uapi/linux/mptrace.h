@@ -47,6 +47,7 @@
 #ifndef _UAPI_LINUX_MPTRACE_H
 #define _UAPI_LINUX_MPTRACE_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -95,7 +96,7 @@ enum mpt_feature {
 	__MPT_FEAT_BIT_LAST,
 };
 
-#define MPT_FEAT_STATS		(1ULL << MPT_FEAT_STATS_BIT)
+#define MPT_FEAT_STATS		_BITULL(MPT_FEAT_STATS_BIT)
 
 /**
  * enum mpt_cmd - generic netlink commands of family "mptrace"
