@@ -6,6 +6,7 @@
 #                   and the selftests
 #   make demo       boot the test VM and run the tour
 #   make check      style checks, then every test on every kernel
+#   make fuzz       fuzz the module in the VM (FUZZ_SECONDS, FUZZ_SEED)
 #   make install    install the CLI, its man page and the module for the
 #                   running kernel (DESTDIR, PREFIX honoured)
 #   make clean      remove build/
@@ -37,7 +38,7 @@ KSRC		= $(MPT_CACHE)/linux-source-$(subst ~,-,$(KSRC_VERSION))
 KSFT_DIR	= $(KSRC)/tools/testing/selftests
 
 .PHONY: all setup modules user selftests vm-deps ksrc demo check style \
-	sparse install clean FORCE
+	sparse fuzz install clean print-ksrc
 
 all: setup
 	@$(MAKE) --no-print-directory modules user selftests
@@ -112,6 +113,12 @@ check: all
 
 demo: all
 	@tools/vm run -B -- mptrace-demo
+
+# make fuzz [FUZZ_SEED=N] [FUZZ_SECONDS=S] [FUZZ_KERNEL=debug|6.12|6.1]
+FUZZ_SECONDS	?= 60
+fuzz: all
+	@tools/fuzz --duration $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) \
+		$(if $(FUZZ_KERNEL),--kernel $(FUZZ_KERNEL))
 
 # --- install ------------------------------------------------------------------
 

@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mpt_fuzz - throw random and mutated requests at mptrace.ko.
+ *
+ *	mpt_fuzz [-s SEED] [-d SECONDS] [-p PROCS] [-v]
+ *
+ * PROCS workers (default 4), each seeded from SEED, run for SECONDS
+ * (default 10) and pick, at random:
+ *   - an ioctl on /dev/mptrace: known numbers, mutated numbers (a flipped
+ *     bit of direction, size, type or number) and fully random ones, with
+ *     argument pointers that are NULL, unmapped, kernel addresses,
+ *     read-only, unaligned, straddling the end of a mapping, or valid
+ *     buffers of random bytes;
+ *   - a file operation on it: read of any length, poll, lseek, write,
+ *     mmap, dup and close, reopen;
+ *   - a generic netlink message to the mptrace family: random commands,
+ *     flags and reserved header bits; missing, duplicate, oversized,
+ *     truncated, nested and unknown attributes; or a valid request with
+ *     random bytes mutated;
+ * while one more process keeps forking children that use the device and
+ * exit or are SIGKILLed mid-request.
+ *
+ * The fuzzer only judges liveness: at the end the module must still
+ * answer the version ioctl and the stats command.  The test VM judges
+ * the rest (warnings, KASAN, lockdep, leaks).  A run is reproducible from
+ * its seed as far as scheduling allows.  Exit 0 when the module survived.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mpt_helpers.h"
+
+static uint64_t rng;
+static long page;
+static char *rw_buf;		/* two writable pages */
+static char *ro_page;		/* one read-only page */
+static char *edge;		/* the last bytes before an unmapped page */
+static char *hole;		/* an unmapped page */
+static int family;
+
+struct counts {
+	unsigned long ioctls, fileops, nlmsgs, forks;
+};
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: small, fast, reproducible from the seed */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ULL;
+}
+
+static unsigned int below(unsigned int n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void fill_random(void *p, size_t len)
+{
+	unsigned char *c = p;
+
+	while (len--)
+		*c++ = rnd();
+}
+
+static void setup_memory(void)
+{
+	char *two;
+
+	page = sysconf(_SC_PAGESIZE);
+	rw_buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro_page = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	hole = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rw_buf == MAP_FAILED || ro_page == MAP_FAILED ||
+	    two == MAP_FAILED || hole == MAP_FAILED) {
+		perror("mpt_fuzz: mmap");
+		exit(1);
+	}
+	munmap(two + page, page);
+	munmap(hole, page);
+	edge = two + page;
+}
+
+/* An ioctl argument: mostly hostile. */
+static unsigned long pick_arg(void)
+{
+	switch (below(10)) {
+	case 0:
+		return 0;
+	case 1:
+		return (unsigned long)hole + below(page);
+	case 2:
+		return 0xffffffff81000000UL + below(1 << 20);
+	case 3:
+		return 0xffff888000000000UL + (rnd() & 0xffffff);
+	case 4:
+		return (unsigned long)ro_page + below(page);
+	case 5:
+		return (unsigned long)edge - 1 - below(64);
+	case 6:
+		return rnd();
+	case 7:
+		return (unsigned long)-1 - below(4096);
+	default:
+		fill_random(rw_buf, 2 * page);
+		return (unsigned long)rw_buf + below(page);
+	}
+}
+
+static unsigned long pick_cmd(void)
+{
+	static const unsigned long known[] = { MPT_IOC_VERSION };
+	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
+
+	switch (below(5)) {
+	case 0:
+		return cmd;
+	case 1:			/* one flipped bit */
+		return cmd ^ (1UL << below(32));
+	case 2:			/* our magic, any number, direction, size */
+		return _IOC(below(4), MPT_IOC_MAGIC, below(256), below(1 << 14));
+	case 3:			/* our magic, small numbers, known sizes */
+		return _IOC(below(4), MPT_IOC_MAGIC, below(16),
+			    sizeof(struct mpt_version) + below(9) - 4);
+	default:
+		return (uint32_t)rnd();
+	}
+}
+
+static void fuzz_ioctl(int fd, struct counts *c)
+{
+	ioctl(fd, pick_cmd(), pick_arg());
+	c->ioctls++;
+}
+
+static void fuzz_fileop(int *fd, struct counts *c)
+{
+	struct pollfd pfd = { .fd = *fd, .events = POLLIN | POLLOUT | POLLPRI };
+	size_t len = below(4) ? below(2 * page) : rnd();
+	void *m;
+	int d;
+
+	c->fileops++;
+	switch (below(8)) {
+	case 0:
+		read(*fd, (void *)pick_arg(), len);
+		break;
+	case 1:
+		poll(&pfd, 1, 0);
+		break;
+	case 2:
+		lseek(*fd, rnd(), below(5));
+		break;
+	case 3:
+		write(*fd, rw_buf, below(2 * page));
+		break;
+	case 4:
+		m = mmap(NULL, page, PROT_READ, MAP_SHARED, *fd, 0);
+		if (m != MAP_FAILED)
+			munmap(m, page);
+		break;
+	case 5:
+		d = dup(*fd);
+		if (d >= 0) {
+			ioctl(d, pick_cmd(), pick_arg());
+			close(d);
+		}
+		break;
+	default:
+		close(*fd);
+		*fd = open(MPT_DEVICE_PATH,
+			   (below(2) ? O_RDWR : O_RDONLY) |
+			   (below(2) ? O_NONBLOCK : 0) | O_CLOEXEC);
+		break;
+	}
+}
+
+/* A valid request, to be mutated. */
+static void valid_request(struct mpt_nlmsg *m)
+{
+	uint32_t abi = below(3);
+
+	if (below(2)) {
+		mpt_nlmsg_init(m, family, MPT_CMD_GET_VERSION, 0);
+		if (below(2))
+			mpt_nlmsg_put(m, MPT_A_ABI, &abi, sizeof(abi));
+	} else {
+		mpt_nlmsg_init(m, family, MPT_CMD_GET_STATS, 0);
+	}
+}
+
+static void random_attrs(struct mpt_nlmsg *m)
+{
+	unsigned int n = below(9), i;
+	char data[300];
+
+	for (i = 0; i < n; i++) {
+		size_t len = below(4) ? below(16) : below(sizeof(data));
+		size_t room = sizeof(*m) - NLMSG_ALIGN(m->n.nlmsg_len) -
+			      NLA_HDRLEN;
+		uint16_t type = below(4) ? below(MPT_A_MAX + 3) : rnd();
+
+		if (len > room)
+			break;
+		fill_random(data, len);
+		if (below(5) == 0)
+			type |= NLA_F_NESTED;
+		/* A header that lies about the length, now and then. */
+		mpt_nlmsg_put_raw(m, type, data, len,
+				  below(6) ? len : len + below(600));
+	}
+}
+
+static void fuzz_netlink(int sk, struct counts *c)
+{
+	struct mpt_nlmsg m;
+	char junk[8192];
+	size_t len;
+
+	switch (below(3)) {
+	case 0:			/* random command, flags and attributes */
+		mpt_nlmsg_init(&m, family, below(4) ? below(MPT_CMD_MAX + 3) :
+					   below(256),
+			       below(3) ? 0 : (rnd() & 0xfff0));
+		if (below(6) == 0)
+			m.g.reserved = rnd();
+		if (below(6) == 0)
+			m.g.version = rnd();
+		random_attrs(&m);
+		break;
+	case 1:			/* a valid request with some bytes mutated */
+		valid_request(&m);
+		len = m.n.nlmsg_len;
+		for (int i = below(4) + 1; i > 0; i--)
+			((unsigned char *)&m)[sizeof(m.n) + below(len - sizeof(m.n))] = rnd();
+		break;
+	default:		/* a valid request with junk attributes added */
+		valid_request(&m);
+		random_attrs(&m);
+		break;
+	}
+	/* A length that lies, now and then (the netlink core must cope). */
+	if (below(10) == 0)
+		m.n.nlmsg_len = below(sizeof(m));
+	m.n.nlmsg_type = family;
+	m.n.nlmsg_flags |= NLM_F_REQUEST;
+	send(sk, &m, m.n.nlmsg_len > sizeof(m) ? sizeof(m) : m.n.nlmsg_len,
+	     MSG_DONTWAIT);
+	while (recv(sk, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+		;
+	c->nlmsgs++;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A no-restart SIGALRM every 20 ms ends blocking calls with EINTR, so a
+ * worker never sleeps past its deadline and signals hit calls in flight.
+ */
+static void start_interrupts(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = {
+		.it_interval = { .tv_usec = 20000 },
+		.it_value = { .tv_usec = 20000 },
+	};
+
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void worker(uint64_t seed, time_t deadline)
+{
+	struct counts c = { 0 };
+	int fd, sk;
+
+	rng = seed ? seed : 1;
+	start_interrupts();
+	fd = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	sk = mpt_nl_socket();
+	if (fd < 0 || sk < 0) {
+		perror("mpt_fuzz: worker setup");
+		_exit(1);
+	}
+	while (time(NULL) < deadline) {
+		unsigned int op = below(10);
+
+		if (fd < 0)
+			fd = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+		if (op < 5 && fd >= 0)
+			fuzz_ioctl(fd, &c);
+		else if (op < 7 && fd >= 0)
+			fuzz_fileop(&fd, &c);
+		else
+			fuzz_netlink(sk, &c);
+	}
+	printf("mpt_fuzz: worker %d: %lu ioctls, %lu file ops, %lu netlink messages\n",
+	       getpid(), c.ioctls, c.fileops, c.nlmsgs);
+	fflush(stdout);
+	_exit(0);
+}
+
+/* Children that use the device and die in the middle. */
+static void churner(uint64_t seed, time_t deadline)
+{
+	unsigned long forks = 0, killed = 0;
+
+	rng = seed ? seed : 1;
+	while (time(NULL) < deadline) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			int fd = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+			for (int i = below(50); i > 0 && fd >= 0; i--)
+				ioctl(fd, pick_cmd(), pick_arg());
+			if (below(3) == 0) {
+				char b[64];
+
+				read(fd, b, sizeof(b));	/* blocks: killed */
+			}
+			_exit(0);
+		}
+		if (pid < 0)
+			continue;
+		forks++;
+		if (below(2)) {
+			usleep(below(2000));
+			kill(pid, SIGKILL);
+			killed++;
+		} else {
+			/* Wake a child blocked in read. */
+			usleep(below(5000));
+			kill(pid, SIGKILL);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	printf("mpt_fuzz: churner: %lu forks, %lu killed mid-request\n",
+	       forks, killed);
+	fflush(stdout);
+	_exit(0);
+}
+
+static int module_alive(void)
+{
+	struct mpt_version v;
+	int fd, sk, ret = 0;
+
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, MPT_IOC_VERSION, &v) ||
+	    v.abi != MPT_ABI_VERSION) {
+		fprintf(stderr, "mpt_fuzz: the version ioctl no longer answers\n");
+		ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	sk = mpt_nl_socket();
+	if (sk < 0 || mpt_stat(sk, family, MPT_STATS_A_DEV_OPENS) < 0) {
+		fprintf(stderr, "mpt_fuzz: the stats command no longer answers\n");
+		ret = -1;
+	}
+	if (sk >= 0)
+		close(sk);
+	return ret;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: mpt_fuzz [-s SEED] [-d SECONDS] [-p PROCS] [-v]\n");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long seconds = 10, procs = 4;
+	uint64_t seed = time(NULL);
+	int c, sk, failed = 0;
+	time_t deadline;
+	char *end;
+
+	while ((c = getopt(argc, argv, "s:d:p:h")) != -1) {
+		switch (c) {
+		case 's':
+			seed = strtoull(optarg, &end, 0);
+			if (*end)
+				goto bad;
+			break;
+		case 'd':
+			seconds = strtoul(optarg, &end, 0);
+			if (*end || !seconds)
+				goto bad;
+			break;
+		case 'p':
+			procs = strtoul(optarg, &end, 0);
+			if (*end || !procs || procs > 64)
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (optind != argc)
+		goto bad;
+
+	sk = mpt_nl_socket();
+	family = sk < 0 ? sk : mpt_genl_family(sk, MPT_GENL_NAME, NULL, NULL);
+	if (family < 0) {
+		fprintf(stderr, "mpt_fuzz: the mptrace family is missing: load mptrace.ko\n");
+		return 1;
+	}
+	close(sk);
+	setup_memory();
+	signal(SIGPIPE, SIG_IGN);
+
+	printf("mpt_fuzz: seed %llu, %lu s, %lu workers + 1 churner\n",
+	       (unsigned long long)seed, seconds, procs);
+	fflush(stdout);
+	deadline = time(NULL) + seconds;
+	for (unsigned long i = 0; i <= procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("mpt_fuzz: fork");
+			return 1;
+		}
+		if (pid == 0) {
+			if (i == procs)
+				churner(seed * 31 + i, deadline);
+			worker(seed * 31 + i, deadline);
+		}
+	}
+	for (;;) {
+		int status;
+		pid_t pid = wait(&status);
+
+		if (pid < 0)
+			break;
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "mpt_fuzz: process %d failed (status 0x%x)\n",
+				pid, status);
+			failed = 1;
+		}
+	}
+	if (module_alive())
+		failed = 1;
+	printf("mpt_fuzz: seed %llu: %s\n", (unsigned long long)seed,
+	       failed ? "FAILED" : "module alive");
+	return failed;
+bad:
+	usage(stderr);
+	return 2;
+}
