@@ -41,7 +41,7 @@ KSFT_DIR	= $(KSRC)/tools/testing/selftests
 	sparse fuzz install clean print-ksrc
 
 all: setup
-	@$(MAKE) --no-print-directory modules user selftests
+	@$(MAKE) -s --no-print-directory modules user selftests
 
 setup:
 	@tools/setup --check 2>/dev/null || tools/setup
@@ -87,7 +87,7 @@ selftests: ksrc user
 
 # What tools/vm needs for the kernels it is asked to boot.
 vm-deps: setup
-	@$(MAKE) --no-print-directory user selftests \
+	@$(MAKE) -s --no-print-directory user selftests \
 		$(foreach r,$(KERNEL_RELEASES),$(BUILD)/kmod/$(r)/mptrace.ko)
 
 # --- checks -------------------------------------------------------------------
@@ -108,7 +108,10 @@ sparse: all
 		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	done; echo "sparse: clean"
 
-check: all
+# The debug kernel is part of the matrix: built on first use, then cached.
+check: setup
+	@tools/debug-kernel
+	@$(MAKE) -s --no-print-directory all
 	@tools/check
 
 demo: all
