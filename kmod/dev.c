@@ -5,6 +5,8 @@
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -13,14 +15,26 @@
 #include <linux/mptrace.h>
 
 #include "dev.h"
+#include "ring.h"
 #include "stats.h"
+
+static unsigned long ring_mem_max = 64UL << 20;
+module_param(ring_mem_max, ulong, 0444);
+MODULE_PARM_DESC(ring_mem_max,
+		 "bytes the event rings of all /dev/mptrace readers may hold together (default 64 MiB)");
+
+struct mpt_mem_budget mpt_ring_budget;
 
 /**
  * struct mpt_reader - the state of one open file of /dev/mptrace
  * @wait: readers and pollers sleep here until an event arrives
+ * @lock: serialises consumers of @ring and its setup
+ * @ring: the file's events; no slots until it subscribes
  */
 struct mpt_reader {
 	wait_queue_head_t	wait;
+	struct mutex		lock;	/* one consumer of @ring at a time */
+	struct mpt_ring		ring;
 };
 
 static int mpt_dev_open(struct inode *inode, struct file *file)
@@ -31,6 +45,7 @@ static int mpt_dev_open(struct inode *inode, struct file *file)
 	if (!reader)
 		return -ENOMEM;
 	init_waitqueue_head(&reader->wait);
+	mutex_init(&reader->lock);
 
 	/* misc_open() left the miscdevice here; the reader replaces it. */
 	file->private_data = reader;
@@ -41,36 +56,116 @@ static int mpt_dev_open(struct inode *inode, struct file *file)
 
 static int mpt_dev_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct mpt_reader *reader = file->private_data;
+
+	mpt_ring_destroy(&reader->ring);
+	mutex_destroy(&reader->lock);
+	kfree(reader);
 	atomic_dec(&mpt_stats.dev_open);
 	return 0;
 }
 
+/* Subscribe with the default ring if not yet.  Called with reader->lock. */
+static int mpt_reader_subscribe(struct mpt_reader *reader)
+{
+	if (reader->ring.slots)
+		return 0;
+	return mpt_ring_init(&reader->ring, MPT_RING_DEFAULT_SLOTS,
+			     &mpt_ring_budget);
+}
+
 /*
- * No event source is attached yet, so a reader never has anything to
- * read: a non-blocking read says so, a blocking one sleeps until a
- * signal.  Both are what a reader of an idle event stream expects.
+ * Whole records only, oldest first.  A record leaves the ring once it
+ * has been copied out, so a fault loses nothing.
  */
 static ssize_t mpt_dev_read(struct file *file, char __user *buf, size_t len,
 			    loff_t *ppos)
 {
 	struct mpt_reader *reader = file->private_data;
+	struct mpt_event ev;
+	size_t done = 0;
+	int ret;
 
 	if (!len)
 		return 0;
-	if (file->f_flags & O_NONBLOCK)
-		return -EAGAIN;
-	if (wait_event_interruptible(reader->wait, false))
+	if (mutex_lock_interruptible(&reader->lock))
 		return -ERESTARTSYS;
-	return 0;
+	ret = mpt_reader_subscribe(reader);
+
+	while (!ret) {
+		ret = mpt_ring_peek(&reader->ring, &ev);
+		if (ret == -EAGAIN) {
+			if (done || (file->f_flags & O_NONBLOCK))
+				break;
+			mutex_unlock(&reader->lock);
+			if (wait_event_interruptible(reader->wait,
+						     mpt_ring_readable(&reader->ring)))
+				return -ERESTARTSYS;
+			if (mutex_lock_interruptible(&reader->lock))
+				return -ERESTARTSYS;
+			ret = 0;
+			continue;
+		}
+		if (ev.hdr.size > len - done) {
+			if (!done)
+				ret = -EINVAL;
+			break;
+		}
+		if (copy_to_user(buf + done, &ev, ev.hdr.size)) {
+			ret = -EFAULT;
+			break;
+		}
+		mpt_ring_consume(&reader->ring);
+		done += ev.hdr.size;
+	}
+	mutex_unlock(&reader->lock);
+	return done ? done : ret;
 }
 
 static __poll_t mpt_dev_poll(struct file *file, poll_table *wait)
 {
 	struct mpt_reader *reader = file->private_data;
+	int ret;
 
 	poll_wait(file, &reader->wait, wait);
-	return 0;
+	mutex_lock(&reader->lock);
+	ret = mpt_reader_subscribe(reader);
+	mutex_unlock(&reader->lock);
+	if (ret)
+		return EPOLLERR;
+	return mpt_ring_readable(&reader->ring) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static long mpt_ioc_ring_set(struct mpt_reader *reader, void __user *argp)
+{
+	struct mpt_ring_conf conf;
+	long ret;
+
+	if (copy_from_user(&conf, argp, sizeof(conf)))
+		return -EFAULT;
+	if (conf.flags || conf.used || conf.reserved || conf.lost ||
+	    !mpt_ring_valid_slots(conf.slots))
+		return -EINVAL;
+
+	mutex_lock(&reader->lock);
+	if (reader->ring.slots)
+		ret = mpt_ring_resize(&reader->ring, conf.slots);
+	else
+		ret = mpt_ring_init(&reader->ring, conf.slots,
+				    &mpt_ring_budget);
+	mutex_unlock(&reader->lock);
+	return ret;
+}
+
+static long mpt_ioc_ring_get(struct mpt_reader *reader, void __user *argp)
+{
+	struct mpt_ring_conf conf = { 0 };
+
+	mutex_lock(&reader->lock);
+	if (reader->ring.slots)
+		mpt_ring_conf(&reader->ring, &conf);
+	mutex_unlock(&reader->lock);
+	return copy_to_user(argp, &conf, sizeof(conf)) ? -EFAULT : 0;
 }
 
 static long mpt_ioc_version(void __user *argp)
@@ -97,6 +192,12 @@ static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case MPT_IOC_VERSION:
 		ret = mpt_ioc_version(argp);
+		break;
+	case MPT_IOC_RING_SET:
+		ret = mpt_ioc_ring_set(file->private_data, argp);
+		break;
+	case MPT_IOC_RING_GET:
+		ret = mpt_ioc_ring_get(file->private_data, argp);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -131,6 +232,8 @@ static struct miscdevice mpt_miscdev = {
 
 int mpt_dev_init(void)
 {
+	atomic64_set(&mpt_ring_budget.used, 0);
+	mpt_ring_budget.max = ring_mem_max;
 	return misc_register(&mpt_miscdev);
 }
 

@@ -7,6 +7,8 @@
 #include <net/netlink.h>
 #include <linux/mptrace.h>
 
+#include "dev.h"
+#include "ring.h"
 #include "stats.h"
 
 struct mpt_stats mpt_stats;
@@ -21,7 +23,7 @@ void mpt_stats_init(void)
 size_t mpt_stats_size(void)
 {
 	return nla_total_size(0) +				/* nest */
-	       nla_total_size_64bit(sizeof(u64)) * 5 +		/* u64s */
+	       nla_total_size_64bit(sizeof(u64)) * 7 +		/* u64s */
 	       nla_total_size(sizeof(u32));			/* dev_open */
 }
 
@@ -48,7 +50,12 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_BAD_REQUESTS,
 			      atomic64_read(&mpt_stats.bad_requests),
-			      MPT_STATS_A_PAD)) {
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES,
+			      atomic64_read(&mpt_ring_budget.used),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_MAX,
+			      mpt_ring_budget.max, MPT_STATS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

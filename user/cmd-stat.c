@@ -19,6 +19,8 @@ static const struct {
 	{ MPT_STATS_A_DEV_IOCTLS,   "dev_ioctls",   "ioctls on /dev/mptrace since load" },
 	{ MPT_STATS_A_NL_REQUESTS,  "nl_requests",  "netlink requests served since load" },
 	{ MPT_STATS_A_BAD_REQUESTS, "bad_requests", "requests refused as malformed" },
+	{ MPT_STATS_A_RING_BYTES,   "ring_bytes",   "memory held by /dev/mptrace readers' rings" },
+	{ MPT_STATS_A_RING_BYTES_MAX, "ring_bytes_max", "limit of that memory (ring_mem_max)" },
 };
 
 static const struct mpt_column stat_cols[] = {

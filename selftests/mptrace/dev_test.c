@@ -235,6 +235,122 @@ TEST_F(dev, read_interrupted)
 	signal(SIGALRM, SIG_DFL);
 }
 
+static int ring_set(int fd, __u32 slots)
+{
+	struct mpt_ring_conf conf = { .slots = slots };
+
+	return ioctl(fd, MPT_IOC_RING_SET, &conf) ? -errno : 0;
+}
+
+/* A file has no ring until it subscribes; RING_SET subscribes. */
+TEST_F(dev, ring_subscribe)
+{
+	struct mpt_ring_conf conf;
+	int nl, family, fd;
+	int64_t bytes;
+
+	nl = mpt_nl_socket();
+	ASSERT_LE(0, nl);
+	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
+	ASSERT_LT(0, family);
+	bytes = mpt_stat(nl, family, MPT_STATS_A_RING_BYTES);
+	ASSERT_LE(0, bytes);
+
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	memset(&conf, 0xff, sizeof(conf));
+	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(0, conf.slots);
+	EXPECT_EQ(0, conf.used);
+	EXPECT_EQ(0, conf.lost);
+	EXPECT_EQ(bytes, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+
+	ASSERT_EQ(0, ring_set(fd, 64));
+	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(64, conf.slots);
+	EXPECT_EQ(0, conf.used);
+	EXPECT_EQ(bytes + 64 * MPT_EVENT_MAX_SIZE,
+		  mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+
+	/* Resizing an empty ring. */
+	ASSERT_EQ(0, ring_set(fd, MPT_RING_MIN_SLOTS));
+	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(MPT_RING_MIN_SLOTS, conf.slots);
+	EXPECT_EQ(bytes + MPT_RING_MIN_SLOTS * MPT_EVENT_MAX_SIZE,
+		  mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+
+	close(fd);
+	EXPECT_EQ(bytes, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	close(nl);
+}
+
+/* A first read or poll subscribes with the default ring. */
+TEST_F(dev, ring_default)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	struct mpt_ring_conf conf;
+	char buf[MPT_EVENT_MAX_SIZE];
+	int fd;
+
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(MPT_RING_DEFAULT_SLOTS, conf.slots);
+	close(fd);
+
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	pfd.fd = fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(MPT_RING_DEFAULT_SLOTS, conf.slots);
+	close(fd);
+}
+
+/* Every bad form of RING_SET is refused and leaves the ring as it was. */
+TEST_F(dev, ring_set_bad)
+{
+	static const __u32 bad_slots[] = {
+		0, 1, MPT_RING_MIN_SLOTS - 1, MPT_RING_MIN_SLOTS / 2,
+		MPT_RING_MIN_SLOTS + 1, 100, MPT_RING_MAX_SLOTS * 2,
+		MPT_RING_MAX_SLOTS + 1, 0x80000000u, 0xffffffffu,
+	};
+	struct mpt_ring_conf conf;
+	size_t i;
+
+	ASSERT_EQ(0, ring_set(self->fd, 32));
+	for (i = 0; i < sizeof(bad_slots) / sizeof(bad_slots[0]); i++)
+		EXPECT_EQ(-EINVAL, ring_set(self->fd, bad_slots[i]))
+			TH_LOG("slots %u", bad_slots[i]);
+
+	conf = (struct mpt_ring_conf){ .slots = 64, .flags = 1 };
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(EINVAL, errno);
+	conf = (struct mpt_ring_conf){ .slots = 64, .used = 1 };
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_SET, &conf));
+	conf = (struct mpt_ring_conf){ .slots = 64, .reserved = 1 };
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_SET, &conf));
+	conf = (struct mpt_ring_conf){ .slots = 64, .lost = 1 };
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_SET, &conf));
+
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_SET, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_GET, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_RING_GET, (void *)0xffffffff81000000UL));
+	EXPECT_EQ(EFAULT, errno);
+
+	ASSERT_EQ(0, ioctl(self->fd, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(32, conf.slots);
+}
+
 /* Each open is counted, and the open-file gauge follows open/close. */
 TEST_F(dev, counted)
 {

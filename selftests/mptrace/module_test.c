@@ -4,6 +4,7 @@
  * someone holds the device open.  Leaks and warnings are caught by the
  * test VM (kmemleak, panic_on_warn).
  */
+#include <poll.h>
 #include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
@@ -98,6 +99,68 @@ TEST_F(mod, unload_under_netlink)
 	ASSERT_LT(0, family);
 	EXPECT_LE(0, mpt_stat(fd, family, MPT_STATS_A_NL_REQUESTS));
 	close(fd);
+}
+
+static int load_with(const char *params)
+{
+	int fd = open(mpt_ko_path(), O_RDONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (syscall(__NR_finit_module, fd, params, 0) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* ring_mem_max bounds all rings together: past it, ENOSPC. */
+TEST_F(mod, ring_mem_max)
+{
+	struct mpt_ring_conf conf = { .slots = 64 };
+	struct pollfd pfd = { .events = POLLIN };
+	int a, b, c, nl, family;
+
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, load_with("ring_mem_max=8192"));
+	nl = mpt_nl_socket();
+	ASSERT_LE(0, nl);
+	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
+	ASSERT_LT(0, family);
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_MAX));
+
+	a = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	b = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(a, MPT_IOC_RING_SET, &conf));	/* 16 KiB */
+	EXPECT_EQ(ENOSPC, errno);
+	conf.slots = 16;					/* 4 KiB */
+	EXPECT_EQ(0, ioctl(a, MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(0, ioctl(b, MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	/* A third reader cannot subscribe; its poll says so. */
+	c = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, c);
+	pfd.fd = c;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	close(c);
+	close(a);
+	close(b);
+	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	close(nl);
+	ASSERT_EQ(0, mpt_unload());
+}
+
+/* A module parameter that is not a number is refused at load. */
+TEST_F(mod, bad_parameters)
+{
+	ASSERT_EQ(0, mpt_unload());
+	EXPECT_EQ(-EINVAL, load_with("ring_mem_max=lots"));
+	EXPECT_FALSE(mpt_loaded());
+	EXPECT_EQ(0, load_with(""));
 }
 
 /* A fresh load starts its counters from zero. */

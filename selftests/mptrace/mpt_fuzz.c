@@ -103,7 +103,7 @@ static void setup_memory(void)
 /* An ioctl argument: mostly hostile. */
 static unsigned long pick_arg(void)
 {
-	switch (below(10)) {
+	switch (below(11)) {
 	case 0:
 		return 0;
 	case 1:
@@ -120,6 +120,15 @@ static unsigned long pick_arg(void)
 		return rnd();
 	case 7:
 		return (unsigned long)-1 - below(4096);
+	case 8: {		/* a ring size, valid or nearly */
+		struct mpt_ring_conf *conf = (void *)rw_buf;
+
+		memset(conf, 0, sizeof(*conf));
+		conf->slots = below(4) ? 1u << below(18) : rnd();
+		if (below(4) == 0)
+			conf->flags = rnd();
+		return (unsigned long)conf;
+	}
 	default:
 		fill_random(rw_buf, 2 * page);
 		return (unsigned long)rw_buf + below(page);
@@ -128,7 +137,9 @@ static unsigned long pick_arg(void)
 
 static unsigned long pick_cmd(void)
 {
-	static const unsigned long known[] = { MPT_IOC_VERSION };
+	static const unsigned long known[] = {
+		MPT_IOC_VERSION, MPT_IOC_RING_SET, MPT_IOC_RING_GET,
+	};
 	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
 
 	switch (below(5)) {

@@ -15,8 +15,9 @@
  * /dev/mptrace (misc character device, mode 0666)
  *	open(2) gives a private reader context.  ioctl(2) carries the
  *	MPT_IOC_* requests below; read(2) and poll(2) deliver events to
- *	that reader.  The device is not seekable (lseek fails with ESPIPE)
- *	and not writable (write fails with EINVAL).
+ *	that reader from its own ring (see "Reading events").  The device
+ *	is not seekable (lseek fails with ESPIPE) and not writable (write
+ *	fails with EINVAL).
  *
  * Generic netlink family "mptrace" (MPT_GENL_NAME, MPT_GENL_VERSION)
  *	Requests are the MPT_CMD_* commands; attributes are enum mpt_attr
@@ -98,6 +99,115 @@ enum mpt_feature {
 
 #define MPT_FEAT_STATS		_BITULL(MPT_FEAT_STATS_BIT)
 
+/*
+ * Reading events
+ * ==============
+ *
+ * Each open file of /dev/mptrace has its own ring of event records.  A
+ * file subscribes, and its ring is made (%MPT_RING_DEFAULT_SLOTS slots
+ * unless %MPT_IOC_RING_SET says otherwise), on its first read(2),
+ * poll(2) or %MPT_IOC_RING_SET: files used only for other requests cost
+ * no ring, and events before a file subscribes are not its to lose.  One
+ * slot holds one record of at most %MPT_EVENT_MAX_SIZE bytes.
+ *
+ * read(2) returns as many whole records as fit in the buffer, oldest
+ * first; a buffer smaller than the next record fails with EINVAL, so a
+ * buffer of %MPT_EVENT_MAX_SIZE bytes always works.  A record leaves the
+ * ring only once it has been copied out: a fault loses nothing.  With no
+ * record waiting, read blocks (interruptibly) or, with O_NONBLOCK, fails
+ * with EAGAIN; poll reports POLLIN when a record waits.
+ *
+ * When the ring is full, new events are dropped and counted, never
+ * silently: the stream then holds an %MPT_EV_LOST record, at the place
+ * of the gap, that says how many events this reader missed and the
+ * sequence number of the first.  Every event is either read or counted
+ * in exactly one LOST record.
+ *
+ * The rings of all readers together are bounded by the module parameter
+ * ring_mem_max (bytes); a ring that would exceed it is refused with
+ * ENOSPC.
+ */
+
+#define MPT_EVENT_MAX_SIZE	256
+#define MPT_RING_MIN_SLOTS	16
+#define MPT_RING_MAX_SLOTS	65536
+#define MPT_RING_DEFAULT_SLOTS	1024
+
+/**
+ * enum mpt_event_type - the type of an event record
+ * @MPT_EV_NONE: never used
+ * @MPT_EV_LOST: the reader missed events here (struct mpt_event_lost)
+ */
+enum mpt_event_type {
+	MPT_EV_NONE,
+	MPT_EV_LOST,
+	__MPT_EV_MAX,
+};
+
+#define MPT_EV_MAX	(__MPT_EV_MAX - 1)
+
+/**
+ * struct mpt_event_hdr - the start of every event record
+ * @size: bytes of the whole record, this header included; a multiple of 8
+ *	and at most %MPT_EVENT_MAX_SIZE.  Skip what you do not know.
+ * @type: enum mpt_event_type
+ * @flags: reserved, zero
+ * @seq: global sequence number: every event the module makes gets the
+ *	next one, starting at 1 when it loads (a LOST record carries the
+ *	number of the first event it stands for)
+ * @time_ns: CLOCK_BOOTTIME when the event happened
+ */
+struct mpt_event_hdr {
+	__u16	size;
+	__u16	type;
+	__u32	flags;
+	__u64	seq;
+	__u64	time_ns;
+};
+
+/**
+ * struct mpt_event_lost - %MPT_EV_LOST
+ * @hdr: header; @hdr.seq and @hdr.time_ns are those of the first lost
+ *	event
+ * @count: how many events this reader missed at this point
+ */
+struct mpt_event_lost {
+	struct mpt_event_hdr	hdr;
+	__u64			count;
+};
+
+/**
+ * struct mpt_ring_conf - argument of %MPT_IOC_RING_SET and %MPT_IOC_RING_GET
+ * @slots: ring size in records: a power of two from %MPT_RING_MIN_SLOTS
+ *	to %MPT_RING_MAX_SLOTS
+ * @flags: reserved, zero
+ * @used: (GET) records waiting to be read
+ * @lost: (GET) events this reader has missed since it opened
+ * @reserved: zero
+ */
+struct mpt_ring_conf {
+	__u32	slots;
+	__u32	flags;
+	__u32	used;
+	__u32	reserved;
+	__u64	lost;
+};
+
+/*
+ * MPT_IOC_RING_SET - subscribe with a ring of @slots records, or resize
+ * the ring.  @flags, @used, @reserved and @lost must be zero.  EINVAL for
+ * a bad size or a non-zero field, EBUSY when records wait to be read
+ * (read them first), ENOSPC when ring_mem_max would be exceeded, ENOMEM
+ * when the memory cannot be had.  On failure the ring is unchanged.
+ */
+#define MPT_IOC_RING_SET	_IOW(MPT_IOC_MAGIC, 0x01, struct mpt_ring_conf)
+
+/*
+ * MPT_IOC_RING_GET - this reader's ring: size, records waiting, events
+ * lost.  @slots is 0 while the file has not subscribed.
+ */
+#define MPT_IOC_RING_GET	_IOR(MPT_IOC_MAGIC, 0x02, struct mpt_ring_conf)
+
 /**
  * enum mpt_cmd - generic netlink commands of family "mptrace"
  * @MPT_CMD_UNSPEC: never used
@@ -148,8 +258,11 @@ enum mpt_attr {
  * @MPT_STATS_A_DEV_OPENS: u64, opens of /dev/mptrace since load
  * @MPT_STATS_A_DEV_IOCTLS: u64, ioctls on /dev/mptrace since load
  * @MPT_STATS_A_NL_REQUESTS: u64, netlink requests served since load
- * @MPT_STATS_A_BAD_REQUESTS: u64, ioctls and netlink requests rejected
- *	as malformed (unknown ioctl, bad argument, refused attribute)
+ * @MPT_STATS_A_BAD_REQUESTS: u64, ioctls and netlink requests the
+ *	module refused as malformed (unknown ioctl, bad argument); requests
+ *	the netlink core refuses by policy never reach the module
+ * @MPT_STATS_A_RING_BYTES: u64, memory held by the rings of all readers
+ * @MPT_STATS_A_RING_BYTES_MAX: u64, the ring_mem_max parameter
  *
  * A client must ignore counters it does not know.
  */
@@ -162,6 +275,8 @@ enum mpt_stats_attr {
 	MPT_STATS_A_DEV_IOCTLS,
 	MPT_STATS_A_NL_REQUESTS,
 	MPT_STATS_A_BAD_REQUESTS,
+	MPT_STATS_A_RING_BYTES,
+	MPT_STATS_A_RING_BYTES_MAX,
 	__MPT_STATS_A_MAX,
 };
 

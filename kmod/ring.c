@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-reader event rings: bounded, and exact about what they drop.
+ *
+ * A full ring drops the new event and counts it as pending.  The count
+ * enters the stream as one LOST record at the place of the gap: a
+ * producer writes it just before the next event that fits (it needs two
+ * free slots then), or the consumer writes it when it finds the ring
+ * empty.  So every event is either read or counted in exactly one LOST
+ * record, and LOST records sit between the events around the gap.
+ */
+#include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "ring.h"
+
+static size_t ring_bytes(u32 nslots)
+{
+	return (size_t)nslots * sizeof(struct mpt_event);
+}
+
+static struct mpt_event *ring_alloc(u32 nslots, struct mpt_mem_budget *b)
+{
+	size_t bytes = ring_bytes(nslots);
+	struct mpt_event *slots;
+
+	if (atomic64_add_return(bytes, &b->used) > b->max) {
+		atomic64_sub(bytes, &b->used);
+		return ERR_PTR(-ENOSPC);
+	}
+	slots = kvmalloc_array(nslots, sizeof(*slots),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!slots) {
+		atomic64_sub(bytes, &b->used);
+		return ERR_PTR(-ENOMEM);
+	}
+	return slots;
+}
+
+static void ring_free(struct mpt_event *slots, u32 nslots,
+		      struct mpt_mem_budget *b)
+{
+	kvfree(slots);
+	atomic64_sub(ring_bytes(nslots), &b->used);
+}
+
+int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
+		  struct mpt_mem_budget *budget)
+{
+	struct mpt_event *slots;
+
+	if (!mpt_ring_valid_slots(nslots))
+		return -EINVAL;
+	slots = ring_alloc(nslots, budget);
+	if (IS_ERR(slots))
+		return PTR_ERR(slots);
+
+	memset(ring, 0, sizeof(*ring));
+	spin_lock_init(&ring->lock);
+	ring->mask = nslots - 1;
+	ring->slots = slots;
+	ring->budget = budget;
+	return 0;
+}
+
+void mpt_ring_destroy(struct mpt_ring *ring)
+{
+	if (!ring->slots)
+		return;
+	ring_free(ring->slots, ring->mask + 1, ring->budget);
+	ring->slots = NULL;
+}
+
+/* Records may only be moved while none wait: EBUSY otherwise. */
+int mpt_ring_resize(struct mpt_ring *ring, u32 nslots)
+{
+	struct mpt_event *slots, *old;
+	unsigned long flags;
+	u32 old_slots;
+
+	if (!mpt_ring_valid_slots(nslots))
+		return -EINVAL;
+	slots = ring_alloc(nslots, ring->budget);
+	if (IS_ERR(slots))
+		return PTR_ERR(slots);
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (ring->head != ring->tail || ring->pending) {
+		spin_unlock_irqrestore(&ring->lock, flags);
+		ring_free(slots, nslots, ring->budget);
+		return -EBUSY;
+	}
+	old = ring->slots;
+	old_slots = ring->mask + 1;
+	ring->slots = slots;
+	ring->mask = nslots - 1;
+	ring->head = 0;
+	ring->tail = 0;
+	spin_unlock_irqrestore(&ring->lock, flags);
+
+	ring_free(old, old_slots, ring->budget);
+	return 0;
+}
+
+static u32 ring_free_slots(const struct mpt_ring *ring)
+{
+	return ring->mask + 1 - (ring->head - ring->tail);
+}
+
+/* Queue the pending count as a LOST record; the caller made room. */
+static void ring_put_lost(struct mpt_ring *ring)
+{
+	struct mpt_event_lost *lost = &ring->slots[ring->head & ring->mask].lost;
+
+	memset(lost, 0, sizeof(*lost));
+	lost->hdr.size = sizeof(*lost);
+	lost->hdr.type = MPT_EV_LOST;
+	lost->hdr.seq = ring->pending_seq;
+	lost->hdr.time_ns = ring->pending_time;
+	lost->count = ring->pending;
+	ring->pending = 0;
+	ring->head++;
+}
+
+/**
+ * mpt_ring_push - queue a copy of @ev
+ * @ring: the reader's ring
+ * @ev: the record; @ev->hdr.size bytes of it are copied
+ *
+ * Any context.  Returns false when the ring was full and the event was
+ * counted as lost instead.
+ */
+bool mpt_ring_push(struct mpt_ring *ring, const struct mpt_event *ev)
+{
+	unsigned long flags;
+	bool queued = true;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (ring_free_slots(ring) < (ring->pending ? 2 : 1)) {
+		if (!ring->pending++) {
+			ring->pending_seq = ev->hdr.seq;
+			ring->pending_time = ev->hdr.time_ns;
+		}
+		ring->lost++;
+		queued = false;
+	} else {
+		if (ring->pending)
+			ring_put_lost(ring);
+		memcpy(&ring->slots[ring->head & ring->mask], ev,
+		       ev->hdr.size);
+		ring->head++;
+	}
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return queued;
+}
+
+/**
+ * mpt_ring_peek - copy the oldest record, leaving it in the ring
+ * @ring: the reader's ring
+ * @ev: where to copy it
+ *
+ * Returns 0, or -EAGAIN when there is nothing to read.
+ */
+int mpt_ring_peek(struct mpt_ring *ring, struct mpt_event *ev)
+{
+	unsigned long flags;
+	int ret = 0;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (ring->head == ring->tail && ring->pending)
+		ring_put_lost(ring);
+	if (ring->head == ring->tail) {
+		ret = -EAGAIN;
+	} else {
+		const struct mpt_event *rec = &ring->slots[ring->tail & ring->mask];
+
+		memcpy(ev, rec, rec->hdr.size);
+	}
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return ret;
+}
+
+/* Drop the record mpt_ring_peek() returned: it reached the reader. */
+void mpt_ring_consume(struct mpt_ring *ring)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	if (ring->head != ring->tail)
+		ring->tail++;
+	spin_unlock_irqrestore(&ring->lock, flags);
+}
+
+bool mpt_ring_readable(struct mpt_ring *ring)
+{
+	unsigned long flags;
+	bool readable;
+
+	spin_lock_irqsave(&ring->lock, flags);
+	readable = ring->head != ring->tail || ring->pending;
+	spin_unlock_irqrestore(&ring->lock, flags);
+	return readable;
+}
+
+void mpt_ring_conf(struct mpt_ring *ring, struct mpt_ring_conf *conf)
+{
+	unsigned long flags;
+
+	memset(conf, 0, sizeof(*conf));
+	spin_lock_irqsave(&ring->lock, flags);
+	conf->slots = ring->mask + 1;
+	conf->used = ring->head - ring->tail;
+	conf->lost = ring->lost;
+	spin_unlock_irqrestore(&ring->lock, flags);
+}

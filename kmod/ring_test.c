@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the per-reader event ring (ring.c, built into this test
+ * module from the same source).  The property that matters: every event
+ * pushed is either read, in order, or counted in exactly one LOST record
+ * that sits where the gap is.
+ */
+#include <kunit/test.h>
+#include <linux/prandom.h>
+
+#include "ring.c"
+
+static struct mpt_mem_budget budget;
+
+static void make_event(struct mpt_event *ev, u64 seq)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.size = sizeof(ev->hdr) + 8 * (seq % 5);
+	ev->hdr.type = MPT_EV_MAX + 1;	/* a type the ring knows nothing of */
+	ev->hdr.seq = seq;
+	ev->hdr.time_ns = seq * 1000;
+	memset(ev->bytes + sizeof(ev->hdr), (u8)seq,
+	       ev->hdr.size - sizeof(ev->hdr));
+}
+
+static int ring_test_init(struct kunit *test)
+{
+	atomic64_set(&budget.used, 0);
+	budget.max = 1 << 20;
+	return 0;
+}
+
+/* A reader's view: what it read, and the losses it was told of. */
+struct drain {
+	u64 events, lost, last_seq, lost_records;
+};
+
+static void drain(struct kunit *test, struct mpt_ring *ring, struct drain *d)
+{
+	struct mpt_event ev;
+
+	while (!mpt_ring_peek(ring, &ev)) {
+		if (ev.hdr.type == MPT_EV_LOST) {
+			KUNIT_EXPECT_EQ(test, ev.hdr.size, sizeof(ev.lost));
+			KUNIT_EXPECT_GT(test, ev.lost.count, 0);
+			/* The gap starts right after what was read. */
+			KUNIT_EXPECT_EQ(test, ev.hdr.seq, d->last_seq + 1);
+			d->lost += ev.lost.count;
+			d->last_seq = ev.hdr.seq + ev.lost.count - 1;
+			d->lost_records++;
+		} else {
+			KUNIT_EXPECT_EQ(test, ev.hdr.seq, d->last_seq + 1);
+			if (ev.hdr.size > sizeof(ev.hdr))
+				KUNIT_EXPECT_EQ(test, ev.bytes[ev.hdr.size - 1],
+						(u8)ev.hdr.seq);
+			d->events++;
+			d->last_seq = ev.hdr.seq;
+		}
+		mpt_ring_consume(ring);
+	}
+}
+
+static void ring_test_fifo(struct kunit *test)
+{
+	struct mpt_ring ring;
+	struct mpt_event ev;
+	struct drain d = { 0 };
+	u64 seq;
+
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
+	KUNIT_EXPECT_FALSE(test, mpt_ring_readable(&ring));
+	KUNIT_EXPECT_EQ(test, mpt_ring_peek(&ring, &ev), -EAGAIN);
+	for (seq = 1; seq <= 16; seq++) {
+		make_event(&ev, seq);
+		KUNIT_EXPECT_TRUE(test, mpt_ring_push(&ring, &ev));
+	}
+	KUNIT_EXPECT_TRUE(test, mpt_ring_readable(&ring));
+	drain(test, &ring, &d);
+	KUNIT_EXPECT_EQ(test, d.events, 16);
+	KUNIT_EXPECT_EQ(test, d.lost, 0);
+	KUNIT_EXPECT_FALSE(test, mpt_ring_readable(&ring));
+	mpt_ring_destroy(&ring);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+}
+
+/* A peeked record stays until consumed: a failed copy loses nothing. */
+static void ring_test_peek_keeps(struct kunit *test)
+{
+	struct mpt_event *a, *b;
+	struct mpt_ring ring;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
+	make_event(a, 1);
+	mpt_ring_push(&ring, a);
+	KUNIT_ASSERT_EQ(test, mpt_ring_peek(&ring, a), 0);
+	KUNIT_ASSERT_EQ(test, mpt_ring_peek(&ring, b), 0);
+	KUNIT_EXPECT_EQ(test, a->hdr.seq, b->hdr.seq);
+	mpt_ring_consume(&ring);
+	KUNIT_EXPECT_EQ(test, mpt_ring_peek(&ring, a), -EAGAIN);
+	mpt_ring_destroy(&ring);
+}
+
+/* Overflow: the first 16 are kept, the other 84 are one LOST record. */
+static void ring_test_overflow(struct kunit *test)
+{
+	struct mpt_ring_conf conf;
+	struct mpt_ring ring;
+	struct mpt_event ev;
+	struct drain d = { 0 };
+	u64 seq, queued = 0;
+
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
+	for (seq = 1; seq <= 100; seq++) {
+		make_event(&ev, seq);
+		queued += mpt_ring_push(&ring, &ev);
+	}
+	KUNIT_EXPECT_EQ(test, queued, 16);
+	mpt_ring_conf(&ring, &conf);
+	KUNIT_EXPECT_EQ(test, conf.slots, 16);
+	KUNIT_EXPECT_EQ(test, conf.used, 16);
+	KUNIT_EXPECT_EQ(test, conf.lost, 84);
+	drain(test, &ring, &d);
+	KUNIT_EXPECT_EQ(test, d.events, 16);
+	KUNIT_EXPECT_EQ(test, d.lost, 84);
+	KUNIT_EXPECT_EQ(test, d.lost_records, 1);
+	mpt_ring_destroy(&ring);
+}
+
+/*
+ * The LOST record goes in before the next event that fits, between the
+ * events around the gap, even when the reader has not drained the ring.
+ */
+static void ring_test_lost_in_place(struct kunit *test)
+{
+	struct mpt_ring ring;
+	struct mpt_event ev;
+	struct drain d = { 0 };
+	u64 seq;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
+	for (seq = 1; seq <= 20; seq++) {	/* 16 kept, 17..20 lost */
+		make_event(&ev, seq);
+		mpt_ring_push(&ring, &ev);
+	}
+	for (i = 0; i < 3; i++) {		/* read 1..3: 3 slots free */
+		KUNIT_ASSERT_EQ(test, mpt_ring_peek(&ring, &ev), 0);
+		KUNIT_EXPECT_EQ(test, ev.hdr.seq, i + 1);
+		mpt_ring_consume(&ring);
+	}
+	d.last_seq = 3;
+	d.events = 3;
+	for (seq = 21; seq <= 23; seq++) {	/* LOST + 21 + 22; 23 lost */
+		make_event(&ev, seq);
+		mpt_ring_push(&ring, &ev);
+	}
+	drain(test, &ring, &d);
+	KUNIT_EXPECT_EQ(test, d.events + d.lost, 23);
+	KUNIT_EXPECT_EQ(test, d.lost, 5);
+	KUNIT_EXPECT_EQ(test, d.lost_records, 2);
+	mpt_ring_destroy(&ring);
+}
+
+/* Random pushes and reads: nothing is ever unaccounted for. */
+static void ring_test_random(struct kunit *test)
+{
+	struct rnd_state rnd;
+	struct mpt_ring ring;
+	struct mpt_event ev;
+	struct drain d = { 0 };
+	u64 seq = 0;
+	int round;
+
+	prandom_seed_state(&rnd, 42);
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 32, &budget), 0);
+	for (round = 0; round < 20000; round++) {
+		u32 r = prandom_u32_state(&rnd);
+
+		if (r % 3) {
+			make_event(&ev, ++seq);
+			mpt_ring_push(&ring, &ev);
+		} else if (!mpt_ring_peek(&ring, &ev)) {
+			if (ev.hdr.type == MPT_EV_LOST) {
+				KUNIT_EXPECT_EQ(test, ev.hdr.seq, d.last_seq + 1);
+				d.lost += ev.lost.count;
+				d.last_seq = ev.hdr.seq + ev.lost.count - 1;
+			} else {
+				KUNIT_EXPECT_EQ(test, ev.hdr.seq, d.last_seq + 1);
+				d.events++;
+				d.last_seq = ev.hdr.seq;
+			}
+			mpt_ring_consume(&ring);
+		}
+	}
+	drain(test, &ring, &d);
+	KUNIT_EXPECT_EQ(test, d.events + d.lost, seq);
+	KUNIT_EXPECT_EQ(test, ring.lost, d.lost);
+	mpt_ring_destroy(&ring);
+}
+
+static void ring_test_sizes(struct kunit *test)
+{
+	static const u32 bad[] = { 0, 1, 15, 17, 24, MPT_RING_MAX_SLOTS * 2,
+				   U32_MAX };
+	struct mpt_ring ring;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ(test, mpt_ring_init(&ring, bad[i], &budget),
+				-EINVAL);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&ring, 24), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&ring, 64), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			64 * sizeof(struct mpt_event));
+	mpt_ring_destroy(&ring);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+}
+
+/* Waiting records are never thrown away by a resize. */
+static void ring_test_resize_busy(struct kunit *test)
+{
+	struct mpt_ring ring;
+	struct mpt_event ev;
+
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
+	make_event(&ev, 1);
+	mpt_ring_push(&ring, &ev);
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&ring, 32), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			16 * sizeof(struct mpt_event));
+	KUNIT_ASSERT_EQ(test, mpt_ring_peek(&ring, &ev), 0);
+	KUNIT_EXPECT_EQ(test, ev.hdr.seq, 1);
+	mpt_ring_destroy(&ring);
+}
+
+/* The budget bounds all rings together. */
+static void ring_test_budget(struct kunit *test)
+{
+	struct mpt_ring a, b;
+
+	budget.max = 48 * sizeof(struct mpt_event);
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&a, 32, &budget), 0);
+	KUNIT_EXPECT_EQ(test, mpt_ring_init(&b, 32, &budget), -ENOSPC);
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&b, 16, &budget), 0);
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&b, 32), -ENOSPC);
+	mpt_ring_destroy(&a);
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&b, 32), 0);
+	mpt_ring_destroy(&b);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+}
+
+static struct kunit_case ring_test_cases[] = {
+	KUNIT_CASE(ring_test_fifo),
+	KUNIT_CASE(ring_test_peek_keeps),
+	KUNIT_CASE(ring_test_overflow),
+	KUNIT_CASE(ring_test_lost_in_place),
+	KUNIT_CASE(ring_test_random),
+	KUNIT_CASE(ring_test_sizes),
+	KUNIT_CASE(ring_test_resize_busy),
+	KUNIT_CASE(ring_test_budget),
+	{}
+};
+
+static struct kunit_suite ring_test_suite = {
+	.name = "mptrace_ring",
+	.init = ring_test_init,
+	.test_cases = ring_test_cases,
+};
+
+kunit_test_suite(ring_test_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests of mptrace's event ring");
