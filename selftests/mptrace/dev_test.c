@@ -4,6 +4,7 @@
  * bad form of a request.
  */
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -81,6 +82,56 @@ TEST_F(dev, open_unprivileged)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/*
+ * Inside an unprivileged container (new user and pid namespaces, pid 1 of
+ * its own), the device works as outside.
+ */
+TEST_F(dev, container)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to another uid");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t init;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+			_exit(errno == EPERM || errno == EINVAL ? 99 : 11);
+		init = fork();
+		if (init == 0) {
+			struct mpt_ring_conf conf = { .slots = 16 };
+			struct mpt_version v;
+			int fd;
+
+			if (getpid() != 1)
+				_exit(12);
+			fd = open(MPT_DEVICE_PATH, O_RDWR);
+			if (fd < 0)
+				_exit(13);
+			if (ioctl(fd, MPT_IOC_VERSION, &v) ||
+			    v.abi != MPT_ABI_VERSION)
+				_exit(14);
+			if (ioctl(fd, MPT_IOC_RING_SET, &conf))
+				_exit(15);
+			_exit(0);
+		}
+		if (init < 0 || waitpid(init, &status, 0) != init)
+			_exit(16);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 17);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 99)
+		SKIP(return, "unprivileged user namespaces are disabled");
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
+						 WEXITSTATUS(status));
 }
 
 /* The version ioctl agrees with sysfs, the independent source. */

@@ -5,7 +5,9 @@
  * test VM (kmemleak, panic_on_warn).
  */
 #include <poll.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "mpt_helpers.h"
@@ -80,6 +82,121 @@ TEST_F(mod, busy_while_open)
 	close(fd);
 	EXPECT_EQ(0, mpt_unload());
 	EXPECT_FALSE(mpt_loaded());
+}
+
+/* Fork a child that opens the device and blocks in read() or poll(). */
+static pid_t blocked_child(bool use_poll)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char buf[MPT_EVENT_MAX_SIZE];
+
+		if (fd < 0)
+			_exit(1);
+		close(ready[0]);
+		write(ready[1], "x", 1);
+		if (use_poll)
+			poll(&pfd, 1, -1);
+		else
+			read(fd, buf, sizeof(buf));
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		pid = -1;
+	close(ready[0]);
+	usleep(100000);		/* into the blocking call */
+	return pid;
+}
+
+/* Sleepers in read() or poll() hold the module; once killed, it unloads. */
+TEST_F(mod, busy_while_blocked)
+{
+	int i, status;
+
+	for (i = 0; i < 2; i++) {
+		pid_t pid = blocked_child(i);
+
+		ASSERT_LT(0, pid);
+		EXPECT_EQ(-EWOULDBLOCK, mpt_unload()) TH_LOG("%s", i ? "poll" : "read");
+		EXPECT_TRUE(mpt_loaded());
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_TRUE(WIFSIGNALED(status));
+		EXPECT_EQ(0, mpt_unload());
+		ASSERT_EQ(0, mpt_load());
+	}
+}
+
+/*
+ * A socket in the events group does not hold the module either: the
+ * family goes away under it, and a reloaded family can be joined again.
+ */
+TEST_F(mod, unload_under_listener)
+{
+	uint32_t grp;
+	int fd = mpt_nl_socket();
+	int family;
+
+	ASSERT_LE(0, fd);
+	family = mpt_genl_family(fd, MPT_GENL_NAME, MPT_MCGRP_EVENTS, &grp);
+	ASSERT_LT(0, family);
+	ASSERT_EQ(0, setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+				sizeof(grp)));
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load());
+	family = mpt_genl_family(fd, MPT_GENL_NAME, MPT_MCGRP_EVENTS, &grp);
+	ASSERT_LT(0, family);
+	EXPECT_EQ(0, setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+				sizeof(grp)));
+	EXPECT_LE(0, mpt_stat(fd, family, MPT_STATS_A_NL_REQUESTS));
+	close(fd);
+}
+
+/* Reloads while processes fork, use the device, exit and get killed. */
+TEST_F_TIMEOUT(mod, reload_under_fork_storm, 120)
+{
+	pid_t storm;
+	int i, status;
+
+	storm = fork();
+	ASSERT_LE(0, storm);
+	if (storm == 0) {
+		for (;;) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				int fd = open(MPT_DEVICE_PATH, O_RDONLY);
+				struct mpt_version v;
+
+				if (fd >= 0)
+					ioctl(fd, MPT_IOC_VERSION, &v);
+				_exit(0);
+			}
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+		}
+	}
+	for (i = 0; i < RELOADS; i++) {
+		int ret;
+
+		/* A child may hold the device open for an instant. */
+		do {
+			ret = mpt_unload();
+		} while (ret == -EWOULDBLOCK);
+		ASSERT_EQ(0, ret) TH_LOG("unload %d", i);
+		ASSERT_EQ(0, mpt_load()) TH_LOG("load %d", i);
+	}
+	ASSERT_EQ(0, kill(storm, SIGKILL));
+	ASSERT_EQ(storm, waitpid(storm, &status, 0));
 }
 
 /* A netlink socket does not hold the module; after unload it gets ENOENT. */

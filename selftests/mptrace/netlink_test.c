@@ -4,6 +4,7 @@
  * clients do), its commands answer, and every malformed request is
  * refused with an error and, where the kernel gives one, a message.
  */
+#include <sched.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -272,6 +273,98 @@ TEST_F(nl, events_group_privileged)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed",
 						 WEXITSTATUS(status));
+}
+
+/* Run @fn in a child as nobody; returns its exit status (0 = passed). */
+static int as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Root of a new user namespace has CAP_SYS_ADMIN only there: it may not
+ * join the events group of the initial network namespace.
+ */
+static int userns_join(void *arg)
+{
+	uint32_t grp = *(uint32_t *)arg;
+	int fd;
+
+	if (unshare(CLONE_NEWUSER))
+		return errno == EPERM || errno == EINVAL ? 99 : 1;
+	fd = mpt_nl_socket();
+	if (fd < 0)
+		return 2;
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+		       sizeof(grp)) == 0)
+		return 3;
+	return errno == EPERM ? 0 : 4;
+}
+
+TEST_F(nl, events_group_userns_root)
+{
+	uint32_t grp;
+	int ret;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to another uid");
+	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
+						MPT_MCGRP_EVENTS, &grp));
+	ret = as_nobody(userns_join, &grp);
+	if (ret == 99)
+		SKIP(return, "unprivileged user namespaces are disabled");
+	EXPECT_EQ(0, ret);
+}
+
+/*
+ * A container (user + network namespace, unprivileged) reaches the
+ * family in its own network namespace and may query the module.
+ */
+static int container_query(void *arg)
+{
+	char reply[1024];
+	struct mpt_nlmsg m;
+	int fd, family;
+
+	(void)arg;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		return errno == EPERM || errno == EINVAL ? 99 : 1;
+	fd = mpt_nl_socket();
+	if (fd < 0)
+		return 2;
+	family = mpt_genl_family(fd, MPT_GENL_NAME, NULL, NULL);
+	if (family <= 0)
+		return 3;
+	mpt_nlmsg_init(&m, family, MPT_CMD_GET_VERSION, 0);
+	if (mpt_nl_transact(fd, &m, reply, sizeof(reply), NULL, 0))
+		return 4;
+	if (mpt_stat(fd, family, MPT_STATS_A_NL_REQUESTS) <= 0)
+		return 5;
+	return 0;
+}
+
+TEST_F(nl, container_queries)
+{
+	int ret;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to another uid");
+	ret = as_nobody(container_query, NULL);
+	if (ret == 99)
+		SKIP(return, "unprivileged user namespaces are disabled");
+	EXPECT_EQ(0, ret);
 }
 
 TEST_HARNESS_MAIN
