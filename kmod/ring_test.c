@@ -35,29 +35,48 @@ struct drain {
 	u64 events, lost, last_seq, lost_records;
 };
 
+/* Take one record as a reader would, checking it continues the stream. */
+static void account(struct kunit *test, struct drain *d,
+		    const struct mpt_event *ev)
+{
+	/* Events and gaps follow each other without a hole. */
+	KUNIT_EXPECT_EQ(test, ev->hdr.seq, d->last_seq + 1);
+	if (ev->hdr.type == MPT_EV_LOST) {
+		KUNIT_EXPECT_EQ(test, ev->hdr.size, sizeof(ev->lost));
+		KUNIT_EXPECT_GT(test, ev->lost.count, 0);
+		d->lost += ev->lost.count;
+		d->last_seq = ev->hdr.seq + ev->lost.count - 1;
+		d->lost_records++;
+	} else {
+		if (ev->hdr.size > sizeof(ev->hdr))
+			KUNIT_EXPECT_EQ(test, ev->bytes[ev->hdr.size - 1],
+					(u8)ev->hdr.seq);
+		d->events++;
+		d->last_seq = ev->hdr.seq;
+	}
+}
+
 static void drain(struct kunit *test, struct mpt_ring *ring, struct drain *d)
 {
 	struct mpt_event ev;
 
 	while (!mpt_ring_peek(ring, &ev)) {
-		if (ev.hdr.type == MPT_EV_LOST) {
-			KUNIT_EXPECT_EQ(test, ev.hdr.size, sizeof(ev.lost));
-			KUNIT_EXPECT_GT(test, ev.lost.count, 0);
-			/* The gap starts right after what was read. */
-			KUNIT_EXPECT_EQ(test, ev.hdr.seq, d->last_seq + 1);
-			d->lost += ev.lost.count;
-			d->last_seq = ev.hdr.seq + ev.lost.count - 1;
-			d->lost_records++;
-		} else {
-			KUNIT_EXPECT_EQ(test, ev.hdr.seq, d->last_seq + 1);
-			if (ev.hdr.size > sizeof(ev.hdr))
-				KUNIT_EXPECT_EQ(test, ev.bytes[ev.hdr.size - 1],
-						(u8)ev.hdr.seq);
-			d->events++;
-			d->last_seq = ev.hdr.seq;
-		}
+		account(test, d, &ev);
 		mpt_ring_consume(ring);
 	}
+}
+
+/* Push events @from..@to; returns how many the ring queued. */
+static u64 push_range(struct mpt_ring *ring, u64 from, u64 to)
+{
+	struct mpt_event ev;
+	u64 seq, queued = 0;
+
+	for (seq = from; seq <= to; seq++) {
+		make_event(&ev, seq);
+		queued += mpt_ring_push(ring, &ev);
+	}
+	return queued;
 }
 
 static void ring_test_fifo(struct kunit *test)
@@ -65,15 +84,11 @@ static void ring_test_fifo(struct kunit *test)
 	struct mpt_ring ring;
 	struct mpt_event ev;
 	struct drain d = { 0 };
-	u64 seq;
 
 	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
 	KUNIT_EXPECT_FALSE(test, mpt_ring_readable(&ring));
 	KUNIT_EXPECT_EQ(test, mpt_ring_peek(&ring, &ev), -EAGAIN);
-	for (seq = 1; seq <= 16; seq++) {
-		make_event(&ev, seq);
-		KUNIT_EXPECT_TRUE(test, mpt_ring_push(&ring, &ev));
-	}
+	KUNIT_EXPECT_EQ(test, push_range(&ring, 1, 16), 16);
 	KUNIT_EXPECT_TRUE(test, mpt_ring_readable(&ring));
 	drain(test, &ring, &d);
 	KUNIT_EXPECT_EQ(test, d.events, 16);
@@ -109,16 +124,10 @@ static void ring_test_overflow(struct kunit *test)
 {
 	struct mpt_ring_conf conf;
 	struct mpt_ring ring;
-	struct mpt_event ev;
 	struct drain d = { 0 };
-	u64 seq, queued = 0;
 
 	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
-	for (seq = 1; seq <= 100; seq++) {
-		make_event(&ev, seq);
-		queued += mpt_ring_push(&ring, &ev);
-	}
-	KUNIT_EXPECT_EQ(test, queued, 16);
+	KUNIT_EXPECT_EQ(test, push_range(&ring, 1, 100), 16);
 	mpt_ring_conf(&ring, &conf);
 	KUNIT_EXPECT_EQ(test, conf.slots, 16);
 	KUNIT_EXPECT_EQ(test, conf.used, 16);
@@ -139,25 +148,17 @@ static void ring_test_lost_in_place(struct kunit *test)
 	struct mpt_ring ring;
 	struct mpt_event ev;
 	struct drain d = { 0 };
-	u64 seq;
 	int i;
 
 	KUNIT_ASSERT_EQ(test, mpt_ring_init(&ring, 16, &budget), 0);
-	for (seq = 1; seq <= 20; seq++) {	/* 16 kept, 17..20 lost */
-		make_event(&ev, seq);
-		mpt_ring_push(&ring, &ev);
-	}
+	KUNIT_EXPECT_EQ(test, push_range(&ring, 1, 20), 16);	/* 17..20 lost */
 	for (i = 0; i < 3; i++) {		/* read 1..3: 3 slots free */
 		KUNIT_ASSERT_EQ(test, mpt_ring_peek(&ring, &ev), 0);
-		KUNIT_EXPECT_EQ(test, ev.hdr.seq, i + 1);
+		account(test, &d, &ev);
 		mpt_ring_consume(&ring);
 	}
-	d.last_seq = 3;
-	d.events = 3;
-	for (seq = 21; seq <= 23; seq++) {	/* LOST + 21 + 22; 23 lost */
-		make_event(&ev, seq);
-		mpt_ring_push(&ring, &ev);
-	}
+	/* LOST(17..20), 21 and 22 fill the 3 slots; 23 is lost. */
+	KUNIT_EXPECT_EQ(test, push_range(&ring, 21, 23), 2);
 	drain(test, &ring, &d);
 	KUNIT_EXPECT_EQ(test, d.events + d.lost, 23);
 	KUNIT_EXPECT_EQ(test, d.lost, 5);
@@ -184,15 +185,7 @@ static void ring_test_random(struct kunit *test)
 			make_event(&ev, ++seq);
 			mpt_ring_push(&ring, &ev);
 		} else if (!mpt_ring_peek(&ring, &ev)) {
-			if (ev.hdr.type == MPT_EV_LOST) {
-				KUNIT_EXPECT_EQ(test, ev.hdr.seq, d.last_seq + 1);
-				d.lost += ev.lost.count;
-				d.last_seq = ev.hdr.seq + ev.lost.count - 1;
-			} else {
-				KUNIT_EXPECT_EQ(test, ev.hdr.seq, d.last_seq + 1);
-				d.events++;
-				d.last_seq = ev.hdr.seq;
-			}
+			account(test, &d, &ev);
 			mpt_ring_consume(&ring);
 		}
 	}

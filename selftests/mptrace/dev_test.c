@@ -56,82 +56,65 @@ TEST_F(dev, node)
 	EXPECT_EQ(min, minor(st.st_rdev));
 }
 
+static int nobody_version(void *arg)
+{
+	struct mpt_version v;
+	int fd;
+
+	(void)arg;
+	fd = open(MPT_DEVICE_PATH, O_RDONLY);
+	if (fd < 0)
+		return 11;
+	if (ioctl(fd, MPT_IOC_VERSION, &v))
+		return 12;
+	return v.abi == MPT_ABI_VERSION ? 0 : 13;
+}
+
 /* Anyone may open the device; what they may do is checked per request. */
 TEST_F(dev, open_unprivileged)
 {
-	int status;
-	pid_t pid;
-
 	if (geteuid() != 0)
 		SKIP(return, "needs root to switch to another uid");
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct mpt_version v;
-		int fd;
-
-		if (setgid(65534) || setuid(65534))
-			_exit(10);
-		fd = open(MPT_DEVICE_PATH, O_RDONLY);
-		if (fd < 0)
-			_exit(11);
-		if (ioctl(fd, MPT_IOC_VERSION, &v))
-			_exit(12);
-		_exit(v.abi == MPT_ABI_VERSION ? 0 : 13);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, mpt_as_nobody(nobody_version, NULL));
 }
 
-/*
- * Inside an unprivileged container (new user and pid namespaces, pid 1 of
- * its own), the device works as outside.
- */
+/* pid 1 of a new user and pid namespace, unprivileged, uses the device. */
+static int container_init(void *arg)
+{
+	struct mpt_ring_conf conf = { .slots = 16 };
+	int status, ret;
+	pid_t init;
+
+	(void)arg;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
+		return errno == EPERM || errno == EINVAL ? 99 : 20;
+	init = fork();
+	if (init == 0) {
+		int fd;
+
+		if (getpid() != 1)
+			_exit(21);
+		ret = nobody_version(NULL);
+		if (ret)
+			_exit(ret);
+		fd = open(MPT_DEVICE_PATH, O_RDWR);
+		_exit(fd >= 0 && !ioctl(fd, MPT_IOC_RING_SET, &conf) ? 0 : 22);
+	}
+	if (init < 0 || waitpid(init, &status, 0) != init)
+		return 23;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 24;
+}
+
 TEST_F(dev, container)
 {
-	int status;
-	pid_t pid;
+	int ret;
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root to switch to another uid");
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		pid_t init;
-
-		if (setgid(65534) || setuid(65534))
-			_exit(10);
-		if (unshare(CLONE_NEWUSER | CLONE_NEWPID))
-			_exit(errno == EPERM || errno == EINVAL ? 99 : 11);
-		init = fork();
-		if (init == 0) {
-			struct mpt_ring_conf conf = { .slots = 16 };
-			struct mpt_version v;
-			int fd;
-
-			if (getpid() != 1)
-				_exit(12);
-			fd = open(MPT_DEVICE_PATH, O_RDWR);
-			if (fd < 0)
-				_exit(13);
-			if (ioctl(fd, MPT_IOC_VERSION, &v) ||
-			    v.abi != MPT_ABI_VERSION)
-				_exit(14);
-			if (ioctl(fd, MPT_IOC_RING_SET, &conf))
-				_exit(15);
-			_exit(0);
-		}
-		if (init < 0 || waitpid(init, &status, 0) != init)
-			_exit(16);
-		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 17);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 99)
+	ret = mpt_as_nobody(container_init, NULL);
+	if (ret == 99)
 		SKIP(return, "unprivileged user namespaces are disabled");
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed",
-						 WEXITSTATUS(status));
+	EXPECT_EQ(0, ret) TH_LOG("step %d failed", ret);
 }
 
 /* The version ioctl agrees with sysfs, the independent source. */

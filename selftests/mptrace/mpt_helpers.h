@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/genetlink.h>
@@ -82,6 +83,28 @@ static inline int mpt_load(void)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/*
+ * Run @fn(@arg) in a child process as uid/gid 65534 (nobody) and return
+ * its result, the child's exit status: 0 for success, another small
+ * number for the step that failed; -1 if the child could not run.
+ */
+static inline int mpt_as_nobody(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(100);
+		_exit(fn(arg));
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 /* A generic netlink request under construction. */

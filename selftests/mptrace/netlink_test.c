@@ -239,58 +239,37 @@ TEST_F(nl, bad_requests_counted)
  * Events show every user's processes: an unprivileged user may query the
  * module but not join the events group.
  */
-TEST_F(nl, events_group_privileged)
-{
+struct nl_target {
+	int family;
 	uint32_t grp;
-	int status;
-	pid_t pid;
+};
 
-	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
-						MPT_MCGRP_EVENTS, &grp));
-	if (geteuid() != 0)
-		SKIP(return, "needs root to compare with an unprivileged uid");
-	EXPECT_EQ(0, setsockopt(self->fd, SOL_NETLINK,
-				NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)));
+static int nobody_join(void *arg)
+{
+	struct nl_target *t = arg;
+	int fd = mpt_nl_socket();
 
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int fd;
-
-		if (setgid(65534) || setuid(65534))
-			_exit(10);
-		fd = mpt_nl_socket();
-		if (fd < 0)
-			_exit(11);
-		if (mpt_stat(fd, self->family, MPT_STATS_A_NL_REQUESTS) < 0)
-			_exit(12);
-		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
-			       sizeof(grp)) == 0)
-			_exit(13);
-		_exit(errno == EPERM ? 0 : 14);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child step %d failed",
-						 WEXITSTATUS(status));
+	if (fd < 0)
+		return 1;
+	if (mpt_stat(fd, t->family, MPT_STATS_A_NL_REQUESTS) < 0)
+		return 2;
+	if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &t->grp,
+		       sizeof(t->grp)) == 0)
+		return 3;
+	return errno == EPERM ? 0 : 4;
 }
 
-/* Run @fn in a child as nobody; returns its exit status (0 = passed). */
-static int as_nobody(int (*fn)(void *), void *arg)
+TEST_F(nl, events_group_privileged)
 {
-	int status;
-	pid_t pid = fork();
+	struct nl_target t = { .family = self->family };
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (setgid(65534) || setuid(65534))
-			_exit(100);
-		_exit(fn(arg));
-	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
+	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
+						MPT_MCGRP_EVENTS, &t.grp));
+	if (geteuid() != 0)
+		SKIP(return, "needs root to compare with an unprivileged uid");
+	EXPECT_EQ(0, setsockopt(self->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+				&t.grp, sizeof(t.grp)));
+	EXPECT_EQ(0, mpt_as_nobody(nobody_join, &t));
 }
 
 /*
@@ -322,7 +301,7 @@ TEST_F(nl, events_group_userns_root)
 		SKIP(return, "needs root to switch to another uid");
 	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
 						MPT_MCGRP_EVENTS, &grp));
-	ret = as_nobody(userns_join, &grp);
+	ret = mpt_as_nobody(userns_join, &grp);
 	if (ret == 99)
 		SKIP(return, "unprivileged user namespaces are disabled");
 	EXPECT_EQ(0, ret);
@@ -361,7 +340,7 @@ TEST_F(nl, container_queries)
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root to switch to another uid");
-	ret = as_nobody(container_query, NULL);
+	ret = mpt_as_nobody(container_query, NULL);
 	if (ret == 99)
 		SKIP(return, "unprivileged user namespaces are disabled");
 	EXPECT_EQ(0, ret);
