@@ -7,6 +7,9 @@
 #include <linux/miscdevice.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/pid_namespace.h>
+#include <linux/rculist.h>
+#include <linux/user_namespace.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -15,6 +18,7 @@
 #include <linux/mptrace.h>
 
 #include "dev.h"
+#include "event.h"
 #include "ring.h"
 #include "stats.h"
 
@@ -30,12 +34,58 @@ struct mpt_mem_budget mpt_ring_budget;
  * @wait: readers and pollers sleep here until an event arrives
  * @lock: serialises consumers of @ring and its setup
  * @ring: the file's events; no slots until it subscribes
+ * @node: in mpt_readers once subscribed
+ * @pidns: the opener's pid namespace: what the reader sees, and how
+ * @userns: the opener's user namespace, to map uids
+ * @uid: the opener's real uid
+ * @all_users: the opener may see every user's processes in @pidns
  */
 struct mpt_reader {
 	wait_queue_head_t	wait;
 	struct mutex		lock;	/* one consumer of @ring at a time */
 	struct mpt_ring		ring;
+	struct list_head	node;
+	struct pid_namespace	*pidns;
+	struct user_namespace	*userns;
+	kuid_t			uid;
+	bool			all_users;
 };
+
+/* Subscribed readers: walked under RCU by the probes. */
+static LIST_HEAD(mpt_readers);
+static DEFINE_MUTEX(mpt_readers_lock);	/* writers of mpt_readers */
+static atomic_t mpt_nreaders = ATOMIC_INIT(0);
+
+bool mpt_dev_listening(void)
+{
+	return atomic_read(&mpt_nreaders) > 0;
+}
+
+/* Rights are the opener's (file->f_cred): passing the fd passes no more. */
+static bool mpt_reader_sees(const struct mpt_reader *reader,
+			    const struct mpt_src *src)
+{
+	return reader->all_users ||
+	       uid_eq(task_cred_xxx(src->task, uid), reader->uid);
+}
+
+/* Called from the probes, any context: no sleeping, no allocation. */
+void mpt_dev_deliver(const struct mpt_src *src)
+{
+	struct mpt_reader *reader;
+	struct mpt_event ev;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(reader, &mpt_readers, node) {
+		if (!mpt_reader_sees(reader, src) ||
+		    !mpt_render(src, reader->pidns, reader->userns, &ev))
+			continue;
+		if (!mpt_ring_push(&reader->ring, &ev))
+			atomic64_inc(&mpt_stats.dev_lost);
+		wake_up_interruptible_poll(&reader->wait, EPOLLIN | EPOLLRDNORM);
+	}
+	rcu_read_unlock();
+}
 
 static int mpt_dev_open(struct inode *inode, struct file *file)
 {
@@ -46,6 +96,13 @@ static int mpt_dev_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	init_waitqueue_head(&reader->wait);
 	mutex_init(&reader->lock);
+	INIT_LIST_HEAD(&reader->node);
+	reader->pidns = get_pid_ns(task_active_pid_ns(current));
+	reader->userns = get_user_ns(file->f_cred->user_ns);
+	reader->uid = file->f_cred->uid;
+	reader->all_users =
+		file_ns_capable(file, reader->pidns->user_ns, CAP_SYS_ADMIN) ||
+		file_ns_capable(file, reader->pidns->user_ns, CAP_PERFMON);
 
 	/* misc_open() left the miscdevice here; the reader replaces it. */
 	file->private_data = reader;
@@ -58,10 +115,34 @@ static int mpt_dev_release(struct inode *inode, struct file *file)
 {
 	struct mpt_reader *reader = file->private_data;
 
+	if (reader->ring.slots) {
+		mutex_lock(&mpt_readers_lock);
+		list_del_rcu(&reader->node);
+		atomic_dec(&mpt_nreaders);
+		mutex_unlock(&mpt_readers_lock);
+		/* No probe may still be pushing into the ring. */
+		synchronize_rcu();
+	}
 	mpt_ring_destroy(&reader->ring);
+	put_user_ns(reader->userns);
+	put_pid_ns(reader->pidns);
 	mutex_destroy(&reader->lock);
 	kfree(reader);
 	atomic_dec(&mpt_stats.dev_open);
+	return 0;
+}
+
+/* Start receiving events into a new ring.  Called with reader->lock. */
+static int mpt_reader_listen(struct mpt_reader *reader, u32 nslots)
+{
+	int ret = mpt_ring_init(&reader->ring, nslots, &mpt_ring_budget);
+
+	if (ret)
+		return ret;
+	mutex_lock(&mpt_readers_lock);
+	list_add_tail_rcu(&reader->node, &mpt_readers);
+	atomic_inc(&mpt_nreaders);
+	mutex_unlock(&mpt_readers_lock);
 	return 0;
 }
 
@@ -70,8 +151,7 @@ static int mpt_reader_subscribe(struct mpt_reader *reader)
 {
 	if (reader->ring.slots)
 		return 0;
-	return mpt_ring_init(&reader->ring, MPT_RING_DEFAULT_SLOTS,
-			     &mpt_ring_budget);
+	return mpt_reader_listen(reader, MPT_RING_DEFAULT_SLOTS);
 }
 
 /*
@@ -151,8 +231,7 @@ static long mpt_ioc_ring_set(struct mpt_reader *reader, void __user *argp)
 	if (reader->ring.slots)
 		ret = mpt_ring_resize(&reader->ring, conf.slots);
 	else
-		ret = mpt_ring_init(&reader->ring, conf.slots,
-				    &mpt_ring_budget);
+		ret = mpt_reader_listen(reader, conf.slots);
 	mutex_unlock(&reader->lock);
 	return ret;
 }
@@ -172,7 +251,7 @@ static long mpt_ioc_version(void __user *argp)
 {
 	struct mpt_version v = {
 		.abi = MPT_ABI_VERSION,
-		.features = MPT_FEAT_STATS,
+		.features = MPT_FEAT_STATS | MPT_FEAT_EVENTS,
 	};
 
 	strscpy(v.version, MPT_VERSION, sizeof(v.version));

@@ -11,6 +11,7 @@
 #include "dev.h"
 #include "netlink.h"
 #include "stats.h"
+#include "track.h"
 
 static int __init mpt_init(void)
 {
@@ -26,9 +27,15 @@ static int __init mpt_init(void)
 	if (ret)
 		goto err_dev;
 
+	ret = mpt_track_init();
+	if (ret)
+		goto err_track;
+
 	pr_info("version %s (ABI %d) loaded\n", MPT_VERSION, MPT_ABI_VERSION);
 	return 0;
 
+err_track:
+	mpt_dev_exit();
 err_dev:
 	mpt_netlink_exit();
 err_netlink:
@@ -37,6 +44,7 @@ err_netlink:
 
 static void __exit mpt_exit(void)
 {
+	mpt_track_exit();
 	mpt_dev_exit();
 	mpt_netlink_exit();
 	pr_info("unloaded\n");

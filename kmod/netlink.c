@@ -45,7 +45,8 @@ static int mpt_nl_get_version(struct sk_buff *skb, struct genl_info *info)
 
 	if (nla_put_u32(msg, MPT_A_ABI, MPT_ABI_VERSION) ||
 	    nla_put_string(msg, MPT_A_VERSION, MPT_VERSION) ||
-	    nla_put_u64_64bit(msg, MPT_A_FEATURES, MPT_FEAT_STATS, MPT_A_PAD))
+	    nla_put_u64_64bit(msg, MPT_A_FEATURES,
+			      MPT_FEAT_STATS | MPT_FEAT_EVENTS, MPT_A_PAD))
 		goto err_size;
 
 	genlmsg_end(msg, hdr);

@@ -13,6 +13,9 @@ struct mpt_event {
 	union {
 		struct mpt_event_hdr	hdr;
 		struct mpt_event_lost	lost;
+		struct mpt_event_fork	fork;
+		struct mpt_event_exec	exec;
+		struct mpt_event_exit	exit;
 		u8			bytes[MPT_EVENT_MAX_SIZE];
 	};
 };

@@ -23,7 +23,7 @@ void mpt_stats_init(void)
 size_t mpt_stats_size(void)
 {
 	return nla_total_size(0) +				/* nest */
-	       nla_total_size_64bit(sizeof(u64)) * 7 +		/* u64s */
+	       nla_total_size_64bit(sizeof(u64)) * 8 +		/* u64s */
 	       nla_total_size(sizeof(u32));			/* dev_open */
 }
 
@@ -55,7 +55,10 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 			      atomic64_read(&mpt_ring_budget.used),
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_MAX,
-			      mpt_ring_budget.max, MPT_STATS_A_PAD)) {
+			      mpt_ring_budget.max, MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_LOST,
+			      atomic64_read(&mpt_stats.dev_lost),
+			      MPT_STATS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

@@ -20,6 +20,7 @@ struct mpt_stats {
 	atomic64_t	dev_ioctls;
 	atomic64_t	nl_requests;
 	atomic64_t	bad_requests;
+	atomic64_t	dev_lost;
 };
 
 extern struct mpt_stats mpt_stats;

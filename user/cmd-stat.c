@@ -21,6 +21,7 @@ static const struct {
 	{ MPT_STATS_A_BAD_REQUESTS, "bad_requests", "requests refused as malformed" },
 	{ MPT_STATS_A_RING_BYTES,   "ring_bytes",   "memory held by /dev/mptrace readers' rings" },
 	{ MPT_STATS_A_RING_BYTES_MAX, "ring_bytes_max", "limit of that memory (ring_mem_max)" },
+	{ MPT_STATS_A_DEV_LOST,     "dev_lost",     "events dropped from full /dev rings, each reported" },
 };
 
 static const struct mpt_column stat_cols[] = {

@@ -94,10 +94,12 @@ struct mpt_version {
 /* Feature bits of struct mpt_version and %MPT_A_FEATURES. */
 enum mpt_feature {
 	MPT_FEAT_STATS_BIT,
+	MPT_FEAT_EVENTS_BIT,
 	__MPT_FEAT_BIT_LAST,
 };
 
 #define MPT_FEAT_STATS		_BITULL(MPT_FEAT_STATS_BIT)
+#define MPT_FEAT_EVENTS		_BITULL(MPT_FEAT_EVENTS_BIT)
 
 /*
  * Reading events
@@ -137,10 +139,23 @@ enum mpt_feature {
  * enum mpt_event_type - the type of an event record
  * @MPT_EV_NONE: never used
  * @MPT_EV_LOST: the reader missed events here (struct mpt_event_lost)
+ * @MPT_EV_FORK: a process was created (struct mpt_event_fork)
+ * @MPT_EV_EXEC: a process executed a program (struct mpt_event_exec)
+ * @MPT_EV_EXIT: a process ended (struct mpt_event_exit)
+ *
+ * Which processes a reader sees: those of its pid namespace and the
+ * namespaces below it, numbered as its namespace numbers them; all of
+ * them if the file's opener had CAP_SYS_ADMIN or CAP_PERFMON over the
+ * user namespace owning that pid namespace, else only those whose real
+ * uid is the opener's.  Thread creation and the exit of a thread that
+ * is not the last of its process are not reported.
  */
 enum mpt_event_type {
 	MPT_EV_NONE,
 	MPT_EV_LOST,
+	MPT_EV_FORK,
+	MPT_EV_EXEC,
+	MPT_EV_EXIT,
 	__MPT_EV_MAX,
 };
 
@@ -174,6 +189,79 @@ struct mpt_event_hdr {
 struct mpt_event_lost {
 	struct mpt_event_hdr	hdr;
 	__u64			count;
+};
+
+#define MPT_COMM_LEN		16
+
+/**
+ * struct mpt_task - the process an event is about
+ * @pid: its process id (thread group id)
+ * @tid: the id of the thread that acted
+ * @ppid: its parent's process id, 0 when the parent is outside the
+ *	reader's pid namespace
+ * @uid: its real uid, as the reader's user namespace maps it (overflow
+ *	uid 65534 when unmapped)
+ * @comm: its command name, NUL-terminated
+ */
+struct mpt_task {
+	__u32	pid;
+	__u32	tid;
+	__u32	ppid;
+	__u32	uid;
+	char	comm[MPT_COMM_LEN];
+};
+
+/**
+ * struct mpt_event_fork - %MPT_EV_FORK
+ * @hdr: header
+ * @task: the new process (its comm is still the parent's)
+ * @parent_pid: the process that called fork/clone
+ * @parent_tid: its thread that did
+ */
+struct mpt_event_fork {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__u32			parent_pid;
+	__u32			parent_tid;
+};
+
+#define MPT_FILENAME_LEN	176
+
+/* Flags of struct mpt_event_exec */
+#define MPT_EXEC_TRUNCATED	_BITUL(0)	/* @filename was cut */
+
+/**
+ * struct mpt_event_exec - %MPT_EV_EXEC
+ * @hdr: header
+ * @task: the process, with its new comm
+ * @old_tid: the thread id that called execve (another thread of the
+ *	process may have called it; the process keeps its pid)
+ * @flags: %MPT_EXEC_* flags
+ * @filename: the program's path as given to execve, NUL-terminated,
+ *	cut to %MPT_FILENAME_LEN - 1 bytes (%MPT_EXEC_TRUNCATED)
+ */
+struct mpt_event_exec {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__u32			old_tid;
+	__u32			flags;
+	char			filename[MPT_FILENAME_LEN];
+};
+
+/**
+ * struct mpt_event_exit - %MPT_EV_EXIT, the last thread of a process ended
+ * @hdr: header
+ * @task: the process; @task.tid is its last thread
+ * @status: the status its parent's wait(2) will see: exit code << 8, or
+ *	the terminating signal with 0x80 set when it dumped core (use
+ *	WIFEXITED(), WEXITSTATUS(), WTERMSIG(), WCOREDUMP())
+ * @reserved: zero
+ */
+struct mpt_event_exit {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__s32			status;
+	__u32			reserved;
 };
 
 /**
@@ -263,6 +351,8 @@ enum mpt_attr {
  *	the netlink core refuses by policy never reach the module
  * @MPT_STATS_A_RING_BYTES: u64, memory held by the rings of all readers
  * @MPT_STATS_A_RING_BYTES_MAX: u64, the ring_mem_max parameter
+ * @MPT_STATS_A_DEV_LOST: u64, events dropped from full /dev rings (each
+ *	reader was told in a LOST record)
  *
  * A client must ignore counters it does not know.
  */
@@ -277,6 +367,7 @@ enum mpt_stats_attr {
 	MPT_STATS_A_BAD_REQUESTS,
 	MPT_STATS_A_RING_BYTES,
 	MPT_STATS_A_RING_BYTES_MAX,
+	MPT_STATS_A_DEV_LOST,
 	__MPT_STATS_A_MAX,
 };
 

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events: one source, rendered for each reader as its namespaces see it.
+ */
+#include <linux/cred.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uidgid.h>
+
+#include "dev.h"
+#include "event.h"
+#include "ring.h"
+
+static atomic64_t mpt_seq = ATOMIC64_INIT(0);
+
+/*
+ * Called from the probes.  Nothing is done, not even a sequence number
+ * taken, unless a reader listens.
+ */
+void mpt_emit(struct mpt_src *src)
+{
+	if (!mpt_dev_listening())
+		return;
+	src->seq = atomic64_inc_return(&mpt_seq);
+	src->time_ns = ktime_get_boottime_ns();
+	mpt_dev_deliver(src);
+}
+
+static void render_task(struct task_struct *task, struct pid_namespace *ns,
+			struct user_namespace *userns, struct mpt_task *t)
+{
+	struct task_struct *parent;
+
+	t->pid = task_tgid_nr_ns(task, ns);
+	t->tid = task_pid_nr_ns(task, ns);
+	rcu_read_lock();
+	parent = rcu_dereference(task->real_parent);
+	t->ppid = task_tgid_nr_ns(parent, ns);
+	t->uid = from_kuid_munged(userns, task_cred_xxx(task, uid));
+	rcu_read_unlock();
+	get_task_comm(t->comm, task);
+}
+
+/*
+ * Fill @ev with @src as seen from pid namespace @ns and user namespace
+ * @userns.  Returns false when the task is not visible from @ns.
+ */
+bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
+		struct user_namespace *userns, struct mpt_event *ev)
+{
+	struct mpt_task *t;
+
+	if (!task_tgid_nr_ns(src->task, ns))
+		return false;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = src->type;
+	ev->hdr.seq = src->seq;
+	ev->hdr.time_ns = src->time_ns;
+
+	switch (src->type) {
+	case MPT_EV_FORK:
+		t = &ev->fork.task;
+		ev->hdr.size = sizeof(ev->fork);
+		ev->fork.parent_pid = task_tgid_nr_ns(src->actor, ns);
+		ev->fork.parent_tid = task_pid_nr_ns(src->actor, ns);
+		break;
+	case MPT_EV_EXEC:
+		t = &ev->exec.task;
+		ev->hdr.size = sizeof(ev->exec);
+		rcu_read_lock();
+		ev->exec.old_tid = pid_nr_ns(find_pid_ns(src->old_tid,
+							 &init_pid_ns), ns);
+		rcu_read_unlock();
+		if (strscpy(ev->exec.filename, src->filename,
+			    sizeof(ev->exec.filename)) < 0)
+			ev->exec.flags |= MPT_EXEC_TRUNCATED;
+		break;
+	case MPT_EV_EXIT:
+		t = &ev->exit.task;
+		ev->hdr.size = sizeof(ev->exit);
+		ev->exit.status = src->status;
+		break;
+	default:
+		return false;
+	}
+	render_task(src->task, ns, userns, t);
+	return true;
+}

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifecycle events on /dev/mptrace: FORK, EXEC and EXIT, each field
+ * checked against what the test made and what waitpid(2) and /proc say;
+ * losses counted exactly; readers independent; pid namespaces honoured.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "mpt_helpers.h"
+
+#define MAX_RECS 4096
+
+union rec {
+	struct mpt_event_hdr hdr;
+	struct mpt_event_lost lost;
+	struct mpt_event_fork fork;
+	struct mpt_event_exec exec;
+	struct mpt_event_exit exit;
+	char bytes[MPT_EVENT_MAX_SIZE];
+};
+
+struct stream {
+	union rec recs[MAX_RECS];
+	int n;
+};
+
+static int subscribe(__u32 slots)
+{
+	struct mpt_ring_conf conf = { .slots = slots };
+	int fd = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, MPT_IOC_RING_SET, &conf)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Read every record waiting (and those arriving within @ms). */
+static int drain(int fd, struct stream *s, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[16 * MPT_EVENT_MAX_SIZE];
+
+	while (poll(&pfd, 1, ms) == 1) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t off = 0;
+
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		while (off < n && s->n < MAX_RECS) {
+			union rec *r = (union rec *)(buf + off);
+
+			memcpy(&s->recs[s->n++], r, r->hdr.size);
+			off += r->hdr.size;
+		}
+		ms = 100;
+	}
+	return 0;
+}
+
+static const union rec *find(const struct stream *s, int type, __u32 pid)
+{
+	for (int i = 0; i < s->n; i++) {
+		const union rec *r = &s->recs[i];
+
+		if (r->hdr.type == type && type != MPT_EV_LOST &&
+		    r->fork.task.pid == pid)
+			return r;
+	}
+	return NULL;
+}
+
+FIXTURE(ev) {
+	int fd;
+	struct stream *s;
+	char comm[16];
+};
+
+FIXTURE_SETUP(ev)
+{
+	if (!mpt_loaded())
+		SKIP(return, "mptrace.ko is not loaded");
+	if (geteuid() != 0)
+		SKIP(return, "reading every process's events needs root");
+	self->fd = subscribe(4096);
+	ASSERT_LE(0, self->fd) TH_LOG("subscribe: %s", strerror(-self->fd));
+	self->s = calloc(1, sizeof(*self->s));
+	ASSERT_NE(NULL, self->s);
+	ASSERT_EQ(0, mpt_read_file("/proc/self/comm", self->comm,
+				   sizeof(self->comm)));
+}
+
+FIXTURE_TEARDOWN(ev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	free(self->s);
+}
+
+/* FORK and EXIT of a child, against getpid(), gettid() and waitpid(). */
+TEST_F(ev, fork_exit)
+{
+	const union rec *f, *e;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(7);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, drain(self->fd, self->s, 1000));
+
+	f = find(self->s, MPT_EV_FORK, pid);
+	e = find(self->s, MPT_EV_EXIT, pid);
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(sizeof(f->fork), f->hdr.size);
+	EXPECT_EQ(pid, f->fork.task.tid);
+	EXPECT_EQ(getpid(), f->fork.task.ppid);
+	EXPECT_EQ(getpid(), f->fork.parent_pid);
+	EXPECT_EQ(gettid(), f->fork.parent_tid);
+	EXPECT_EQ(0, f->fork.task.uid);
+	EXPECT_STREQ(self->comm, f->fork.task.comm);
+
+	EXPECT_EQ(sizeof(e->exit), e->hdr.size);
+	EXPECT_EQ(status, e->exit.status);
+	EXPECT_TRUE(WIFEXITED(e->exit.status));
+	EXPECT_EQ(7, WEXITSTATUS(e->exit.status));
+	EXPECT_LT(f->hdr.seq, e->hdr.seq);
+	EXPECT_LE(f->hdr.time_ns, e->hdr.time_ns);
+}
+
+/* Death by signal: the status is what the parent's wait sees. */
+TEST_F(ev, exit_by_signal)
+{
+	const union rec *e;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		raise(SIGTERM);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(0, drain(self->fd, self->s, 1000));
+	e = find(self->s, MPT_EV_EXIT, pid);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(status, e->exit.status);
+	EXPECT_TRUE(WIFSIGNALED(e->exit.status));
+	EXPECT_EQ(SIGTERM, WTERMSIG(e->exit.status));
+}
+
+TEST_F(ev, exec)
+{
+	const union rec *x;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl("/bin/true", "true", NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(0, drain(self->fd, self->s, 1000));
+	x = find(self->s, MPT_EV_EXEC, pid);
+	ASSERT_NE(NULL, x);
+	EXPECT_EQ(sizeof(x->exec), x->hdr.size);
+	EXPECT_EQ(pid, x->exec.old_tid);
+	EXPECT_STREQ("true", x->exec.task.comm);
+	EXPECT_STREQ("/bin/true", x->exec.filename);
+	EXPECT_EQ(0, x->exec.flags);
+	EXPECT_LT(find(self->s, MPT_EV_FORK, pid)->hdr.seq, x->hdr.seq);
+	EXPECT_LT(x->hdr.seq, find(self->s, MPT_EV_EXIT, pid)->hdr.seq);
+}
+
+static void *thread_fn(void *arg)
+{
+	*(pid_t *)arg = gettid();
+	return NULL;
+}
+
+/* Threads come and go without events: only processes are reported. */
+TEST_F(ev, threads_not_reported)
+{
+	pthread_t th;
+	pid_t tid = 0;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, thread_fn, &tid));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_NE(0, tid);
+	ASSERT_EQ(0, drain(self->fd, self->s, 300));
+	for (int i = 0; i < self->s->n; i++) {
+		const union rec *r = &self->s->recs[i];
+
+		if (r->hdr.type == MPT_EV_FORK || r->hdr.type == MPT_EV_EXIT)
+			EXPECT_NE(tid, r->fork.task.tid);
+	}
+}
+
+/*
+ * A small ring overflows: what is read plus what LOST records count is
+ * exactly the number of events, with nothing in between unaccounted.
+ */
+TEST_F(ev, lost_exact)
+{
+	struct mpt_ring_conf conf;
+	__u64 first = 0, last = 0, lost = 0, read_events = 0;
+	int small, i, ours = 0;
+
+	small = subscribe(MPT_RING_MIN_SLOTS);
+	ASSERT_LE(0, small);
+	for (i = 0; i < 50; i++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0)
+			_exit(0);
+		ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	}
+	ASSERT_EQ(0, ioctl(small, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(MPT_RING_MIN_SLOTS, conf.used);
+	EXPECT_LT(0, conf.lost);
+
+	ASSERT_EQ(0, drain(small, self->s, 100));
+	for (i = 0; i < self->s->n; i++) {
+		const union rec *r = &self->s->recs[i];
+		__u64 end = r->hdr.seq;
+
+		if (!first)
+			first = r->hdr.seq;
+		if (r->hdr.type == MPT_EV_LOST) {
+			lost += r->lost.count;
+			end = r->hdr.seq + r->lost.count - 1;
+		} else {
+			read_events++;
+			ours += r->fork.task.ppid == getpid();
+		}
+		/* Each record continues where the previous one ended. */
+		if (last)
+			EXPECT_EQ(last + 1, r->hdr.seq);
+		last = end;
+	}
+	EXPECT_EQ(last - first + 1, read_events + lost);
+	EXPECT_EQ(conf.lost, lost);
+	EXPECT_LE(100, read_events + lost);	/* 50 forks, 50 exits */
+	EXPECT_LT(0, ours);
+	ASSERT_EQ(0, ioctl(small, MPT_IOC_RING_GET, &conf));
+	EXPECT_EQ(0, conf.used);
+	close(small);
+}
+
+/* Two readers each get every event; neither takes from the other. */
+TEST_F(ev, readers_independent)
+{
+	struct stream *other = calloc(1, sizeof(*other));
+	int second = subscribe(1024);
+	pid_t pid;
+
+	ASSERT_NE(NULL, other);
+	ASSERT_LE(0, second);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(3);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	ASSERT_EQ(0, drain(self->fd, self->s, 1000));
+	ASSERT_EQ(0, drain(second, other, 1000));
+	ASSERT_NE(NULL, find(self->s, MPT_EV_EXIT, pid));
+	ASSERT_NE(NULL, find(other, MPT_EV_EXIT, pid));
+	EXPECT_EQ(find(self->s, MPT_EV_EXIT, pid)->hdr.seq,
+		  find(other, MPT_EV_EXIT, pid)->hdr.seq);
+	close(second);
+	free(other);
+}
+
+/*
+ * An unprivileged reader sees its own user's processes only: its child,
+ * with its uid, and not the child root forks meanwhile.
+ */
+TEST_F(ev, unprivileged_reader)
+{
+	int up[2], down[2], status;
+	pid_t reader, root_child;
+	char c;
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		struct stream *s = calloc(1, sizeof(*s));
+		const union rec *f;
+		pid_t mine;
+		int fd;
+
+		if (!s || setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = subscribe(1024);
+		if (fd < 0)
+			_exit(11);
+		if (write(up[1], "x", 1) != 1 || read(down[0], &c, 1) != 1)
+			_exit(12);
+		mine = fork();
+		if (mine == 0)
+			_exit(0);
+		if (mine < 0 || waitpid(mine, NULL, 0) != mine)
+			_exit(13);
+		if (drain(fd, s, 500))
+			_exit(14);
+		f = find(s, MPT_EV_FORK, mine);
+		if (!f || f->fork.task.uid != 65534)
+			_exit(15);
+		for (int i = 0; i < s->n; i++)
+			if (s->recs[i].hdr.type != MPT_EV_LOST &&
+			    s->recs[i].fork.task.uid != 65534)
+				_exit(16);	/* another user's process */
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(up[0], &c, 1));
+	root_child = fork();
+	ASSERT_LE(0, root_child);
+	if (root_child == 0)
+		_exit(0);
+	ASSERT_EQ(root_child, waitpid(root_child, NULL, 0));
+	ASSERT_EQ(1, write(down[1], "x", 1));
+	ASSERT_EQ(reader, waitpid(reader, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d", WEXITSTATUS(status));
+	/* Root's own reader did see root's child. */
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	EXPECT_NE(NULL, find(self->s, MPT_EV_FORK, root_child));
+}
+
+/*
+ * A reader in a new pid namespace sees its own children with the
+ * namespace's numbers, and nothing of the processes outside.
+ */
+static int ns_reader(void *arg)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	int go = *(int *)arg;
+	const union rec *f;
+	pid_t child;
+	int fd;
+
+	if (!s || getpid() != 1)
+		return 10;
+	fd = subscribe(1024);
+	if (fd < 0)
+		return 11;
+	if (write(go, "x", 1) != 1)	/* the host may fork now */
+		return 12;
+	child = fork();
+	if (child == 0)
+		_exit(5);
+	if (child != 2 || waitpid(child, NULL, 0) != child)
+		return 13;
+	usleep(300000);
+	if (drain(fd, s, 500))
+		return 14;
+	f = find(s, MPT_EV_FORK, 2);
+	if (!f || f->fork.task.ppid != 1 || f->fork.parent_pid != 1)
+		return 15;
+	for (int i = 0; i < s->n; i++)
+		if (s->recs[i].hdr.type != MPT_EV_LOST &&
+		    s->recs[i].fork.task.pid > 2)
+			return 16;	/* a process from outside */
+	return 0;
+}
+
+TEST_F(ev, pid_namespace)
+{
+	int sync[2], status;
+	pid_t outer, host_child;
+	char c;
+
+	ASSERT_EQ(0, pipe(sync));
+	outer = fork();
+	ASSERT_LE(0, outer);
+	if (outer == 0) {
+		pid_t init;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(20);
+		init = fork();
+		if (init == 0)
+			_exit(ns_reader(&sync[1]));
+		if (init < 0 || waitpid(init, &status, 0) != init)
+			_exit(21);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 22);
+	}
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	host_child = fork();		/* must stay invisible inside */
+	ASSERT_LE(0, host_child);
+	if (host_child == 0)
+		_exit(0);
+	ASSERT_EQ(host_child, waitpid(host_child, NULL, 0));
+	ASSERT_EQ(outer, waitpid(outer, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d", WEXITSTATUS(status));
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	/* The host reader did see the host's child. */
+	EXPECT_NE(NULL, find(self->s, MPT_EV_FORK, host_child));
+}
+
+TEST_HARNESS_MAIN
