@@ -13,21 +13,26 @@
 
 #include "dev.h"
 #include "event.h"
+#include "netlink.h"
 #include "ring.h"
 
 static atomic64_t mpt_seq = ATOMIC64_INIT(0);
 
 /*
  * Called from the probes.  Nothing is done, not even a sequence number
- * taken, unless a reader listens.
+ * taken, unless someone listens on either channel.
  */
 void mpt_emit(struct mpt_src *src)
 {
-	if (!mpt_dev_listening())
+	bool dev = mpt_dev_listening();
+
+	if (!dev && !mpt_nl_listening())
 		return;
 	src->seq = atomic64_inc_return(&mpt_seq);
 	src->time_ns = ktime_get_boottime_ns();
-	mpt_dev_deliver(src);
+	if (dev)
+		mpt_dev_deliver(src);
+	mpt_nl_deliver(src);
 }
 
 static void render_task(struct task_struct *task, struct pid_namespace *ns,

@@ -4,10 +4,14 @@
  * the core rejects any attribute a command does not take, and the
  * multicast group that carries events.
  */
+#include <linux/pid_namespace.h>
+#include <linux/user_namespace.h>
 #include <net/genetlink.h>
 #include <linux/mptrace.h>
 
+#include "event.h"
 #include "netlink.h"
+#include "ring.h"
 #include "stats.h"
 
 static struct genl_family mpt_genl_family;
@@ -95,9 +99,14 @@ static const struct genl_ops mpt_genl_ops[] = {
 	},
 };
 
+enum { MPT_MCGRP_EVENTS_ID };
+
 static const struct genl_multicast_group mpt_genl_mcgrps[] = {
-	/* Events reveal other users' processes: admins only for now. */
-	{ .name = MPT_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_SYS_ADMIN },
+	/* Events reveal every user's processes: admins only. */
+	[MPT_MCGRP_EVENTS_ID] = {
+		.name = MPT_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_SYS_ADMIN,
+	},
 };
 
 static struct genl_family mpt_genl_family __ro_after_init = {
@@ -111,6 +120,99 @@ static struct genl_family mpt_genl_family __ro_after_init = {
 	.mcgrps		= mpt_genl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(mpt_genl_mcgrps),
 };
+
+/* Only the initial network namespace hears events (security.rst). */
+bool mpt_nl_listening(void)
+{
+	return genl_has_listeners(&mpt_genl_family, &init_net,
+				  MPT_MCGRP_EVENTS_ID);
+}
+
+static size_t mpt_nl_event_size(void)
+{
+	return nla_total_size(0) +			/* nest */
+	       nla_total_size(sizeof(u32)) * 11 +	/* u32s, s32 */
+	       nla_total_size_64bit(sizeof(u64)) * 2 +
+	       nla_total_size(MPT_COMM_LEN) +
+	       nla_total_size(MPT_FILENAME_LEN);
+}
+
+static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
+{
+	const struct mpt_task *t = &ev->fork.task;	/* same place in all */
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, MPT_A_EVENT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, MPT_EV_A_TYPE, ev->hdr.type) ||
+	    nla_put_u64_64bit(skb, MPT_EV_A_SEQ, ev->hdr.seq, MPT_EV_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_EV_A_TIME_NS, ev->hdr.time_ns,
+			      MPT_EV_A_PAD) ||
+	    nla_put_u32(skb, MPT_EV_A_PID, t->pid) ||
+	    nla_put_u32(skb, MPT_EV_A_TID, t->tid) ||
+	    nla_put_u32(skb, MPT_EV_A_PPID, t->ppid) ||
+	    nla_put_u32(skb, MPT_EV_A_UID, t->uid) ||
+	    nla_put_string(skb, MPT_EV_A_COMM, t->comm))
+		goto cancel;
+
+	switch (ev->hdr.type) {
+	case MPT_EV_FORK:
+		if (nla_put_u32(skb, MPT_EV_A_PARENT_PID, ev->fork.parent_pid) ||
+		    nla_put_u32(skb, MPT_EV_A_PARENT_TID, ev->fork.parent_tid))
+			goto cancel;
+		break;
+	case MPT_EV_EXEC:
+		if (nla_put_u32(skb, MPT_EV_A_OLD_TID, ev->exec.old_tid) ||
+		    nla_put_u32(skb, MPT_EV_A_EXEC_FLAGS, ev->exec.flags) ||
+		    nla_put_string(skb, MPT_EV_A_FILENAME, ev->exec.filename))
+			goto cancel;
+		break;
+	case MPT_EV_EXIT:
+		if (nla_put_s32(skb, MPT_EV_A_STATUS, ev->exit.status))
+			goto cancel;
+		break;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
+ * Called from the probes, any context.  Built only when someone listens,
+ * with GFP_NOWAIT; every failure is counted, and the listener sees it as
+ * a gap in the sequence numbers.
+ */
+void mpt_nl_deliver(const struct mpt_src *src)
+{
+	struct mpt_event ev;
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!mpt_nl_listening() ||
+	    !mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
+		return;
+
+	skb = genlmsg_new(mpt_nl_event_size(), GFP_NOWAIT);
+	if (!skb)
+		goto drop;
+	hdr = genlmsg_put(skb, 0, 0, &mpt_genl_family, 0, MPT_CMD_EVENT);
+	if (!hdr || mpt_nl_put_event(skb, &ev)) {
+		nlmsg_free(skb);
+		goto drop;
+	}
+	genlmsg_end(skb, hdr);
+	if (genlmsg_multicast_netns(&mpt_genl_family, &init_net, skb, 0,
+				    MPT_MCGRP_EVENTS_ID, GFP_NOWAIT))
+		goto drop;
+	atomic64_inc(&mpt_stats.nl_events);
+	return;
+drop:
+	atomic64_inc(&mpt_stats.nl_drops);
+}
 
 int __init mpt_netlink_init(void)
 {

@@ -23,7 +23,7 @@ void mpt_stats_init(void)
 size_t mpt_stats_size(void)
 {
 	return nla_total_size(0) +				/* nest */
-	       nla_total_size_64bit(sizeof(u64)) * 8 +		/* u64s */
+	       nla_total_size_64bit(sizeof(u64)) * 10 +		/* u64s */
 	       nla_total_size(sizeof(u32));			/* dev_open */
 }
 
@@ -58,6 +58,12 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 			      mpt_ring_budget.max, MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_LOST,
 			      atomic64_read(&mpt_stats.dev_lost),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_NL_EVENTS,
+			      atomic64_read(&mpt_stats.nl_events),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_NL_DROPS,
+			      atomic64_read(&mpt_stats.nl_drops),
 			      MPT_STATS_A_PAD)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

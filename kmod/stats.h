@@ -21,6 +21,8 @@ struct mpt_stats {
 	atomic64_t	nl_requests;
 	atomic64_t	bad_requests;
 	atomic64_t	dev_lost;
+	atomic64_t	nl_events;
+	atomic64_t	nl_drops;
 };
 
 extern struct mpt_stats mpt_stats;

@@ -22,6 +22,8 @@ static const struct {
 	{ MPT_STATS_A_RING_BYTES,   "ring_bytes",   "memory held by /dev/mptrace readers' rings" },
 	{ MPT_STATS_A_RING_BYTES_MAX, "ring_bytes_max", "limit of that memory (ring_mem_max)" },
 	{ MPT_STATS_A_DEV_LOST,     "dev_lost",     "events dropped from full /dev rings, each reported" },
+	{ MPT_STATS_A_NL_EVENTS,    "nl_events",    "events multicast on netlink" },
+	{ MPT_STATS_A_NL_DROPS,     "nl_drops",     "netlink events not delivered (gaps in seq)" },
 };
 
 static const struct mpt_column stat_cols[] = {

@@ -419,4 +419,157 @@ TEST_F(ev, pid_namespace)
 	EXPECT_NE(NULL, find(self->s, MPT_EV_FORK, host_child));
 }
 
+/* A netlink listener: socket in the events group, family id. */
+static int nl_listen(int *family)
+{
+	uint32_t grp;
+	int fd = mpt_nl_socket();
+	struct timeval tv = { .tv_usec = 300000 };
+
+	if (fd < 0)
+		return fd;
+	*family = mpt_genl_family(fd, MPT_GENL_NAME, MPT_MCGRP_EVENTS, &grp);
+	if (*family < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+		       sizeof(grp)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct nl_ev {
+	uint32_t type, pid, ppid, parent_pid;
+	uint64_t seq;
+	int32_t status;
+	bool has_status;
+};
+
+static uint32_t nla_u32(struct nlattr *nest, int type)
+{
+	struct nlattr *a = mpt_nla_find(MPT_NLA_DATA(nest),
+					nest->nla_len - NLA_HDRLEN, type);
+
+	return a ? *(uint32_t *)MPT_NLA_DATA(a) : 0;
+}
+
+/* Receive MPT_CMD_EVENT messages until the socket is quiet. */
+static int nl_collect(int fd, int family, struct nl_ev *evs, int max)
+{
+	char buf[16384];
+	int n = 0;
+
+	for (;;) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (len < 0)
+			return errno == EAGAIN ? n : -errno;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len) && n < max;
+		     h = NLMSG_NEXT(h, len)) {
+			struct genlmsghdr *g = NLMSG_DATA(h);
+			struct nlattr *nest, *seq, *st;
+
+			if (h->nlmsg_type != family || g->cmd != MPT_CMD_EVENT)
+				continue;
+			nest = mpt_nla_find(MPT_GENL_ATTRS(h),
+					    MPT_GENL_ATTRLEN(h), MPT_A_EVENT);
+			if (!nest)
+				return -EBADMSG;
+			evs[n].type = nla_u32(nest, MPT_EV_A_TYPE);
+			evs[n].pid = nla_u32(nest, MPT_EV_A_PID);
+			evs[n].ppid = nla_u32(nest, MPT_EV_A_PPID);
+			evs[n].parent_pid = nla_u32(nest, MPT_EV_A_PARENT_PID);
+			seq = mpt_nla_find(MPT_NLA_DATA(nest),
+					   nest->nla_len - NLA_HDRLEN, MPT_EV_A_SEQ);
+			st = mpt_nla_find(MPT_NLA_DATA(nest),
+					  nest->nla_len - NLA_HDRLEN, MPT_EV_A_STATUS);
+			if (seq)
+				memcpy(&evs[n].seq, MPT_NLA_DATA(seq), 8);
+			evs[n].has_status = st;
+			if (st)
+				evs[n].status = *(int32_t *)MPT_NLA_DATA(st);
+			n++;
+		}
+	}
+}
+
+/* The same events on netlink, with the same sequence numbers. */
+TEST_F(ev, netlink)
+{
+	struct nl_ev evs[256];
+	int fd, family, n, i, status;
+	const union rec *e;
+	bool fork_seen = false, exit_seen = false;
+	pid_t pid;
+
+	fd = nl_listen(&family);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(9);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	n = nl_collect(fd, family, evs, 256);
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	e = find(self->s, MPT_EV_EXIT, pid);
+	ASSERT_NE(NULL, e);
+	for (i = 0; i < n; i++) {
+		if (i)		/* a quiet system: no gap */
+			EXPECT_EQ(evs[i - 1].seq + 1, evs[i].seq);
+		if (evs[i].pid != (uint32_t)pid)
+			continue;
+		if (evs[i].type == MPT_EV_FORK) {
+			fork_seen = true;
+			EXPECT_EQ((uint32_t)getpid(), evs[i].parent_pid);
+			EXPECT_EQ((uint32_t)getpid(), evs[i].ppid);
+		}
+		if (evs[i].type == MPT_EV_EXIT) {
+			exit_seen = true;
+			EXPECT_TRUE(evs[i].has_status);
+			EXPECT_EQ(status, evs[i].status);
+			EXPECT_EQ(e->hdr.seq, evs[i].seq);
+		}
+	}
+	EXPECT_TRUE(fork_seen);
+	EXPECT_TRUE(exit_seen);
+	close(fd);
+}
+
+/*
+ * Root of a container (user + network namespace) may join the events
+ * group in its own network namespace, but events are multicast in the
+ * initial one only: it receives nothing.
+ */
+static int container_listener(void *arg)
+{
+	struct nl_ev evs[16];
+	int fd, family;
+	pid_t child;
+
+	(void)arg;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		return errno == EPERM || errno == EINVAL ? 99 : 1;
+	fd = nl_listen(&family);
+	if (fd < 0)
+		return 2;
+	child = fork();
+	if (child == 0)
+		_exit(0);
+	if (child < 0 || waitpid(child, NULL, 0) != child)
+		return 3;
+	return nl_collect(fd, family, evs, 16) == 0 ? 0 : 4;
+}
+
+TEST_F(ev, netlink_container_hears_nothing)
+{
+	int ret = mpt_as_nobody(container_listener, NULL);
+
+	if (ret == 99)
+		SKIP(return, "unprivileged user namespaces are disabled");
+	EXPECT_EQ(0, ret) TH_LOG("step %d", ret);
+}
+
 TEST_HARNESS_MAIN

@@ -306,11 +306,18 @@ struct mpt_ring_conf {
  * @MPT_CMD_GET_STATS: do: takes no attribute.  The reply carries
  *	%MPT_A_STATS, a nest of enum mpt_stats_attr counters.  Anyone may
  *	ask; the counters describe the module, never a process.
+ * @MPT_CMD_EVENT: notification on the %MPT_MCGRP_EVENTS group: one
+ *	event in %MPT_A_EVENT, a nest of enum mpt_event_attr.  Multicast in
+ *	the initial network namespace only, with pids as the initial pid
+ *	namespace numbers them; joining needs CAP_SYS_ADMIN.  A listener
+ *	detects lost events by gaps in %MPT_EV_A_SEQ (every event the module
+ *	makes while anyone listens takes the next number).
  */
 enum mpt_cmd {
 	MPT_CMD_UNSPEC,
 	MPT_CMD_GET_VERSION,
 	MPT_CMD_GET_STATS,
+	MPT_CMD_EVENT,
 	__MPT_CMD_MAX,
 };
 
@@ -324,6 +331,7 @@ enum mpt_cmd {
  * @MPT_A_VERSION: string, the module version (< %MPT_VERSION_LEN bytes)
  * @MPT_A_FEATURES: u64, %MPT_FEAT_* bits
  * @MPT_A_STATS: nest, enum mpt_stats_attr
+ * @MPT_A_EVENT: nest, enum mpt_event_attr
  */
 enum mpt_attr {
 	MPT_A_UNSPEC,
@@ -332,6 +340,7 @@ enum mpt_attr {
 	MPT_A_VERSION,
 	MPT_A_FEATURES,
 	MPT_A_STATS,
+	MPT_A_EVENT,
 	__MPT_A_MAX,
 };
 
@@ -353,6 +362,10 @@ enum mpt_attr {
  * @MPT_STATS_A_RING_BYTES_MAX: u64, the ring_mem_max parameter
  * @MPT_STATS_A_DEV_LOST: u64, events dropped from full /dev rings (each
  *	reader was told in a LOST record)
+ * @MPT_STATS_A_NL_EVENTS: u64, events multicast on netlink
+ * @MPT_STATS_A_NL_DROPS: u64, netlink events not delivered: no memory
+ *	for the message, or a listener's receive buffer was full (the
+ *	listener sees a gap in the sequence numbers)
  *
  * A client must ignore counters it does not know.
  */
@@ -368,9 +381,54 @@ enum mpt_stats_attr {
 	MPT_STATS_A_RING_BYTES,
 	MPT_STATS_A_RING_BYTES_MAX,
 	MPT_STATS_A_DEV_LOST,
+	MPT_STATS_A_NL_EVENTS,
+	MPT_STATS_A_NL_DROPS,
 	__MPT_STATS_A_MAX,
 };
 
 #define MPT_STATS_A_MAX	(__MPT_STATS_A_MAX - 1)
+
+/**
+ * enum mpt_event_attr - an event on netlink, nested in %MPT_A_EVENT
+ * @MPT_EV_A_UNSPEC: never used
+ * @MPT_EV_A_PAD: padding for 64-bit attributes
+ * @MPT_EV_A_TYPE: u32, enum mpt_event_type
+ * @MPT_EV_A_SEQ: u64, struct mpt_event_hdr.seq
+ * @MPT_EV_A_TIME_NS: u64, struct mpt_event_hdr.time_ns
+ * @MPT_EV_A_PID: u32, struct mpt_task.pid
+ * @MPT_EV_A_TID: u32, struct mpt_task.tid
+ * @MPT_EV_A_PPID: u32, struct mpt_task.ppid
+ * @MPT_EV_A_UID: u32, struct mpt_task.uid
+ * @MPT_EV_A_COMM: string, struct mpt_task.comm
+ * @MPT_EV_A_PARENT_PID: u32, FORK: struct mpt_event_fork.parent_pid
+ * @MPT_EV_A_PARENT_TID: u32, FORK: struct mpt_event_fork.parent_tid
+ * @MPT_EV_A_OLD_TID: u32, EXEC: struct mpt_event_exec.old_tid
+ * @MPT_EV_A_EXEC_FLAGS: u32, EXEC: struct mpt_event_exec.flags
+ * @MPT_EV_A_FILENAME: string, EXEC: struct mpt_event_exec.filename
+ * @MPT_EV_A_STATUS: s32, EXIT: struct mpt_event_exit.status
+ *
+ * A listener must ignore attributes it does not know.
+ */
+enum mpt_event_attr {
+	MPT_EV_A_UNSPEC,
+	MPT_EV_A_PAD,
+	MPT_EV_A_TYPE,
+	MPT_EV_A_SEQ,
+	MPT_EV_A_TIME_NS,
+	MPT_EV_A_PID,
+	MPT_EV_A_TID,
+	MPT_EV_A_PPID,
+	MPT_EV_A_UID,
+	MPT_EV_A_COMM,
+	MPT_EV_A_PARENT_PID,
+	MPT_EV_A_PARENT_TID,
+	MPT_EV_A_OLD_TID,
+	MPT_EV_A_EXEC_FLAGS,
+	MPT_EV_A_FILENAME,
+	MPT_EV_A_STATUS,
+	__MPT_EV_A_MAX,
+};
+
+#define MPT_EV_A_MAX	(__MPT_EV_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_MPTRACE_H */
