@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -56,6 +57,7 @@ struct mpt_nl {
 	struct nl_sock *sk;
 	int family;
 	char errmsg[256];
+	uint64_t last_seq;	/* of the events received, 0 before any */
 };
 
 int mpt_nl_open(struct mpt_nl **nlp)
@@ -274,6 +276,204 @@ int mpt_nl_get_stats(struct mpt_nl *nl, struct mpt_nl_stats *st)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
 	return mpt_nl_transact(nl, msg, mpt_parse_stats, st);
+}
+
+static const char *const event_names[] = {
+	[MPT_EV_LOST] = "lost",
+	[MPT_EV_FORK] = "fork",
+	[MPT_EV_EXEC] = "exec",
+	[MPT_EV_EXIT] = "exit",
+};
+
+const char *mpt_event_name(uint32_t type)
+{
+	if (type >= sizeof(event_names) / sizeof(event_names[0]))
+		return NULL;
+	return event_names[type];
+}
+
+int mpt_nl_subscribe(struct mpt_nl *nl)
+{
+	int grp = genl_ctrl_resolve_grp(nl->sk, MPT_GENL_NAME,
+					MPT_MCGRP_EVENTS);
+	int ret;
+
+	if (grp < 0)
+		return -EPROTO;
+	ret = nl_socket_add_membership(nl->sk, grp);
+	if (ret < 0)
+		return ret == -NLE_PERM ? -EPERM : -EIO;
+	/* Events come unasked: no sequence numbers to match. */
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_set_buffer_size(nl->sk, 4 << 20, 0);
+	return 0;
+}
+
+struct mpt_events_ctx {
+	struct mpt_nl *nl;
+	mpt_event_cb cb;
+	void *arg;
+	int stop;
+};
+
+static uint32_t attr_u32(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_get_u32(tb[type]) : 0;
+}
+
+static int mpt_event_valid(struct nl_msg *msg, void *arg)
+{
+	struct mpt_events_ctx *ctx = arg;
+	struct nlattr *top[MPT_A_MAX + 1], *tb[MPT_EV_A_MAX + 1];
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct mpt_event_view ev = { 0 };
+
+	if (g->cmd != MPT_CMD_EVENT ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, top, MPT_A_MAX, NULL) ||
+	    !top[MPT_A_EVENT] ||
+	    nla_parse_nested(tb, MPT_EV_A_MAX, top[MPT_A_EVENT], NULL) ||
+	    !tb[MPT_EV_A_SEQ])
+		return NL_SKIP;
+
+	ev.seq = nla_get_u64(tb[MPT_EV_A_SEQ]);
+	if (ctx->nl->last_seq && ev.seq > ctx->nl->last_seq + 1) {
+		struct mpt_event_view lost = {
+			.type = MPT_EV_LOST,
+			.seq = ctx->nl->last_seq + 1,
+			.lost = ev.seq - ctx->nl->last_seq - 1,
+		};
+
+		ctx->stop = ctx->cb(&lost, ctx->arg);
+		if (ctx->stop)
+			return NL_STOP;
+	}
+	ctx->nl->last_seq = ev.seq;
+
+	ev.type = attr_u32(tb, MPT_EV_A_TYPE);
+	ev.time_ns = tb[MPT_EV_A_TIME_NS] ? nla_get_u64(tb[MPT_EV_A_TIME_NS]) : 0;
+	ev.pid = attr_u32(tb, MPT_EV_A_PID);
+	ev.tid = attr_u32(tb, MPT_EV_A_TID);
+	ev.ppid = attr_u32(tb, MPT_EV_A_PPID);
+	ev.uid = attr_u32(tb, MPT_EV_A_UID);
+	ev.parent_pid = attr_u32(tb, MPT_EV_A_PARENT_PID);
+	ev.parent_tid = attr_u32(tb, MPT_EV_A_PARENT_TID);
+	ev.old_tid = attr_u32(tb, MPT_EV_A_OLD_TID);
+	ev.exec_flags = attr_u32(tb, MPT_EV_A_EXEC_FLAGS);
+	ev.status = (int32_t)attr_u32(tb, MPT_EV_A_STATUS);
+	if (tb[MPT_EV_A_COMM])
+		nla_strlcpy(ev.comm, tb[MPT_EV_A_COMM], sizeof(ev.comm));
+	if (tb[MPT_EV_A_FILENAME])
+		nla_strlcpy(ev.filename, tb[MPT_EV_A_FILENAME],
+			    sizeof(ev.filename));
+	ctx->stop = ctx->cb(&ev, ctx->arg);
+	return ctx->stop ? NL_STOP : NL_OK;
+}
+
+/* Events come unasked, with sequence number 0: accept them all. */
+static int mpt_no_seq_check(struct nl_msg *msg __attribute__((unused)),
+			    void *arg __attribute__((unused)))
+{
+	return NL_OK;
+}
+
+int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
+		  void *arg)
+{
+	struct mpt_events_ctx ctx = { .nl = nl, .cb = cb, .arg = arg };
+	struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
+	struct nl_cb *ncb;
+	int ret;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret <= 0)
+		return ret < 0 ? -errno : 0;
+	ncb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!ncb)
+		return -ENOMEM;
+	nl_cb_set(ncb, NL_CB_VALID, NL_CB_CUSTOM, mpt_event_valid, &ctx);
+	nl_cb_set(ncb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, mpt_no_seq_check, NULL);
+	ret = nl_recvmsgs(nl->sk, ncb);
+	nl_cb_put(ncb);
+	if (ctx.stop)
+		return ctx.stop;
+	/*
+	 * A receive buffer overrun (ENOBUFS) loses events; the next one
+	 * shows the gap, so reading simply goes on.
+	 */
+	if (ret < 0 && ret != -NLE_NOMEM)
+		return -EIO;
+	return 0;
+}
+
+int mpt_dev_subscribe(int fd, uint32_t slots)
+{
+	struct mpt_ring_conf conf = { .slots = slots };
+
+	return ioctl(fd, MPT_IOC_RING_SET, &conf) ? -errno : 0;
+}
+
+static void view_from_record(const void *rec, struct mpt_event_view *v)
+{
+	const struct mpt_event_hdr *h = rec;
+	const struct mpt_event_fork *f = rec;
+	const struct mpt_event_exec *x = rec;
+	const struct mpt_event_exit *e = rec;
+	const struct mpt_event_lost *l = rec;
+
+	memset(v, 0, sizeof(*v));
+	v->type = h->type;
+	v->seq = h->seq;
+	v->time_ns = h->time_ns;
+	if (h->type == MPT_EV_LOST) {
+		v->lost = l->count;
+		return;
+	}
+	/* Every process event starts with struct mpt_task after the header. */
+	v->pid = f->task.pid;
+	v->tid = f->task.tid;
+	v->ppid = f->task.ppid;
+	v->uid = f->task.uid;
+	memcpy(v->comm, f->task.comm, sizeof(v->comm));
+	v->comm[sizeof(v->comm) - 1] = '\0';
+	if (h->type == MPT_EV_FORK) {
+		v->parent_pid = f->parent_pid;
+		v->parent_tid = f->parent_tid;
+	} else if (h->type == MPT_EV_EXEC) {
+		v->old_tid = x->old_tid;
+		v->exec_flags = x->flags;
+		memcpy(v->filename, x->filename, sizeof(v->filename));
+		v->filename[sizeof(v->filename) - 1] = '\0';
+	} else if (h->type == MPT_EV_EXIT) {
+		v->status = e->status;
+	}
+}
+
+int mpt_dev_events(int fd, int timeout_ms, mpt_event_cb cb, void *arg)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[64 * MPT_EVENT_MAX_SIZE];
+	struct mpt_event_view v;
+	ssize_t n, off;
+	int ret;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret <= 0)
+		return ret < 0 ? -errno : 0;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	for (off = 0; off + (ssize_t)sizeof(struct mpt_event_hdr) <= n;) {
+		const struct mpt_event_hdr *h = (const void *)(buf + off);
+
+		if (h->size < sizeof(*h) || off + h->size > n)
+			return -EBADMSG;
+		view_from_record(h, &v);
+		off += h->size;
+		ret = cb(&v, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 const char *mpt_strerror(int err)

@@ -42,6 +42,42 @@ struct mpt_nl_stats {
 int mpt_nl_get_stats(struct mpt_nl *nl, struct mpt_nl_stats *st);
 
 /*
+ * Events, from either channel, in one form.  On netlink a gap in the
+ * sequence numbers is handed over as an MPT_EV_LOST event (@seq the first
+ * missing, @lost how many), as /dev hands over its LOST records.
+ */
+struct mpt_event_view {
+	uint32_t type;		/* enum mpt_event_type */
+	uint64_t seq;
+	uint64_t time_ns;
+	uint32_t pid, tid, ppid, uid;
+	char comm[MPT_COMM_LEN];
+	uint32_t parent_pid, parent_tid;	/* FORK */
+	uint32_t old_tid, exec_flags;		/* EXEC */
+	char filename[MPT_FILENAME_LEN];	/* EXEC */
+	int32_t status;				/* EXIT */
+	uint64_t lost;				/* LOST */
+};
+
+/* Return 0 to go on, anything else to stop (mpt_*_events returns it). */
+typedef int (*mpt_event_cb)(const struct mpt_event_view *ev, void *arg);
+
+/* Join the events group (needs CAP_SYS_ADMIN: -EPERM otherwise). */
+int mpt_nl_subscribe(struct mpt_nl *nl);
+/*
+ * Wait up to @timeout_ms (-1: forever) for events and hand each to @cb.
+ * Returns 0 on timeout, @cb's non-zero result, or a negative errno.
+ */
+int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
+		  void *arg);
+/* Subscribe an open /dev/mptrace with a ring of @slots records. */
+int mpt_dev_subscribe(int fd, uint32_t slots);
+int mpt_dev_events(int fd, int timeout_ms, mpt_event_cb cb, void *arg);
+
+/* "fork", "exec", ... for an event type; NULL if unknown. */
+const char *mpt_event_name(uint32_t type);
+
+/*
  * A sentence for a negative errno from this library, naming the fix where
  * there is one (e.g. "module not loaded: run insmod kmod/mptrace.ko").
  */

@@ -19,6 +19,7 @@ static const struct mpt_command commands[] = {
 	{ "help",    cmd_help,    "[COMMAND]", "show help for mptrace or a command" },
 	{ "stat",    cmd_stat,    "",	 "module counters" },
 	{ "version", cmd_version, "",	 "CLI and module versions and ABI" },
+	{ "watch",   cmd_watch,   "[OPTIONS]", "live process events" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

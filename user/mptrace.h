@@ -21,5 +21,6 @@ int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
 
 int cmd_version(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif /* MPTRACE_H */

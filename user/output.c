@@ -9,8 +9,8 @@
 struct mpt_opts mpt_opts;
 const char *mpt_cmd_name = "mptrace";
 
-/* JSON has to escape what a message may hold: quotes, backslashes, controls. */
-static void json_string(FILE *f, const char *s)
+/* JSON has to escape what a string may hold: quotes, backslashes, controls. */
+void mpt_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -33,7 +33,7 @@ static void mpt_verr(const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (mpt_opts.json) {
 		fputs("{\"error\": ", stdout);
-		json_string(stdout, buf);
+		mpt_json_string(stdout, buf);
 		fputs("}\n", stdout);
 		fflush(stdout);
 	} else {

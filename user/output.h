@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <libsmartcols.h>
 
 /* Exit codes of every command. */
@@ -53,5 +54,6 @@ struct libscols_table *mpt_table_new(const char *name,
 				     size_t ncols, int *ids, size_t *nids);
 int mpt_table_print(struct libscols_table *tb);
 void mpt_list_columns(const struct mpt_column *cols, size_t ncols);
+void mpt_json_string(FILE *f, const char *s);
 
 #endif /* MPT_OUTPUT_H */

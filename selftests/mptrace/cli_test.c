@@ -24,11 +24,11 @@ static void slurp(int fd, char *buf, size_t len)
 	buf[used] = '\0';
 }
 
-/* Run the CLI ($MPTRACE_CLI, or mptrace from PATH) with @argv. */
-static int run(struct run *r, char *const argv[])
+/* Start the CLI with @argv, stdout and stderr to pipes; as @uid if >= 0. */
+static pid_t start(char *const argv[], int uid, int *out_fd, int *err_fd)
 {
 	const char *cli = getenv("MPTRACE_CLI");
-	int out[2], err[2], status;
+	int out[2], err[2];
 	pid_t pid;
 
 	if (pipe(out) || pipe(err))
@@ -37,6 +37,8 @@ static int run(struct run *r, char *const argv[])
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		if (uid >= 0 && (setgid(uid) || setuid(uid)))
+			_exit(126);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		close(out[0]);
@@ -46,15 +48,39 @@ static int run(struct run *r, char *const argv[])
 	}
 	close(out[1]);
 	close(err[1]);
-	slurp(out[0], r->out, sizeof(r->out));
-	slurp(err[0], r->err, sizeof(r->err));
-	close(out[0]);
-	close(err[0]);
+	*out_fd = out[0];
+	*err_fd = err[0];
+	return pid;
+}
+
+/* Collect what a started CLI prints, and its exit status. */
+static int finish(struct run *r, pid_t pid, int out, int err)
+{
+	int status;
+
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+	close(out);
+	close(err);
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
 					128 + WTERMSIG(status);
 	return 0;
+}
+
+static int run_as(struct run *r, int uid, char *const argv[])
+{
+	int out, err;
+	pid_t pid = start(argv, uid, &out, &err);
+
+	return pid < 0 ? -1 : finish(r, pid, out, err);
+}
+
+/* Run the CLI ($MPTRACE_CLI, or mptrace from PATH) with @argv. */
+static int run(struct run *r, char *const argv[])
+{
+	return run_as(r, -1, argv);
 }
 
 #define RUN(r, ...) ({ char *const _a[] = { "mptrace", __VA_ARGS__, NULL }; \
@@ -171,6 +197,136 @@ TEST_F(cli, stat)
 	EXPECT_EQ(0, self->r.status);
 	EXPECT_EQ(0, strncmp(self->r.out, "loaded_ns\n", 10))
 		TH_LOG("stdout: %s", self->r.out);
+}
+
+TEST_F(cli, watch_usage_errors)
+{
+	static const char *const bad[][3] = {
+		{ "-p", "0" }, { "-p", "abc" }, { "-p", "-5" }, { "-c", "0" },
+		{ "-c", "x" }, { "-t", "0" }, { "-t", "99999999" }, { "-e", "" },
+		{ "-e", "fork,nope" }, { "--subtree" }, { "--bogus" }, { "extra" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "mptrace", "watch", (char *)bad[i][0],
+				 (char *)bad[i][1], NULL };
+
+		ASSERT_EQ(0, run(&self->r, argv));
+		EXPECT_EQ(2, self->r.status) TH_LOG("watch %s %s", bad[i][0],
+						    bad[i][1] ?: "");
+		EXPECT_NE(0, self->r.err[0]);
+	}
+}
+
+/* Without CAP_SYS_ADMIN, netlink watching is refused with the way out. */
+TEST_F(cli, watch_unprivileged_netlink)
+{
+	char *argv[] = { "mptrace", "watch", "-t", "1", NULL };
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to another uid");
+	ASSERT_EQ(0, run_as(&self->r, 65534, argv));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "CAP_SYS_ADMIN"));
+	EXPECT_NE(NULL, strstr(self->r.err, "--dev"));
+}
+
+static long long ring_bytes(void)
+{
+	int fd = mpt_nl_socket();
+	long long v = -1;
+	int family;
+
+	if (fd < 0)
+		return -1;
+	family = mpt_genl_family(fd, MPT_GENL_NAME, NULL, NULL);
+	if (family > 0)
+		v = mpt_stat(fd, family, MPT_STATS_A_RING_BYTES);
+	close(fd);
+	return v;
+}
+
+/* A child that exits with @code when its pipe is written to. */
+static pid_t waiting_child(int code, int *go)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		read(p[0], &c, 1);
+		_exit(code);
+	}
+	close(p[0]);
+	*go = p[1];
+	return pid;
+}
+
+/* watch --dev -p: exactly the child's exit, as JSON. */
+TEST_F(cli, watch_dev_json)
+{
+	long long before = ring_bytes();
+	char pidarg[16], want[64];
+	char *argv[] = { "mptrace", "watch", "--dev", "-j", "-e", "exit",
+			 "-p", pidarg, "-c", "1", "-t", "60", NULL };
+	int go, out, err, lines = 0;
+	pid_t child, watch;
+
+	ASSERT_LE(0, before);
+	child = waiting_child(5, &go);
+	ASSERT_LT(0, child);
+	snprintf(pidarg, sizeof(pidarg), "%d", child);
+	watch = start(argv, -1, &out, &err);
+	ASSERT_LT(0, watch);
+	/* Subscribed once its ring is counted. */
+	for (int i = 0; i < 200 && ring_bytes() == before; i++)
+		usleep(50000);
+	ASSERT_LT(before, ring_bytes());
+	ASSERT_EQ(1, write(go, "x", 1));
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
+	ASSERT_EQ(0, finish(&self->r, watch, out, err));
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	snprintf(want, sizeof(want), "\"pid\": %d,", child);
+	EXPECT_NE(NULL, strstr(self->r.out, want)) TH_LOG("out: %s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"event\": \"exit\""));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"exit_code\": 5"));
+	/* One event, one line. */
+	for (const char *p = self->r.out; *p; p++)
+		lines += *p == '\n';
+	EXPECT_EQ(1, lines);
+}
+
+/* watch over netlink, as a table: children exit until it has seen one. */
+TEST_F(cli, watch_netlink_table)
+{
+	char *argv[] = { "mptrace", "watch", "-e", "exit", "-c", "1",
+			 "-t", "60", NULL };
+	int out, err, status;
+	pid_t watch;
+
+	if (geteuid() != 0)
+		SKIP(return, "the events group needs CAP_SYS_ADMIN");
+	watch = start(argv, -1, &out, &err);
+	ASSERT_LT(0, watch);
+	for (int i = 0; i < 100 && waitpid(watch, &status, WNOHANG) == 0; i++) {
+		pid_t c = fork();
+
+		if (c == 0)
+			_exit(6);
+		waitpid(c, NULL, 0);
+		usleep(100000);
+	}
+	/* finish() reaps it, or the loop already did: then status is set. */
+	if (finish(&self->r, watch, out, err))
+		self->r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.out, "EVENT"));
+	EXPECT_NE(NULL, strstr(self->r.out, "exit code 6")) TH_LOG("out: %s",
+								   self->r.out);
 }
 
 /* Without the module, commands fail with 1 and name the fix. */
