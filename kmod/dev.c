@@ -39,6 +39,8 @@ struct mpt_mem_budget mpt_ring_budget;
  * @userns: the opener's user namespace, to map uids
  * @uid: the opener's real uid
  * @all_users: the opener may see every user's processes in @pidns
+ * @filter: what the reader asked for (MPT_IOC_FILTER_SET); NULL: the
+ *	default, every process event
  */
 struct mpt_reader {
 	wait_queue_head_t	wait;
@@ -49,7 +51,60 @@ struct mpt_reader {
 	struct user_namespace	*userns;
 	kuid_t			uid;
 	bool			all_users;
+	struct mpt_kfilter __rcu *filter;
 };
+
+/**
+ * struct mpt_kfilter - a reader's filter, replaced whole under RCU
+ * @types: 1 << MPT_EV_* wanted; 0 for all
+ * @flags: MPT_FILTER_*
+ * @pid: the process of interest (a reference), or NULL
+ * @rcu: to free it once no probe can see it
+ */
+struct mpt_kfilter {
+	u32		types;
+	u32		flags;
+	struct pid	*pid;
+	struct rcu_head	rcu;
+};
+
+static void mpt_kfilter_free(struct rcu_head *rcu)
+{
+	struct mpt_kfilter *f = container_of(rcu, struct mpt_kfilter, rcu);
+
+	put_pid(f->pid);
+	kfree(f);
+}
+
+/* Is @task @pid or, walking up its parents, descended from it?  Under RCU. */
+static bool mpt_in_subtree(struct task_struct *task, struct pid *pid)
+{
+	while (task->pid) {		/* the idle task ends every chain */
+		if (task_tgid(task) == pid)
+			return true;
+		if (task == rcu_dereference(task->real_parent))
+			break;
+		task = rcu_dereference(task->real_parent);
+	}
+	return false;
+}
+
+static bool mpt_filter_wants(const struct mpt_kfilter *f,
+			     const struct mpt_src *src)
+{
+	if (!f)
+		return !src->thread;
+	if (src->thread && !(f->flags & MPT_FILTER_THREADS))
+		return false;
+	if (f->types && !(f->types & BIT(src->type)))
+		return false;
+	if (!f->pid)
+		return true;
+	if (f->flags & MPT_FILTER_SUBTREE)
+		return mpt_in_subtree(src->task, f->pid);
+	return task_tgid(src->task) == f->pid ||
+	       (src->type == MPT_EV_FORK && task_tgid(src->actor) == f->pid);
+}
 
 /* Subscribed readers: walked under RCU by the probes. */
 static LIST_HEAD(mpt_readers);
@@ -77,7 +132,8 @@ void mpt_dev_deliver(const struct mpt_src *src)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(reader, &mpt_readers, node) {
-		if (!mpt_reader_sees(reader, src) ||
+		if (!mpt_filter_wants(rcu_dereference(reader->filter), src) ||
+		    !mpt_reader_sees(reader, src) ||
 		    !mpt_render(src, reader->pidns, reader->userns, &ev))
 			continue;
 		if (!mpt_ring_push(&reader->ring, &ev))
@@ -124,6 +180,9 @@ static int mpt_dev_release(struct inode *inode, struct file *file)
 		synchronize_rcu();
 	}
 	mpt_ring_destroy(&reader->ring);
+	if (rcu_access_pointer(reader->filter))
+		call_rcu(&rcu_dereference_protected(reader->filter, 1)->rcu,
+			 mpt_kfilter_free);
 	put_user_ns(reader->userns);
 	put_pid_ns(reader->pidns);
 	mutex_destroy(&reader->lock);
@@ -236,6 +295,48 @@ static long mpt_ioc_ring_set(struct mpt_reader *reader, void __user *argp)
 	return ret;
 }
 
+static long mpt_ioc_filter_set(struct mpt_reader *reader, void __user *argp)
+{
+	struct mpt_kfilter *f, *old;
+	struct mpt_filter uf;
+	u32 all_types = GENMASK(MPT_EV_MAX, MPT_EV_FORK);
+
+	if (copy_from_user(&uf, argp, sizeof(uf)))
+		return -EFAULT;
+	if ((uf.types & ~all_types) || (uf.flags & ~MPT_FILTER_ALL_FLAGS) ||
+	    uf.reserved || ((uf.flags & MPT_FILTER_SUBTREE) && !uf.pid) ||
+	    uf.pid > PID_MAX_LIMIT)
+		return -EINVAL;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
+	if (!f)
+		return -ENOMEM;
+	f->types = uf.types;
+	f->flags = uf.flags;
+	if (uf.pid) {
+		struct pid *pid;
+
+		rcu_read_lock();
+		pid = find_pid_ns(uf.pid, reader->pidns);
+		/* A process: the pid of a thread group leader. */
+		if (pid && pid_task(pid, PIDTYPE_TGID))
+			f->pid = get_pid(pid);
+		rcu_read_unlock();
+		if (!f->pid) {
+			kfree(f);
+			return -ESRCH;
+		}
+	}
+
+	mutex_lock(&reader->lock);
+	old = rcu_replace_pointer(reader->filter, f,
+				  lockdep_is_held(&reader->lock));
+	mutex_unlock(&reader->lock);
+	if (old)
+		call_rcu(&old->rcu, mpt_kfilter_free);
+	return 0;
+}
+
 static long mpt_ioc_ring_get(struct mpt_reader *reader, void __user *argp)
 {
 	struct mpt_ring_conf conf = { 0 };
@@ -278,6 +379,9 @@ static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
 	case MPT_IOC_RING_GET:
 		ret = mpt_ioc_ring_get(file->private_data, argp);
 		break;
+	case MPT_IOC_FILTER_SET:
+		ret = mpt_ioc_filter_set(file->private_data, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -319,4 +423,6 @@ int mpt_dev_init(void)
 void mpt_dev_exit(void)
 {
 	misc_deregister(&mpt_miscdev);
+	/* Filters freed by call_rcu() must be gone before the code is. */
+	rcu_barrier();
 }

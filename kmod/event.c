@@ -64,6 +64,7 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 
 	memset(ev, 0, sizeof(*ev));
 	ev->hdr.type = src->type;
+	ev->hdr.flags = src->thread ? MPT_EVF_THREAD : 0;
 	ev->hdr.seq = src->seq;
 	ev->hdr.time_ns = src->time_ns;
 

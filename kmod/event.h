@@ -12,6 +12,7 @@ struct user_namespace;
 /**
  * struct mpt_src - an event as it happened, before any reader's view
  * @type: MPT_EV_*
+ * @thread: about a thread, not a whole process (MPT_EVF_THREAD)
  * @seq: global sequence number, given by mpt_emit()
  * @time_ns: CLOCK_BOOTTIME, given by mpt_emit()
  * @task: the task the event is about (alive for the call)
@@ -22,6 +23,7 @@ struct user_namespace;
  */
 struct mpt_src {
 	u16			type;
+	bool			thread;
 	u64			seq;
 	u64			time_ns;
 	struct task_struct	*task;

@@ -131,7 +131,7 @@ bool mpt_nl_listening(void)
 static size_t mpt_nl_event_size(void)
 {
 	return nla_total_size(0) +			/* nest */
-	       nla_total_size(sizeof(u32)) * 11 +	/* u32s, s32 */
+	       nla_total_size(sizeof(u32)) * 12 +	/* u32s, s32 */
 	       nla_total_size_64bit(sizeof(u64)) * 2 +
 	       nla_total_size(MPT_COMM_LEN) +
 	       nla_total_size(MPT_FILENAME_LEN);
@@ -153,6 +153,7 @@ static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
 	    nla_put_u32(skb, MPT_EV_A_TID, t->tid) ||
 	    nla_put_u32(skb, MPT_EV_A_PPID, t->ppid) ||
 	    nla_put_u32(skb, MPT_EV_A_UID, t->uid) ||
+	    nla_put_u32(skb, MPT_EV_A_FLAGS, ev->hdr.flags) ||
 	    nla_put_string(skb, MPT_EV_A_COMM, t->comm))
 		goto cancel;
 

@@ -22,12 +22,11 @@ static void mpt_probe_fork(void *data, struct task_struct *parent,
 {
 	struct mpt_src src = {
 		.type = MPT_EV_FORK,
+		.thread = !thread_group_leader(child),
 		.task = child,
 		.actor = parent,
 	};
 
-	if (!thread_group_leader(child))
-		return;			/* a new thread, not a process */
 	mpt_emit(&src);
 }
 
@@ -45,21 +44,22 @@ static void mpt_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 }
 
 /*
- * The last thread out reports the process.  signal->live has already
- * been decremented for @p when the tracepoint fires.
+ * The last thread out reports the process; the others report a thread.
+ * signal->live has already been decremented for @p when the tracepoint
+ * fires.
  */
 static void mpt_probe_exit(void *data, struct task_struct *p)
 {
 	struct signal_struct *sig = p->signal;
 	struct mpt_src src = {
 		.type = MPT_EV_EXIT,
+		.thread = atomic_read(&sig->live) != 0,
 		.task = p,
+		.status = p->exit_code,
 	};
 
-	if (atomic_read(&sig->live))
-		return;
-	src.status = (sig->flags & SIGNAL_GROUP_EXIT) ? sig->group_exit_code :
-							 p->exit_code;
+	if (!src.thread && (sig->flags & SIGNAL_GROUP_EXIT))
+		src.status = sig->group_exit_code;
 	mpt_emit(&src);
 }
 

@@ -25,6 +25,7 @@ struct watch {
 	unsigned int types;		/* 1 << MPT_EV_* to show */
 	long pid;			/* -p, 0 for all */
 	bool subtree;
+	bool threads;
 	long count;			/* stop after that many, 0: never */
 	long shown;
 	pid_t *tree;			/* --subtree: the pids in it */
@@ -47,7 +48,8 @@ static void usage(void)
 	       "Options:\n"
 	       "  -e, --events LIST   only these: fork,exec,exit (lost always shows)\n"
 	       "  -p, --pid PID       only events of process PID\n"
-	       "      --subtree       with -p: and of its descendants born while watching\n"
+	       "      --subtree       with -p: and of its descendants\n"
+	       "      --threads       threads' creation and exit too\n"
 	       "  -c, --count N       stop after N events\n"
 	       "  -t, --timeout S     stop after S seconds (exit 0)\n"
 	       "      --dev           read /dev/mptrace (your own processes without\n"
@@ -84,6 +86,8 @@ static bool wanted(struct watch *w, const struct mpt_event_view *ev)
 {
 	if (ev->type == MPT_EV_LOST)
 		return true;
+	if ((ev->flags & MPT_EVF_THREAD) && !w->threads)
+		return false;
 	if (w->subtree && ev->type == MPT_EV_FORK &&
 	    in_tree(w, ev->parent_pid) && !in_tree(w, ev->pid))
 		tree_add(w, ev->pid);
@@ -91,7 +95,11 @@ static bool wanted(struct watch *w, const struct mpt_event_view *ev)
 		return false;
 	if (!w->pid)
 		return true;
-	return w->subtree ? in_tree(w, ev->pid) : ev->pid == (uint32_t)w->pid;
+	if (w->subtree)
+		return in_tree(w, ev->pid);
+	/* The process itself, and the forks it makes. */
+	return ev->pid == (uint32_t)w->pid ||
+	       (ev->type == MPT_EV_FORK && ev->parent_pid == (uint32_t)w->pid);
 }
 
 static void details(const struct mpt_event_view *ev, char *buf, size_t len)
@@ -132,6 +140,7 @@ static void print_json(const struct mpt_event_view *ev)
 		printf(", \"lost\": %llu}\n", (unsigned long long)ev->lost);
 		return;
 	}
+	printf(", \"thread\": %s", ev->flags & MPT_EVF_THREAD ? "true" : "false");
 	printf(", \"pid\": %u, \"tid\": %u, \"ppid\": %u, \"uid\": %u, \"comm\": ",
 	       ev->pid, ev->tid, ev->ppid, ev->uid);
 	mpt_json_string(stdout, ev->comm);
@@ -281,11 +290,12 @@ err:
 
 int cmd_watch(int argc, char **argv)
 {
-	enum { OPT_SUBTREE = 256, OPT_DEV };
+	enum { OPT_SUBTREE = 256, OPT_DEV, OPT_THREADS };
 	static const struct option longopts[] = {
 		{ "events",  required_argument, NULL, 'e' },
 		{ "pid",     required_argument, NULL, 'p' },
 		{ "subtree", no_argument,       NULL, OPT_SUBTREE },
+		{ "threads", no_argument,       NULL, OPT_THREADS },
 		{ "count",   required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "dev",     no_argument,       NULL, OPT_DEV },
@@ -328,6 +338,9 @@ int cmd_watch(int argc, char **argv)
 		case OPT_DEV:
 			use_dev = true;
 			break;
+		case OPT_THREADS:
+			w.threads = true;
+			break;
 		case 'j':
 			mpt_opts.json = true;
 			break;
@@ -353,7 +366,21 @@ int cmd_watch(int argc, char **argv)
 
 	if (use_dev) {
 		fd = mpt_dev_open(O_RDONLY);
-		ret = fd < 0 ? fd : mpt_dev_subscribe(fd, 4096);
+		/*
+		 * The kernel filters for /dev (and follows the subtree
+		 * itself); what it sends passes the same checks here.
+		 */
+		ret = fd < 0 ? fd :
+		      mpt_dev_filter(fd, w.types,
+				     (w.subtree ? MPT_FILTER_SUBTREE : 0) |
+				     (w.threads ? MPT_FILTER_THREADS : 0),
+				     w.pid);
+		if (ret == -ESRCH) {
+			mpt_err("no process %ld to watch", w.pid);
+			goto out;
+		}
+		if (!ret)
+			ret = mpt_dev_subscribe(fd, 4096);
 		if (ret) {
 			mpt_err("cannot read events from %s: %s", MPT_DEVICE_PATH,
 				mpt_strerror(ret));

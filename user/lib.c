@@ -350,6 +350,7 @@ static int mpt_event_valid(struct nl_msg *msg, void *arg)
 	ctx->nl->last_seq = ev.seq;
 
 	ev.type = attr_u32(tb, MPT_EV_A_TYPE);
+	ev.flags = attr_u32(tb, MPT_EV_A_FLAGS);
 	ev.time_ns = tb[MPT_EV_A_TIME_NS] ? nla_get_u64(tb[MPT_EV_A_TIME_NS]) : 0;
 	ev.pid = attr_u32(tb, MPT_EV_A_PID);
 	ev.tid = attr_u32(tb, MPT_EV_A_TID);
@@ -412,6 +413,13 @@ int mpt_dev_subscribe(int fd, uint32_t slots)
 	return ioctl(fd, MPT_IOC_RING_SET, &conf) ? -errno : 0;
 }
 
+int mpt_dev_filter(int fd, uint32_t types, uint32_t flags, uint32_t pid)
+{
+	struct mpt_filter f = { .types = types, .flags = flags, .pid = pid };
+
+	return ioctl(fd, MPT_IOC_FILTER_SET, &f) ? -errno : 0;
+}
+
 static void view_from_record(const void *rec, struct mpt_event_view *v)
 {
 	const struct mpt_event_hdr *h = rec;
@@ -422,6 +430,7 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 
 	memset(v, 0, sizeof(*v));
 	v->type = h->type;
+	v->flags = h->flags;
 	v->seq = h->seq;
 	v->time_ns = h->time_ns;
 	if (h->type == MPT_EV_LOST) {

@@ -48,6 +48,7 @@ int mpt_nl_get_stats(struct mpt_nl *nl, struct mpt_nl_stats *st);
  */
 struct mpt_event_view {
 	uint32_t type;		/* enum mpt_event_type */
+	uint32_t flags;		/* MPT_EVF_* */
 	uint64_t seq;
 	uint64_t time_ns;
 	uint32_t pid, tid, ppid, uid;
@@ -72,6 +73,8 @@ int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 		  void *arg);
 /* Subscribe an open /dev/mptrace with a ring of @slots records. */
 int mpt_dev_subscribe(int fd, uint32_t slots);
+/* Narrow what it receives (see struct mpt_filter). */
+int mpt_dev_filter(int fd, uint32_t types, uint32_t flags, uint32_t pid);
 int mpt_dev_events(int fd, int timeout_ms, mpt_event_cb cb, void *arg);
 
 /* "fork", "exec", ... for an event type; NULL if unknown. */

@@ -195,6 +195,17 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
+/* A thread that stays alive until its pipe closes. */
+static void *thread_wait_fn(void *arg)
+{
+	int *p = arg;
+	char c;
+
+	p[2] = gettid();
+	read(p[0], &c, 1);
+	return NULL;
+}
+
 /* Threads come and go without events: only processes are reported. */
 TEST_F(ev, threads_not_reported)
 {
@@ -417,6 +428,168 @@ TEST_F(ev, pid_namespace)
 	ASSERT_EQ(0, drain(self->fd, self->s, 500));
 	/* The host reader did see the host's child. */
 	EXPECT_NE(NULL, find(self->s, MPT_EV_FORK, host_child));
+}
+
+static int set_filter(int fd, __u32 types, __u32 flags, __u32 pid)
+{
+	struct mpt_filter f = { .types = types, .flags = flags, .pid = pid };
+
+	return ioctl(fd, MPT_IOC_FILTER_SET, &f) ? -errno : 0;
+}
+
+static int count(const struct stream *s, int type, __u32 pid)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->n; i++)
+		n += s->recs[i].hdr.type == type &&
+		     (!pid || s->recs[i].fork.task.pid == pid);
+	return n;
+}
+
+static pid_t reap_child(int code)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(code);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return pid;
+}
+
+TEST_F(ev, filter_types)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, set_filter(self->fd, 1 << MPT_EV_EXIT, 0, 0));
+	pid = reap_child(0);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	EXPECT_EQ(1, count(self->s, MPT_EV_EXIT, pid));
+	EXPECT_EQ(0, count(self->s, MPT_EV_FORK, 0));
+	EXPECT_EQ(0, count(self->s, MPT_EV_EXEC, 0));
+}
+
+/* -p: the process itself and the forks it makes, nothing else. */
+TEST_F(ev, filter_pid)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, set_filter(self->fd, 0, 0, getpid()));
+	pid = reap_child(0);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	EXPECT_EQ(1, count(self->s, MPT_EV_FORK, pid));
+	EXPECT_EQ(0, count(self->s, MPT_EV_EXIT, pid));
+	EXPECT_EQ(self->s->n, count(self->s, MPT_EV_FORK, pid));
+}
+
+/* A subtree: a child's descendants are in, its parent's other child out. */
+TEST_F(ev, filter_subtree)
+{
+	int go[2], status;
+	pid_t a, grandchild = 0, other;
+	char c;
+
+	ASSERT_EQ(0, pipe(go));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (a == 0) {
+		pid_t b;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		b = reap_child(0);
+		_exit(b > 0 ? b % 200 + 1 : 0);
+	}
+	ASSERT_EQ(0, set_filter(self->fd, 0, MPT_FILTER_SUBTREE, a));
+	other = reap_child(0);
+	ASSERT_LT(0, other);
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(a, waitpid(a, &status, 0));
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	for (int i = 0; i < self->s->n; i++)
+		if (self->s->recs[i].hdr.type == MPT_EV_FORK &&
+		    self->s->recs[i].fork.parent_pid == (__u32)a)
+			grandchild = self->s->recs[i].fork.task.pid;
+	ASSERT_NE(0, grandchild);
+	EXPECT_EQ(WEXITSTATUS(status), grandchild % 200 + 1);
+	EXPECT_EQ(1, count(self->s, MPT_EV_EXIT, grandchild));
+	EXPECT_EQ(1, count(self->s, MPT_EV_EXIT, a));
+	EXPECT_EQ(0, count(self->s, MPT_EV_FORK, other));
+	EXPECT_EQ(0, count(self->s, MPT_EV_EXIT, other));
+}
+
+/* Threads only when asked for, flagged; the default reader never sees them. */
+TEST_F(ev, filter_threads)
+{
+	struct stream *plain = calloc(1, sizeof(*plain));
+	int threads = subscribe(1024);
+	pthread_t th;
+	pid_t tid = 0;
+	bool forked = false, exited = false;
+
+	ASSERT_NE(NULL, plain);
+	ASSERT_LE(0, threads);
+	ASSERT_EQ(0, set_filter(threads, 0, MPT_FILTER_THREADS, getpid()));
+	ASSERT_EQ(0, pthread_create(&th, NULL, thread_fn, &tid));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, drain(threads, self->s, 500));
+	ASSERT_EQ(0, drain(self->fd, plain, 300));
+	for (int i = 0; i < self->s->n; i++) {
+		const union rec *r = &self->s->recs[i];
+
+		if (r->fork.task.tid != (__u32)tid)
+			continue;
+		EXPECT_TRUE(r->hdr.flags & MPT_EVF_THREAD);
+		EXPECT_EQ(getpid(), r->fork.task.pid);
+		forked |= r->hdr.type == MPT_EV_FORK;
+		exited |= r->hdr.type == MPT_EV_EXIT;
+	}
+	EXPECT_TRUE(forked);
+	EXPECT_TRUE(exited);
+	for (int i = 0; i < plain->n; i++)
+		EXPECT_FALSE(plain->recs[i].hdr.flags & MPT_EVF_THREAD);
+	close(threads);
+	free(plain);
+}
+
+TEST_F(ev, filter_bad)
+{
+	struct mpt_filter f = { .reserved = 1 };
+	int tp[3] = { 0 };
+	pthread_t th;
+	pid_t tid;
+
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 1 << MPT_EV_NONE, 0, 0));
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 1 << MPT_EV_LOST, 0, 0));
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 1 << (MPT_EV_MAX + 1), 0, 0));
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 1u << 31, 0, 0));
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 0, 1 << 5, 0));
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 0, MPT_FILTER_SUBTREE, 0));
+	EXPECT_EQ(-EINVAL, set_filter(self->fd, 0, 0, 0xffffffff));
+	EXPECT_EQ(-ESRCH, set_filter(self->fd, 0, 0, 4000000));
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_FILTER_SET, &f));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_IOC_FILTER_SET, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	/* A live thread is not a process. */
+	ASSERT_EQ(0, pipe(tp));
+	ASSERT_EQ(0, pthread_create(&th, NULL, thread_wait_fn, tp));
+	for (int i = 0; i < 100 && !__atomic_load_n(&tp[2], __ATOMIC_SEQ_CST); i++)
+		usleep(10000);
+	ASSERT_NE(0, tp[2]);
+	EXPECT_EQ(0, kill(tp[2], 0));		/* it is alive */
+	EXPECT_EQ(-ESRCH, set_filter(self->fd, 0, 0, tp[2]));
+	close(tp[1]);
+	pthread_join(th, NULL);
+	/* After all that, the default still holds: a child is seen. */
+	tid = reap_child(0);
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	EXPECT_EQ(1, count(self->s, MPT_EV_EXIT, tid));
 }
 
 /* A netlink listener: socket in the events group, family id. */

@@ -103,7 +103,7 @@ static void setup_memory(void)
 /* An ioctl argument: mostly hostile. */
 static unsigned long pick_arg(void)
 {
-	switch (below(11)) {
+	switch (below(12)) {
 	case 0:
 		return 0;
 	case 1:
@@ -120,6 +120,15 @@ static unsigned long pick_arg(void)
 		return rnd();
 	case 7:
 		return (unsigned long)-1 - below(4096);
+	case 9: {		/* a filter, valid or nearly */
+		struct mpt_filter *f = (void *)rw_buf;
+
+		memset(f, 0, sizeof(*f));
+		f->types = below(2) ? rnd() & (0x1f << 2) : rnd();
+		f->flags = below(2) ? rnd() & MPT_FILTER_ALL_FLAGS : rnd();
+		f->pid = below(2) ? getpid() - below(3) : below(4) ? 1 : rnd();
+		return (unsigned long)f;
+	}
 	case 8: {		/* a ring size, valid or nearly */
 		struct mpt_ring_conf *conf = (void *)rw_buf;
 
@@ -139,6 +148,7 @@ static unsigned long pick_cmd(void)
 {
 	static const unsigned long known[] = {
 		MPT_IOC_VERSION, MPT_IOC_RING_SET, MPT_IOC_RING_GET,
+		MPT_IOC_FILTER_SET,
 	};
 	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
 

@@ -147,8 +147,13 @@ enum mpt_feature {
  * namespaces below it, numbered as its namespace numbers them; all of
  * them if the file's opener had CAP_SYS_ADMIN or CAP_PERFMON over the
  * user namespace owning that pid namespace, else only those whose real
- * uid is the opener's.  Thread creation and the exit of a thread that
- * is not the last of its process are not reported.
+ * uid is the opener's.  Within that, %MPT_IOC_FILTER_SET narrows what a
+ * reader gets.  Thread creation and the exit of a thread that is not the
+ * last of its process are reported with %MPT_EVF_THREAD: on netlink
+ * always (so that sequence gaps there mean losses), on /dev only to
+ * readers whose filter asks for %MPT_FILTER_THREADS.  A /dev reader may
+ * thus see sequence numbers skip what it does not receive; its losses
+ * come as %MPT_EV_LOST records.
  */
 enum mpt_event_type {
 	MPT_EV_NONE,
@@ -166,7 +171,7 @@ enum mpt_event_type {
  * @size: bytes of the whole record, this header included; a multiple of 8
  *	and at most %MPT_EVENT_MAX_SIZE.  Skip what you do not know.
  * @type: enum mpt_event_type
- * @flags: reserved, zero
+ * @flags: %MPT_EVF_* flags
  * @seq: global sequence number: every event the module makes gets the
  *	next one, starting at 1 when it loads (a LOST record carries the
  *	number of the first event it stands for)
@@ -179,6 +184,9 @@ struct mpt_event_hdr {
 	__u64	seq;
 	__u64	time_ns;
 };
+
+/* Flags of struct mpt_event_hdr */
+#define MPT_EVF_THREAD		_BITUL(0)	/* about a thread, not a process */
 
 /**
  * struct mpt_event_lost - %MPT_EV_LOST
@@ -250,11 +258,13 @@ struct mpt_event_exec {
 
 /**
  * struct mpt_event_exit - %MPT_EV_EXIT, the last thread of a process ended
+ * (or, with %MPT_EVF_THREAD, one thread of it)
  * @hdr: header
- * @task: the process; @task.tid is its last thread
+ * @task: the process; @task.tid is its last thread (or the thread)
  * @status: the status its parent's wait(2) will see: exit code << 8, or
  *	the terminating signal with 0x80 set when it dumped core (use
- *	WIFEXITED(), WEXITSTATUS(), WTERMSIG(), WCOREDUMP())
+ *	WIFEXITED(), WEXITSTATUS(), WTERMSIG(), WCOREDUMP()); for a thread,
+ *	its own exit code in the same form
  * @reserved: zero
  */
 struct mpt_event_exit {
@@ -263,6 +273,38 @@ struct mpt_event_exit {
 	__s32			status;
 	__u32			reserved;
 };
+
+/* Flags of struct mpt_filter */
+#define MPT_FILTER_SUBTREE	_BITUL(0)	/* @pid and its descendants */
+#define MPT_FILTER_THREADS	_BITUL(1)	/* threads' events too */
+#define MPT_FILTER_ALL_FLAGS	(MPT_FILTER_SUBTREE | MPT_FILTER_THREADS)
+
+/**
+ * struct mpt_filter - argument of %MPT_IOC_FILTER_SET
+ * @types: bit (1 << MPT_EV_*) for each event type wanted; 0 for all.
+ *	%MPT_EV_LOST records always come.
+ * @flags: %MPT_FILTER_* flags
+ * @pid: only events about this process (as the caller's pid namespace
+ *	numbers it) and the forks it makes, or with %MPT_FILTER_SUBTREE
+ *	about it and the processes descended from it at the time of each
+ *	event (an orphan adopted elsewhere leaves the subtree); 0 for every
+ *	process
+ * @reserved: zero
+ */
+struct mpt_filter {
+	__u32	types;
+	__u32	flags;
+	__u32	pid;
+	__u32	reserved;
+};
+
+/*
+ * MPT_IOC_FILTER_SET - what this reader receives from now on.  EINVAL for
+ * an unknown type bit or flag, %MPT_FILTER_SUBTREE without @pid, or a
+ * non-zero @reserved; ESRCH when @pid names no process the caller can
+ * see.  The default is every type, every process, no threads.
+ */
+#define MPT_IOC_FILTER_SET	_IOW(MPT_IOC_MAGIC, 0x03, struct mpt_filter)
 
 /**
  * struct mpt_ring_conf - argument of %MPT_IOC_RING_SET and %MPT_IOC_RING_GET
@@ -406,6 +448,7 @@ enum mpt_stats_attr {
  * @MPT_EV_A_EXEC_FLAGS: u32, EXEC: struct mpt_event_exec.flags
  * @MPT_EV_A_FILENAME: string, EXEC: struct mpt_event_exec.filename
  * @MPT_EV_A_STATUS: s32, EXIT: struct mpt_event_exit.status
+ * @MPT_EV_A_FLAGS: u32, struct mpt_event_hdr.flags (%MPT_EVF_*)
  *
  * A listener must ignore attributes it does not know.
  */
@@ -426,6 +469,7 @@ enum mpt_event_attr {
 	MPT_EV_A_EXEC_FLAGS,
 	MPT_EV_A_FILENAME,
 	MPT_EV_A_STATUS,
+	MPT_EV_A_FLAGS,
 	__MPT_EV_A_MAX,
 };
 
