@@ -592,6 +592,101 @@ TEST_F(ev, filter_bad)
 	EXPECT_EQ(1, count(self->s, MPT_EV_EXIT, tid));
 }
 
+#define FORKERS		4
+#define FORKS_EACH	1000
+
+static long long dev_lost(void)
+{
+	int fd = mpt_nl_socket();
+	long long v = -1;
+	int family;
+
+	if (fd < 0)
+		return -1;
+	family = mpt_genl_family(fd, MPT_GENL_NAME, NULL, NULL);
+	if (family > 0)
+		v = mpt_stat(fd, family, MPT_STATS_A_DEV_LOST);
+	close(fd);
+	return v;
+}
+
+/*
+ * A fork storm: FORKERS processes make FORKS_EACH children each while a
+ * reader drains.  Every child's FORK and EXIT is read or counted lost,
+ * and none is read twice.
+ */
+TEST_F_TIMEOUT(ev, fork_storm, 600)
+{
+	pid_t forkers[FORKERS];
+	unsigned long forks = 0, exits = 0, lost = 0, running = FORKERS;
+	char buf[64 * MPT_EVENT_MAX_SIZE];
+	long long lost_before;
+	int fd, i;
+
+	/* The only reader: dev_lost then counts this one's losses alone. */
+	close(self->fd);
+	self->fd = -1;
+	lost_before = dev_lost();
+	fd = subscribe(MPT_RING_MAX_SLOTS);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, lost_before);
+	for (i = 0; i < FORKERS; i++) {
+		forkers[i] = fork();
+		ASSERT_LE(0, forkers[i]);
+		if (forkers[i] == 0) {
+			for (int n = 0; n < FORKS_EACH; n++) {
+				pid_t c = fork();
+
+				if (c == 0)
+					_exit(0);
+				if (c < 0 || waitpid(c, NULL, 0) != c)
+					_exit(1);
+			}
+			_exit(0);
+		}
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n, off;
+		int status;
+		pid_t done;
+
+		while ((done = waitpid(-1, &status, WNOHANG)) > 0) {
+			EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+			running--;
+		}
+		if (!running && poll(&pfd, 1, 300) != 1)
+			break;
+		poll(&pfd, 1, 100);
+		n = read(fd, buf, sizeof(buf));
+		for (off = 0; n > 0 && off < n;) {
+			const union rec *r = (const void *)(buf + off);
+			bool ours = false;
+
+			for (i = 0; i < FORKERS; i++)
+				ours |= r->fork.task.ppid == (__u32)forkers[i];
+			if (r->hdr.type == MPT_EV_LOST)
+				lost += r->lost.count;
+			else if (ours && r->hdr.type == MPT_EV_FORK)
+				forks++;
+			else if (ours && r->hdr.type == MPT_EV_EXIT)
+				exits++;
+			off += r->hdr.size;
+		}
+	}
+	TH_LOG("%d forks: %lu FORK and %lu EXIT read, %lu lost",
+	       FORKERS * FORKS_EACH, forks, exits, lost);
+	EXPECT_LE(forks, FORKERS * FORKS_EACH);
+	EXPECT_LE(exits, FORKERS * FORKS_EACH);
+	EXPECT_LE(2 * FORKERS * FORKS_EACH, forks + exits + lost);
+	if (!lost) {
+		EXPECT_EQ(FORKERS * FORKS_EACH, forks);
+		EXPECT_EQ(FORKERS * FORKS_EACH, exits);
+	}
+	EXPECT_EQ(lost_before + (long long)lost, dev_lost());
+	close(fd);
+}
+
 /* A netlink listener: socket in the events group, family id. */
 static int nl_listen(int *family)
 {
