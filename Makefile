@@ -17,7 +17,7 @@
 
 ROOT		:= $(CURDIR)
 BUILD		?= $(ROOT)/build
-MPT_CACHE	?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mptrace
+MPT_CACHE	?= $(or $(XDG_CACHE_HOME),$(or $(HOME),/root)/.cache)/mptrace
 VERSION		:= $(shell cat $(ROOT)/VERSION)
 PREFIX		?= /usr/local
 export MPT_BUILD := $(BUILD)

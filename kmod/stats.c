@@ -19,17 +19,34 @@ void mpt_stats_init(void)
 	mpt_stats.loaded_ns = ktime_get_boottime_ns();
 }
 
-/* Worst-case size of the nest mpt_stats_fill() writes. */
+/* The counters kept as atomic64_t, by their attribute. */
+static atomic64_t *mpt_stats_u64(int attr)
+{
+	switch (attr) {
+	case MPT_STATS_A_DEV_OPENS:	return &mpt_stats.dev_opens;
+	case MPT_STATS_A_DEV_IOCTLS:	return &mpt_stats.dev_ioctls;
+	case MPT_STATS_A_NL_REQUESTS:	return &mpt_stats.nl_requests;
+	case MPT_STATS_A_BAD_REQUESTS:	return &mpt_stats.bad_requests;
+	case MPT_STATS_A_RING_BYTES:	return &mpt_ring_budget.used;
+	case MPT_STATS_A_DEV_LOST:	return &mpt_stats.dev_lost;
+	case MPT_STATS_A_NL_EVENTS:	return &mpt_stats.nl_events;
+	case MPT_STATS_A_NL_DROPS:	return &mpt_stats.nl_drops;
+	default:			return NULL;
+	}
+}
+
+/* Worst-case size of the nest mpt_stats_fill() writes: every attribute. */
 size_t mpt_stats_size(void)
 {
-	return nla_total_size(0) +				/* nest */
-	       nla_total_size_64bit(sizeof(u64)) * 10 +		/* u64s */
-	       nla_total_size(sizeof(u32));			/* dev_open */
+	return nla_total_size(0) +
+	       nla_total_size(sizeof(u32)) +			/* dev_open */
+	       nla_total_size_64bit(sizeof(u64)) * (MPT_STATS_A_MAX - 2);
 }
 
 int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 {
 	struct nlattr *nest;
+	int attr;
 
 	nest = nla_nest_start(skb, attrtype);
 	if (!nest)
@@ -39,36 +56,20 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u32(skb, MPT_STATS_A_DEV_OPEN,
 			atomic_read(&mpt_stats.dev_open)) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_OPENS,
-			      atomic64_read(&mpt_stats.dev_opens),
-			      MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_IOCTLS,
-			      atomic64_read(&mpt_stats.dev_ioctls),
-			      MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_NL_REQUESTS,
-			      atomic64_read(&mpt_stats.nl_requests),
-			      MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_BAD_REQUESTS,
-			      atomic64_read(&mpt_stats.bad_requests),
-			      MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES,
-			      atomic64_read(&mpt_ring_budget.used),
-			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_MAX,
-			      mpt_ring_budget.max, MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_LOST,
-			      atomic64_read(&mpt_stats.dev_lost),
-			      MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_NL_EVENTS,
-			      atomic64_read(&mpt_stats.nl_events),
-			      MPT_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MPT_STATS_A_NL_DROPS,
-			      atomic64_read(&mpt_stats.nl_drops),
-			      MPT_STATS_A_PAD)) {
-		nla_nest_cancel(skb, nest);
-		return -EMSGSIZE;
-	}
+			      mpt_ring_budget.max, MPT_STATS_A_PAD))
+		goto cancel;
+	for (attr = MPT_STATS_A_PAD + 1; attr <= MPT_STATS_A_MAX; attr++) {
+		atomic64_t *v = mpt_stats_u64(attr);
 
+		if (v && nla_put_u64_64bit(skb, attr, atomic64_read(v),
+					   MPT_STATS_A_PAD))
+			goto cancel;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }

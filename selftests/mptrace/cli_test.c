@@ -231,21 +231,6 @@ TEST_F(cli, watch_unprivileged_netlink)
 	EXPECT_NE(NULL, strstr(self->r.err, "--dev"));
 }
 
-static long long ring_bytes(void)
-{
-	int fd = mpt_nl_socket();
-	long long v = -1;
-	int family;
-
-	if (fd < 0)
-		return -1;
-	family = mpt_genl_family(fd, MPT_GENL_NAME, NULL, NULL);
-	if (family > 0)
-		v = mpt_stat(fd, family, MPT_STATS_A_RING_BYTES);
-	close(fd);
-	return v;
-}
-
 /* A child that exits with @code when its pipe is written to. */
 static pid_t waiting_child(int code, int *go)
 {
@@ -269,7 +254,7 @@ static pid_t waiting_child(int code, int *go)
 /* watch --dev -p: exactly the child's exit, as JSON. */
 TEST_F(cli, watch_dev_json)
 {
-	long long before = ring_bytes();
+	long long before = mpt_stat_now(MPT_STATS_A_RING_BYTES);
 	char pidarg[16], want[64];
 	char *argv[] = { "mptrace", "watch", "--dev", "-j", "-e", "exit",
 			 "-p", pidarg, "-c", "1", "-t", "60", NULL };
@@ -283,9 +268,9 @@ TEST_F(cli, watch_dev_json)
 	watch = start(argv, -1, &out, &err);
 	ASSERT_LT(0, watch);
 	/* Subscribed once its ring is counted. */
-	for (int i = 0; i < 200 && ring_bytes() == before; i++)
+	for (int i = 0; i < 200 && mpt_stat_now(MPT_STATS_A_RING_BYTES) == before; i++)
 		usleep(50000);
-	ASSERT_LT(before, ring_bytes());
+	ASSERT_LT(before, mpt_stat_now(MPT_STATS_A_RING_BYTES));
 	ASSERT_EQ(1, write(go, "x", 1));
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
 	ASSERT_EQ(0, finish(&self->r, watch, out, err));

@@ -595,21 +595,6 @@ TEST_F(ev, filter_bad)
 #define FORKERS		4
 #define FORKS_EACH	1000
 
-static long long dev_lost(void)
-{
-	int fd = mpt_nl_socket();
-	long long v = -1;
-	int family;
-
-	if (fd < 0)
-		return -1;
-	family = mpt_genl_family(fd, MPT_GENL_NAME, NULL, NULL);
-	if (family > 0)
-		v = mpt_stat(fd, family, MPT_STATS_A_DEV_LOST);
-	close(fd);
-	return v;
-}
-
 /*
  * A fork storm: FORKERS processes make FORKS_EACH children each while a
  * reader drains.  Every child's FORK and EXIT is read or counted lost,
@@ -626,7 +611,7 @@ TEST_F_TIMEOUT(ev, fork_storm, 600)
 	/* The only reader: dev_lost then counts this one's losses alone. */
 	close(self->fd);
 	self->fd = -1;
-	lost_before = dev_lost();
+	lost_before = mpt_stat_now(MPT_STATS_A_DEV_LOST);
 	fd = subscribe(MPT_RING_MAX_SLOTS);
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, lost_before);
@@ -683,7 +668,7 @@ TEST_F_TIMEOUT(ev, fork_storm, 600)
 		EXPECT_EQ(FORKERS * FORKS_EACH, forks);
 		EXPECT_EQ(FORKERS * FORKS_EACH, exits);
 	}
-	EXPECT_EQ(lost_before + (long long)lost, dev_lost());
+	EXPECT_EQ(lost_before + (long long)lost, mpt_stat_now(MPT_STATS_A_DEV_LOST));
 	close(fd);
 }
 

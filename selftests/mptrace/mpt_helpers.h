@@ -304,4 +304,20 @@ static inline int64_t mpt_stat(int fd, int family, int counter)
 	return *(int64_t *)MPT_NLA_DATA(a);
 }
 
+/* One counter, on a socket of its own: for tests that hold none. */
+static inline int64_t mpt_stat_now(int counter)
+{
+	int fd = mpt_nl_socket();
+	int64_t v = -1;
+	int family;
+
+	if (fd < 0)
+		return fd;
+	family = mpt_genl_family(fd, MPT_GENL_NAME, NULL, NULL);
+	if (family > 0)
+		v = mpt_stat(fd, family, counter);
+	close(fd);
+	return v;
+}
+
 #endif /* MPT_HELPERS_H */
