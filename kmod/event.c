@@ -25,14 +25,16 @@ static atomic64_t mpt_seq = ATOMIC64_INIT(0);
 void mpt_emit(struct mpt_src *src)
 {
 	bool dev = mpt_dev_listening();
+	bool nl = mpt_nl_listening();
 
-	if (!dev && !mpt_nl_listening())
+	if (!dev && !nl)
 		return;
 	src->seq = atomic64_inc_return(&mpt_seq);
 	src->time_ns = ktime_get_boottime_ns();
 	if (dev)
 		mpt_dev_deliver(src);
-	mpt_nl_deliver(src);
+	if (nl)
+		mpt_nl_deliver(src);
 }
 
 static void render_task(struct task_struct *task, struct pid_namespace *ns,

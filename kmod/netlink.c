@@ -183,7 +183,7 @@ cancel:
 }
 
 /*
- * Called from the probes, any context.  Built only when someone listens,
+ * Called from mpt_emit() when mpt_nl_listening(), any context.  Built
  * with GFP_NOWAIT; every failure is counted, and the listener sees it as
  * a gap in the sequence numbers.
  */
@@ -193,8 +193,7 @@ void mpt_nl_deliver(const struct mpt_src *src)
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!mpt_nl_listening() ||
-	    !mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
+	if (!mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
 		return;
 
 	skb = genlmsg_new(mpt_nl_event_size(), GFP_NOWAIT);

@@ -348,11 +348,7 @@ int cmd_watch(int argc, char **argv)
 			usage();
 			return MPT_EXIT_OK;
 		default:
-			if (optopt && strchr("epct", optopt))
-				return mpt_usage_err("watch: option -%c needs a value",
-						     optopt);
-			return mpt_usage_err("watch: unknown option '%s'",
-					     argv[optind - 1]);
+			return mpt_option_err("watch", "epct", argv);
 		}
 	}
 	if (optind < argc)

@@ -145,11 +145,15 @@ int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
 				     argv[optind]);
 	return -1;
 bad:
-	if (optopt && strchr("o", optopt))
-		return mpt_usage_err("%s: option -%c needs a value", cmd->name,
+	return mpt_option_err(cmd->name, "o", argv);
+}
+
+int mpt_option_err(const char *cmd, const char *with_value, char **argv)
+{
+	if (optopt && strchr(with_value, optopt))
+		return mpt_usage_err("%s: option -%c needs a value", cmd,
 				     optopt);
-	return mpt_usage_err("%s: unknown option '%s'", cmd->name,
-			     argv[optind - 1]);
+	return mpt_usage_err("%s: unknown option '%s'", cmd, argv[optind - 1]);
 }
 
 static int cmd_help(int argc, char **argv)

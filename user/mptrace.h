@@ -19,6 +19,12 @@ struct mpt_command {
 int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
 		     const struct mpt_column *cols, size_t ncols);
 
+/*
+ * After getopt returned '?' for command @cmd: report the option that
+ * lacks its value (one of @with_value) or is unknown.  Returns 2.
+ */
+int mpt_option_err(const char *cmd, const char *with_value, char **argv);
+
 int cmd_version(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
