@@ -20,7 +20,9 @@
 #include "dev.h"
 #include "event.h"
 #include "ring.h"
+#include "procs.h"
 #include "stats.h"
+#include "track.h"
 
 static unsigned long ring_mem_max = 64UL << 20;
 module_param(ring_mem_max, ulong, 0444);
@@ -100,10 +102,12 @@ static bool mpt_filter_wants(const struct mpt_kfilter *f,
 		return false;
 	if (!f->pid)
 		return true;
+	if (mpt_src_pid(src) == f->pid)
+		return true;
+	/* A released process is in the subtree its reaper is in. */
 	if (f->flags & MPT_FILTER_SUBTREE)
-		return mpt_in_subtree(src->task, f->pid);
-	return task_tgid(src->task) == f->pid ||
-	       (src->type == MPT_EV_FORK && task_tgid(src->actor) == f->pid);
+		return mpt_in_subtree(src->task ?: src->actor, f->pid);
+	return src->type == MPT_EV_FORK && task_tgid(src->actor) == f->pid;
 }
 
 /* Subscribed readers: walked under RCU by the probes. */
@@ -120,8 +124,7 @@ bool mpt_dev_listening(void)
 static bool mpt_reader_sees(const struct mpt_reader *reader,
 			    const struct mpt_src *src)
 {
-	return reader->all_users ||
-	       uid_eq(task_cred_xxx(src->task, uid), reader->uid);
+	return reader->all_users || uid_eq(mpt_src_uid(src), reader->uid);
 }
 
 /* Called from the probes, any context: no sleeping, no allocation. */
@@ -352,13 +355,67 @@ static long mpt_ioc_version(void __user *argp)
 {
 	struct mpt_version v = {
 		.abi = MPT_ABI_VERSION,
-		.features = MPT_FEAT_STATS | MPT_FEAT_EVENTS,
+		.features = mpt_features(),
 	};
 
 	strscpy(v.version, MPT_VERSION, sizeof(v.version));
 	if (copy_to_user(argp, &v, sizeof(v)))
 		return -EFAULT;
 	return 0;
+}
+
+/* Records are made under RCU in chunks this big, then copied out. */
+#define MPT_PROCS_CHUNK	32
+
+static long mpt_ioc_procs(struct mpt_reader *reader, void __user *argp)
+{
+	const struct mpt_procs_view view = {
+		.ns = reader->pidns,
+		.userns = reader->userns,
+		.uid = reader->uid,
+		.all_users = reader->all_users,
+	};
+	struct mpt_proc __user *ubuf;
+	struct mpt_procs_req req;
+	struct mpt_proc *chunk;
+	u32 nr, n, want;
+	long ret = 0;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.count > MPT_PROCS_MAX || req.reserved)
+		return -EINVAL;
+	chunk = kmalloc_array(MPT_PROCS_CHUNK, sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+
+	ubuf = u64_to_user_ptr(req.buf);
+	nr = req.start;
+	req.next = 0;
+	want = req.count;
+	req.count = 0;
+	while (req.count < want) {
+		u32 room = min_t(u32, MPT_PROCS_CHUNK, want - req.count);
+
+		for (n = 0; n < room; n++)
+			if (!mpt_procs_next(&view, &nr, &chunk[n]))
+				break;
+		if (n && copy_to_user(ubuf + req.count, chunk,
+				      n * sizeof(*chunk))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		req.count += n;
+		if (n < room)
+			goto done;
+	}
+	req.next = nr;
+done:
+	if (copy_to_user(argp, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(chunk);
+	return ret;
 }
 
 static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
@@ -381,6 +438,9 @@ static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MPT_IOC_FILTER_SET:
 		ret = mpt_ioc_filter_set(file->private_data, argp);
+		break;
+	case MPT_IOC_PROCS:
+		ret = mpt_ioc_procs(file->private_data, argp);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -37,6 +37,18 @@ void mpt_emit(struct mpt_src *src)
 		mpt_nl_deliver(src);
 }
 
+/* The process an event is about: its tgid. */
+struct pid *mpt_src_pid(const struct mpt_src *src)
+{
+	return src->task ? task_tgid(src->task) : src->pid;
+}
+
+/* Its real uid.  Under RCU. */
+kuid_t mpt_src_uid(const struct mpt_src *src)
+{
+	return src->task ? task_cred_xxx(src->task, uid) : src->uid;
+}
+
 static void render_task(struct task_struct *task, struct pid_namespace *ns,
 			struct user_namespace *userns, struct mpt_task *t)
 {
@@ -61,7 +73,7 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 {
 	struct mpt_task *t;
 
-	if (!task_tgid_nr_ns(src->task, ns))
+	if (!pid_nr_ns(mpt_src_pid(src), ns))
 		return false;
 
 	memset(ev, 0, sizeof(*ev));
@@ -93,9 +105,38 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 		ev->hdr.size = sizeof(ev->exit);
 		ev->exit.status = src->status;
 		break;
+	case MPT_EV_ZOMBIE:
+		t = &ev->zombie.task;
+		ev->hdr.size = sizeof(ev->zombie);
+		ev->zombie.status = src->status;
+		break;
+	case MPT_EV_REAP:
+		t = &ev->reap.task;
+		ev->hdr.size = sizeof(ev->reap);
+		ev->reap.reaper_pid = task_tgid_nr_ns(src->actor, ns);
+		ev->reap.how = src->how;
+		ev->reap.status = src->status;
+		ev->reap.flags = src->flags;
+		ev->reap.zombie_ns = src->zombie_ns;
+		break;
+	case MPT_EV_ORPHAN:
+		t = &ev->orphan.task;
+		ev->hdr.size = sizeof(ev->orphan);
+		ev->orphan.old_ppid = pid_nr_ns(src->old_parent, ns);
+		ev->orphan.orig_ppid = pid_nr_ns(src->orig_parent, ns);
+		ev->orphan.flags = src->flags;
+		break;
 	default:
 		return false;
 	}
-	render_task(src->task, ns, userns, t);
+	if (src->task) {
+		render_task(src->task, ns, userns, t);
+	} else {
+		t->pid = pid_nr_ns(src->pid, ns);
+		t->tid = t->pid;
+		t->ppid = pid_nr_ns(src->ppid, ns);
+		t->uid = from_kuid_munged(userns, src->uid);
+		strscpy(t->comm, src->comm, sizeof(t->comm));
+	}
 	return true;
 }

@@ -2,9 +2,12 @@
 #ifndef _MPT_EVENT_H
 #define _MPT_EVENT_H
 
+#include <linux/sched.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct mpt_event;
+struct pid;
 struct pid_namespace;
 struct task_struct;
 struct user_namespace;
@@ -15,11 +18,22 @@ struct user_namespace;
  * @thread: about a thread, not a whole process (MPT_EVF_THREAD)
  * @seq: global sequence number, given by mpt_emit()
  * @time_ns: CLOCK_BOOTTIME, given by mpt_emit()
- * @task: the task the event is about (alive for the call)
- * @actor: FORK: the parent thread; EXEC: unused
+ * @task: the task the event is about (alive for the call), or NULL for a
+ *	process already released (REAP): then @pid, @ppid, @uid and @comm
+ *	describe it
+ * @actor: FORK: the parent thread; REAP: the thread that reaped
  * @old_tid: EXEC: the caller's pid in the initial namespace, to translate
- * @status: EXIT: the wait(2) status
+ * @status: EXIT, ZOMBIE, REAP: the wait(2) status
  * @filename: EXEC: the path given to execve
+ * @pid: REAP: the process (its tgid)
+ * @ppid: REAP: its last parent
+ * @uid: REAP: its real uid
+ * @comm: REAP: its command name
+ * @old_parent: ORPHAN: the parent that ended
+ * @orig_parent: ORPHAN: the original parent
+ * @how: REAP: MPT_REAP_*
+ * @flags: REAP, ORPHAN: the event's own flags
+ * @zombie_ns: REAP: time spent as a zombie
  */
 struct mpt_src {
 	u16			type;
@@ -31,10 +45,21 @@ struct mpt_src {
 	pid_t			old_tid;
 	int			status;
 	const char		*filename;
+	struct pid		*pid;
+	struct pid		*ppid;
+	kuid_t			uid;
+	const char		*comm;
+	struct pid		*old_parent;
+	struct pid		*orig_parent;
+	u32			how;
+	u32			flags;
+	u64			zombie_ns;
 };
 
 void mpt_emit(struct mpt_src *src);
 bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 		struct user_namespace *userns, struct mpt_event *ev);
+struct pid *mpt_src_pid(const struct mpt_src *src);
+kuid_t mpt_src_uid(const struct mpt_src *src);
 
 #endif /* _MPT_EVENT_H */

@@ -10,6 +10,7 @@
 
 #include "dev.h"
 #include "netlink.h"
+#include "procs.h"
 #include "stats.h"
 #include "track.h"
 
@@ -18,6 +19,10 @@ static int __init mpt_init(void)
 	int ret;
 
 	mpt_stats_init();
+
+	ret = mpt_procs_init();
+	if (ret)
+		goto err_procs;
 
 	ret = mpt_netlink_init();
 	if (ret)
@@ -39,6 +44,8 @@ err_track:
 err_dev:
 	mpt_netlink_exit();
 err_netlink:
+	mpt_procs_exit();
+err_procs:
 	return ret;
 }
 
@@ -47,6 +54,7 @@ static void __exit mpt_exit(void)
 	mpt_track_exit();
 	mpt_dev_exit();
 	mpt_netlink_exit();
+	mpt_procs_exit();
 	pr_info("unloaded\n");
 }
 

@@ -12,7 +12,9 @@
 #include "event.h"
 #include "netlink.h"
 #include "ring.h"
+#include "procs.h"
 #include "stats.h"
+#include "track.h"
 
 static struct genl_family mpt_genl_family;
 
@@ -50,7 +52,7 @@ static int mpt_nl_get_version(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_u32(msg, MPT_A_ABI, MPT_ABI_VERSION) ||
 	    nla_put_string(msg, MPT_A_VERSION, MPT_VERSION) ||
 	    nla_put_u64_64bit(msg, MPT_A_FEATURES,
-			      MPT_FEAT_STATS | MPT_FEAT_EVENTS, MPT_A_PAD))
+			      mpt_features(), MPT_A_PAD))
 		goto err_size;
 
 	genlmsg_end(msg, hdr);
@@ -81,6 +83,97 @@ static int mpt_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * GET_PROCS: the caller's view, as for a /dev reader, kept from the
+ * start of the dump in cb->args[0]; cb->args[1] is the next pid.
+ */
+static int mpt_nl_procs_start(struct netlink_callback *cb)
+{
+	struct mpt_procs_view *view;
+
+	atomic64_inc(&mpt_stats.nl_requests);
+	view = kzalloc(sizeof(*view), GFP_KERNEL);
+	if (!view)
+		return -ENOMEM;
+	view->ns = get_pid_ns(task_active_pid_ns(current));
+	view->userns = get_user_ns(current_user_ns());
+	view->uid = current_uid();
+	view->all_users =
+		netlink_ns_capable(cb->skb, view->ns->user_ns, CAP_SYS_ADMIN) ||
+		netlink_ns_capable(cb->skb, view->ns->user_ns, CAP_PERFMON);
+	cb->args[0] = (long)view;
+	cb->args[1] = 1;
+	return 0;
+}
+
+static int mpt_nl_procs_done(struct netlink_callback *cb)
+{
+	struct mpt_procs_view *view = (struct mpt_procs_view *)cb->args[0];
+
+	if (view) {
+		put_user_ns(view->userns);
+		put_pid_ns(view->ns);
+		kfree(view);
+	}
+	return 0;
+}
+
+static int mpt_nl_put_proc(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct mpt_proc *p)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &mpt_genl_family, NLM_F_MULTI, MPT_CMD_GET_PROCS);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, MPT_A_PROC);
+	if (!nest ||
+	    nla_put_u32(skb, MPT_PROC_A_PID, p->pid) ||
+	    nla_put_u32(skb, MPT_PROC_A_PPID, p->ppid) ||
+	    nla_put_u32(skb, MPT_PROC_A_ORIG_PPID, p->orig_ppid) ||
+	    nla_put_u32(skb, MPT_PROC_A_UID, p->uid) ||
+	    nla_put_u32(skb, MPT_PROC_A_FLAGS, p->flags) ||
+	    nla_put_u32(skb, MPT_PROC_A_THREADS, p->threads) ||
+	    nla_put_u64_64bit(skb, MPT_PROC_A_START_NS, p->start_ns,
+			      MPT_PROC_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_PROC_A_EXIT_NS, p->exit_ns,
+			      MPT_PROC_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_PROC_A_ORPHAN_NS, p->orphan_ns,
+			      MPT_PROC_A_PAD) ||
+	    nla_put_s32(skb, MPT_PROC_A_STATUS, p->status) ||
+	    nla_put_u8(skb, MPT_PROC_A_STATE, p->state) ||
+	    nla_put_u8(skb, MPT_PROC_A_WHY, p->why) ||
+	    nla_put_string(skb, MPT_PROC_A_COMM, p->comm)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* One message per process; a process that does not fit comes next time. */
+static int mpt_nl_procs_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct mpt_procs_view *view = (void *)cb->args[0];
+	u32 nr = cb->args[1], cur;
+	struct mpt_proc p;
+
+	for (;;) {
+		cur = nr;
+		if (!mpt_procs_next(view, &nr, &p))
+			break;
+		if (mpt_nl_put_proc(skb, cb, &p)) {
+			nr = cur;
+			break;
+		}
+	}
+	cb->args[1] = nr;
+	return skb->len;
+}
+
 static const struct nla_policy mpt_version_policy[MPT_A_ABI + 1] = {
 	[MPT_A_ABI]	= NLA_POLICY_MIN(NLA_U32, 1),
 };
@@ -96,6 +189,12 @@ static const struct genl_ops mpt_genl_ops[] = {
 	{
 		.cmd	= MPT_CMD_GET_STATS,
 		.doit	= mpt_nl_get_stats,
+	},
+	{
+		.cmd	= MPT_CMD_GET_PROCS,
+		.start	= mpt_nl_procs_start,
+		.dumpit	= mpt_nl_procs_dump,
+		.done	= mpt_nl_procs_done,
 	},
 };
 
@@ -131,8 +230,8 @@ bool mpt_nl_listening(void)
 static size_t mpt_nl_event_size(void)
 {
 	return nla_total_size(0) +			/* nest */
-	       nla_total_size(sizeof(u32)) * 12 +	/* u32s, s32 */
-	       nla_total_size_64bit(sizeof(u64)) * 2 +
+	       nla_total_size(sizeof(u32)) * 13 +	/* u32s, s32 */
+	       nla_total_size_64bit(sizeof(u64)) * 3 +
 	       nla_total_size(MPT_COMM_LEN) +
 	       nla_total_size(MPT_FILENAME_LEN);
 }
@@ -171,6 +270,25 @@ static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
 		break;
 	case MPT_EV_EXIT:
 		if (nla_put_s32(skb, MPT_EV_A_STATUS, ev->exit.status))
+			goto cancel;
+		break;
+	case MPT_EV_ZOMBIE:
+		if (nla_put_s32(skb, MPT_EV_A_STATUS, ev->zombie.status))
+			goto cancel;
+		break;
+	case MPT_EV_REAP:
+		if (nla_put_s32(skb, MPT_EV_A_STATUS, ev->reap.status) ||
+		    nla_put_u32(skb, MPT_EV_A_REAPER_PID, ev->reap.reaper_pid) ||
+		    nla_put_u32(skb, MPT_EV_A_REAP_HOW, ev->reap.how) ||
+		    nla_put_u32(skb, MPT_EV_A_INFO_FLAGS, ev->reap.flags) ||
+		    nla_put_u64_64bit(skb, MPT_EV_A_ZOMBIE_NS,
+				      ev->reap.zombie_ns, MPT_EV_A_PAD))
+			goto cancel;
+		break;
+	case MPT_EV_ORPHAN:
+		if (nla_put_u32(skb, MPT_EV_A_OLD_PPID, ev->orphan.old_ppid) ||
+		    nla_put_u32(skb, MPT_EV_A_ORIG_PPID, ev->orphan.orig_ppid) ||
+		    nla_put_u32(skb, MPT_EV_A_INFO_FLAGS, ev->orphan.flags))
 			goto cancel;
 		break;
 	}

@@ -16,6 +16,9 @@ struct mpt_event {
 		struct mpt_event_fork	fork;
 		struct mpt_event_exec	exec;
 		struct mpt_event_exit	exit;
+		struct mpt_event_zombie	zombie;
+		struct mpt_event_reap	reap;
+		struct mpt_event_orphan	orphan;
 		u8			bytes[MPT_EVENT_MAX_SIZE];
 	};
 };

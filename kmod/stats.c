@@ -8,6 +8,7 @@
 #include <linux/mptrace.h>
 
 #include "dev.h"
+#include "procs.h"
 #include "ring.h"
 #include "stats.h"
 
@@ -31,6 +32,8 @@ static atomic64_t *mpt_stats_u64(int attr)
 	case MPT_STATS_A_DEV_LOST:	return &mpt_stats.dev_lost;
 	case MPT_STATS_A_NL_EVENTS:	return &mpt_stats.nl_events;
 	case MPT_STATS_A_NL_DROPS:	return &mpt_stats.nl_drops;
+	case MPT_STATS_A_PROCS_EVICTED:	return &mpt_stats.procs_evicted;
+	case MPT_STATS_A_PROCS_UNTRACKED: return &mpt_stats.procs_untracked;
 	default:			return NULL;
 	}
 }
@@ -57,7 +60,13 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 	    nla_put_u32(skb, MPT_STATS_A_DEV_OPEN,
 			atomic_read(&mpt_stats.dev_open)) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_MAX,
-			      mpt_ring_budget.max, MPT_STATS_A_PAD))
+			      mpt_ring_budget.max, MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS, mpt_procs_count(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS_MAX, mpt_procs_max(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS_BYTES, mpt_procs_bytes(),
+			      MPT_STATS_A_PAD))
 		goto cancel;
 	for (attr = MPT_STATS_A_PAD + 1; attr <= MPT_STATS_A_MAX; attr++) {
 		atomic64_t *v = mpt_stats_u64(attr);

@@ -23,6 +23,8 @@ struct mpt_stats {
 	atomic64_t	dev_lost;
 	atomic64_t	nl_events;
 	atomic64_t	nl_drops;
+	atomic64_t	procs_evicted;
+	atomic64_t	procs_untracked;
 };
 
 extern struct mpt_stats mpt_stats;

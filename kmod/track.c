@@ -1,13 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Watching processes: probes on the scheduler's process tracepoints.
+ * Watching processes: probes on the scheduler's process tracepoints, and
+ * two kprobes where the kernel has no tracepoint.
  *
  * The sched_process_* tracepoints are not exported to modules, so they
  * are found by name with for_each_kernel_tracepoint().  Probes run in the
- * context of fork, exec and exit: they never sleep and allocate nothing;
- * mpt_emit() returns at once when nobody listens.
+ * context of fork, exec and exit: they never sleep; the only allocation
+ * is a process record (GFP_NOWAIT); mpt_emit() returns at once when
+ * nobody listens.
+ *
+ * Zombies, reaping and orphans have no tracepoint.  Two kprobes find
+ * them: proc_exit_connector(), called by do_exit() right after
+ * exit_notify() has reparented the task's children and made the process
+ * a zombie; and proc_flush_pid(), called by release_task() for every
+ * task it releases, whoever calls it (a wait(2), the task itself, or a
+ * parent handing zombies to a reaper that ignores SIGCHLD).  Both must
+ * go through ftrace (KPROBES_ON_FTRACE, as in Debian's kernels): an int3
+ * kprobe runs like an NMI, where neither locks nor allocations are
+ * allowed.  Without them the module loads without MPT_FEAT_REAP.
  */
 #include <linux/binfmts.h>
+#include <linux/kprobes.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
@@ -15,7 +28,17 @@
 #include <linux/mptrace.h>
 
 #include "event.h"
+#include "procs.h"
 #include "track.h"
+
+static bool mpt_reap_on;
+
+/* The MPT_FEAT_* bits this module provides on this kernel. */
+u64 mpt_features(void)
+{
+	return MPT_FEAT_STATS | MPT_FEAT_EVENTS | MPT_FEAT_PROCS |
+	       (mpt_reap_on ? MPT_FEAT_REAP : 0);
+}
 
 static void mpt_probe_fork(void *data, struct task_struct *parent,
 			   struct task_struct *child)
@@ -27,6 +50,8 @@ static void mpt_probe_fork(void *data, struct task_struct *parent,
 		.actor = parent,
 	};
 
+	if (mpt_reap_on)
+		mpt_procs_fork(child);
 	mpt_emit(&src);
 }
 
@@ -60,6 +85,8 @@ static void mpt_probe_exit(void *data, struct task_struct *p)
 
 	if (!src.thread && (sig->flags & SIGNAL_GROUP_EXIT))
 		src.status = sig->group_exit_code;
+	if (!src.thread && mpt_reap_on)
+		mpt_procs_exit_task(p, src.status);
 	mpt_emit(&src);
 }
 
@@ -74,6 +101,53 @@ static struct mpt_tp mpt_tps[] = {
 	{ "sched_process_exec", mpt_probe_exec },
 	{ "sched_process_exit", mpt_probe_exit },
 };
+
+/* do_exit(), after exit_notify(): current is the exiting task. */
+static int mpt_kp_after_exit(struct kprobe *kp, struct pt_regs *regs)
+{
+	mpt_procs_after_exit(current);
+	return 0;
+}
+
+/* release_task(): the pid of the task released. */
+static int mpt_kp_release(struct kprobe *kp, struct pt_regs *regs)
+{
+	mpt_procs_release((struct pid *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe mpt_kps[] = {
+	{ .symbol_name = "proc_exit_connector", .pre_handler = mpt_kp_after_exit },
+	{ .symbol_name = "proc_flush_pid", .pre_handler = mpt_kp_release },
+};
+
+static void mpt_kp_detach(size_t n)
+{
+	while (n--)
+		unregister_kprobe(&mpt_kps[n]);
+}
+
+/* True when both kprobes are attached, through ftrace. */
+static bool mpt_kp_attach(void)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(mpt_kps); i++) {
+		ret = register_kprobe(&mpt_kps[i]);
+		if (!ret && !(mpt_kps[i].flags & KPROBE_FLAG_FTRACE)) {
+			unregister_kprobe(&mpt_kps[i]);
+			ret = -EOPNOTSUPP;
+		}
+		if (ret) {
+			pr_warn("no kprobe on %s through ftrace (%d): no zombie, reap or orphan events\n",
+				mpt_kps[i].symbol_name, ret);
+			mpt_kp_detach(i);
+			return false;
+		}
+	}
+	return true;
+}
 
 static void mpt_find_tp(struct tracepoint *tp, void *priv)
 {
@@ -98,6 +172,8 @@ int mpt_track_init(void)
 	size_t i;
 	int ret;
 
+	/* Records are freed at release: that probe comes first. */
+	mpt_reap_on = mpt_kp_attach();
 	for_each_kernel_tracepoint(mpt_find_tp, NULL);
 	for (i = 0; i < ARRAY_SIZE(mpt_tps); i++) {
 		if (!mpt_tps[i].tp) {
@@ -113,14 +189,20 @@ int mpt_track_init(void)
 			goto err;
 		}
 	}
+	if (mpt_reap_on)
+		mpt_procs_scan();
 	return 0;
 
 err:
 	mpt_detach(i);
+	if (mpt_reap_on)
+		mpt_kp_detach(ARRAY_SIZE(mpt_kps));
 	return ret;
 }
 
 void mpt_track_exit(void)
 {
 	mpt_detach(ARRAY_SIZE(mpt_tps));
+	if (mpt_reap_on)
+		mpt_kp_detach(ARRAY_SIZE(mpt_kps));
 }

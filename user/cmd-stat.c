@@ -24,6 +24,11 @@ static const struct {
 	{ MPT_STATS_A_DEV_LOST,     "dev_lost",     "events dropped from full /dev rings, each reported" },
 	{ MPT_STATS_A_NL_EVENTS,    "nl_events",    "events multicast on netlink" },
 	{ MPT_STATS_A_NL_DROPS,     "nl_drops",     "netlink events not delivered (gaps in seq)" },
+	{ MPT_STATS_A_PROCS,        "procs",        "processes in the table now" },
+	{ MPT_STATS_A_PROCS_MAX,    "procs_max",    "limit of the table (max_procs)" },
+	{ MPT_STATS_A_PROCS_BYTES,  "procs_bytes",  "memory the process table holds" },
+	{ MPT_STATS_A_PROCS_EVICTED, "procs_evicted", "records taken from plain processes when full" },
+	{ MPT_STATS_A_PROCS_UNTRACKED, "procs_untracked", "processes not tracked (table full, no memory)" },
 };
 
 static const struct mpt_column stat_cols[] = {

@@ -43,10 +43,13 @@ static void on_stop(int sig)
 static void usage(void)
 {
 	printf("Usage: mptrace watch [OPTIONS]\n\n"
-	       "Print process events as they happen: fork, exec, exit, and lost\n"
-	       "(the events a slow reader missed, counted exactly).\n\n"
+	       "Print process events as they happen: fork, exec, exit, zombie (ended,\n"
+	       "waiting for its parent), reap (gone: who reaped it, after how long),\n"
+	       "orphan (its parent ended: who adopted it), and lost (the events a\n"
+	       "slow reader missed, counted exactly).\n\n"
 	       "Options:\n"
-	       "  -e, --events LIST   only these: fork,exec,exit (lost always shows)\n"
+	       "  -e, --events LIST   only these, e.g. zombie,reap,orphan (lost always\n"
+	       "                      shows)\n"
 	       "  -p, --pid PID       only events of process PID\n"
 	       "      --subtree       with -p: and of its descendants\n"
 	       "      --threads       threads' creation and exit too\n"
@@ -102,8 +105,21 @@ static bool wanted(struct watch *w, const struct mpt_event_view *ev)
 	       (ev->type == MPT_EV_FORK && ev->parent_pid == (uint32_t)w->pid);
 }
 
+/* "exit code 3" or "killed by SIGTERM (core dumped)" */
+static void status_text(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit code %d", WEXITSTATUS(status));
+	else
+		snprintf(buf, len, "killed by SIG%s%s",
+			 sigabbrev_np(WTERMSIG(status)) ?: "?",
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+}
+
 static void details(const struct mpt_event_view *ev, char *buf, size_t len)
 {
+	char st[64];
+
 	switch (ev->type) {
 	case MPT_EV_LOST:
 		snprintf(buf, len, "%llu events lost", (unsigned long long)ev->lost);
@@ -117,12 +133,29 @@ static void details(const struct mpt_event_view *ev, char *buf, size_t len)
 			 ev->exec_flags & MPT_EXEC_TRUNCATED ? "..." : "");
 		break;
 	case MPT_EV_EXIT:
-		if (WIFEXITED(ev->status))
-			snprintf(buf, len, "exit code %d", WEXITSTATUS(ev->status));
+		status_text(ev->status, buf, len);
+		break;
+	case MPT_EV_ZOMBIE:
+		status_text(ev->status, st, sizeof(st));
+		snprintf(buf, len, "%s; parent %u must reap it", st, ev->ppid);
+		break;
+	case MPT_EV_REAP:
+		if (ev->how == MPT_REAP_AUTO)
+			snprintf(buf, len, "auto-reaped (parent ignores SIGCHLD), by %u",
+				 ev->reaper_pid);
 		else
-			snprintf(buf, len, "killed by SIG%s%s",
-				 sigabbrev_np(WTERMSIG(ev->status)) ?: "?",
-				 WCOREDUMP(ev->status) ? " (core dumped)" : "");
+			snprintf(buf, len, "reaped by %u after %.3f s as a zombie%s",
+				 ev->reaper_pid, ev->zombie_ns / 1e9,
+				 ev->info_flags & MPT_REAP_ZOMBIE_UNKNOWN ?
+				 " (at least)" : "");
+		break;
+	case MPT_EV_ORPHAN:
+		snprintf(buf, len, "parent %u ended; adopted by %u%s%s, first parent %u%s",
+			 ev->old_ppid, ev->ppid,
+			 ev->info_flags & MPT_ORPHAN_NS_INIT ? " (init)" : "",
+			 ev->info_flags & MPT_ORPHAN_SUBREAPER ? " (subreaper)" : "",
+			 ev->orig_ppid,
+			 ev->info_flags & MPT_ORPHAN_HISTORY_UNKNOWN ? " or earlier" : "");
 		break;
 	default:
 		snprintf(buf, len, "event type %u", ev->type);
@@ -156,6 +189,8 @@ static void print_json(const struct mpt_event_view *ev)
 		       ev->exec_flags & MPT_EXEC_TRUNCATED ? "true" : "false");
 		break;
 	case MPT_EV_EXIT:
+	case MPT_EV_ZOMBIE:
+	case MPT_EV_REAP:
 		printf(", \"status\": %d", ev->status);
 		if (WIFEXITED(ev->status))
 			printf(", \"exit_code\": %d", WEXITSTATUS(ev->status));
@@ -163,6 +198,20 @@ static void print_json(const struct mpt_event_view *ev)
 			printf(", \"signal\": %d, \"core_dumped\": %s",
 			       WTERMSIG(ev->status),
 			       WCOREDUMP(ev->status) ? "true" : "false");
+		if (ev->type != MPT_EV_REAP)
+			break;
+		printf(", \"reaper_pid\": %u, \"how\": \"%s\", \"zombie_ns\": %llu, \"zombie_unknown\": %s",
+		       ev->reaper_pid, ev->how == MPT_REAP_AUTO ? "auto" : "wait",
+		       (unsigned long long)ev->zombie_ns,
+		       ev->info_flags & MPT_REAP_ZOMBIE_UNKNOWN ? "true" : "false");
+		break;
+	case MPT_EV_ORPHAN:
+		printf(", \"old_ppid\": %u, \"orig_ppid\": %u, \"subreaper\": %s, \"ns_init\": %s, \"zombie\": %s, \"history_unknown\": %s",
+		       ev->old_ppid, ev->orig_ppid,
+		       ev->info_flags & MPT_ORPHAN_SUBREAPER ? "true" : "false",
+		       ev->info_flags & MPT_ORPHAN_NS_INIT ? "true" : "false",
+		       ev->info_flags & MPT_ORPHAN_ZOMBIE ? "true" : "false",
+		       ev->info_flags & MPT_ORPHAN_HISTORY_UNKNOWN ? "true" : "false");
 		break;
 	}
 	printf("}\n");
@@ -232,7 +281,7 @@ static int parse_types(const char *list, unsigned int *types)
 			if (!strcmp(tok, mpt_event_name(t)))
 				break;
 		if (t > MPT_EV_MAX) {
-			ret = mpt_usage_err("watch: unknown event '%s' (fork, exec, exit)",
+			ret = mpt_usage_err("watch: unknown event '%s' (fork, exec, exit, zombie, reap, orphan)",
 					    tok);
 			break;
 		}
@@ -304,7 +353,8 @@ int cmd_watch(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct watch w = {
-		.types = 1u << MPT_EV_FORK | 1u << MPT_EV_EXEC | 1u << MPT_EV_EXIT,
+		.types = ((1u << (MPT_EV_MAX + 1)) - 1) & ~(1u << MPT_EV_NONE |
+							    1u << MPT_EV_LOST),
 	};
 	long timeout = 0;
 	bool use_dev = false;

@@ -191,6 +191,7 @@ static int mpt_nl_transact(struct mpt_nl *nl, struct nl_msg *msg,
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, mpt_req_valid, &req);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, mpt_req_ack, &req);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, mpt_req_ack, &req);
 	nl_cb_err(cb, NL_CB_CUSTOM, mpt_req_error, &req);
 
 	ret = nl_send_auto(nl->sk, msg);
@@ -210,16 +211,22 @@ static int mpt_nl_transact(struct mpt_nl *nl, struct nl_msg *msg,
 	return req.err;
 }
 
-static struct nl_msg *mpt_nl_msg(struct mpt_nl *nl, uint8_t cmd)
+static struct nl_msg *mpt_nl_msg_flags(struct mpt_nl *nl, uint8_t cmd,
+				       int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (msg && !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
-				0, cmd, MPT_GENL_VERSION)) {
+				flags, cmd, MPT_GENL_VERSION)) {
 		nlmsg_free(msg);
 		msg = NULL;
 	}
 	return msg;
+}
+
+static struct nl_msg *mpt_nl_msg(struct mpt_nl *nl, uint8_t cmd)
+{
+	return mpt_nl_msg_flags(nl, cmd, 0);
 }
 
 static int mpt_parse_version(struct nlattr **tb, void *arg)
@@ -283,7 +290,126 @@ static const char *const event_names[] = {
 	[MPT_EV_FORK] = "fork",
 	[MPT_EV_EXEC] = "exec",
 	[MPT_EV_EXIT] = "exit",
+	[MPT_EV_ZOMBIE] = "zombie",
+	[MPT_EV_REAP] = "reap",
+	[MPT_EV_ORPHAN] = "orphan",
 };
+
+/* A growing array of processes. */
+struct mpt_procs {
+	struct mpt_proc *v;
+	size_t n, room;
+};
+
+/* Room for at least @want more records. */
+static int mpt_procs_reserve(struct mpt_procs *ps, size_t want)
+{
+	size_t room = ps->room ? ps->room : 256;
+	struct mpt_proc *v;
+
+	while (room - ps->n < want)
+		room *= 2;
+	if (room == ps->room)
+		return 0;
+	v = reallocarray(ps->v, room, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ps->v = v;
+	ps->room = room;
+	return 0;
+}
+
+static struct mpt_proc *mpt_procs_add(struct mpt_procs *ps)
+{
+	if (mpt_procs_reserve(ps, 1))
+		return NULL;
+	memset(&ps->v[ps->n], 0, sizeof(ps->v[0]));
+	return &ps->v[ps->n++];
+}
+
+static uint32_t attr_u32(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_get_u32(tb[type]) : 0;
+}
+
+static uint64_t attr_u64(struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_get_u64(tb[type]) : 0;
+}
+
+static int mpt_parse_proc(struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MPT_PROC_A_MAX + 1];
+	struct mpt_proc *p;
+
+	if (!top[MPT_A_PROC] ||
+	    nla_parse_nested(tb, MPT_PROC_A_MAX, top[MPT_A_PROC], NULL) ||
+	    !tb[MPT_PROC_A_PID])
+		return -EBADMSG;
+	p = mpt_procs_add(arg);
+	if (!p)
+		return -ENOMEM;
+	p->pid = nla_get_u32(tb[MPT_PROC_A_PID]);
+	p->ppid = attr_u32(tb, MPT_PROC_A_PPID);
+	p->orig_ppid = attr_u32(tb, MPT_PROC_A_ORIG_PPID);
+	p->uid = attr_u32(tb, MPT_PROC_A_UID);
+	p->flags = attr_u32(tb, MPT_PROC_A_FLAGS);
+	p->threads = attr_u32(tb, MPT_PROC_A_THREADS);
+	p->start_ns = attr_u64(tb, MPT_PROC_A_START_NS);
+	p->exit_ns = attr_u64(tb, MPT_PROC_A_EXIT_NS);
+	p->orphan_ns = attr_u64(tb, MPT_PROC_A_ORPHAN_NS);
+	p->status = (int32_t)attr_u32(tb, MPT_PROC_A_STATUS);
+	p->state = tb[MPT_PROC_A_STATE] ? nla_get_u8(tb[MPT_PROC_A_STATE]) : '?';
+	p->why = tb[MPT_PROC_A_WHY] ? nla_get_u8(tb[MPT_PROC_A_WHY]) : 0;
+	if (tb[MPT_PROC_A_COMM])
+		nla_strlcpy(p->comm, tb[MPT_PROC_A_COMM], sizeof(p->comm));
+	return 0;
+}
+
+int mpt_nl_get_procs(struct mpt_nl *nl, struct mpt_proc **procs, size_t *n)
+{
+	struct nl_msg *msg = mpt_nl_msg_flags(nl, MPT_CMD_GET_PROCS,
+					      NLM_F_DUMP);
+	struct mpt_procs ps = { 0 };
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	ret = mpt_nl_transact(nl, msg, mpt_parse_proc, &ps);
+	if (ret < 0) {
+		free(ps.v);
+		return ret;
+	}
+	*procs = ps.v;
+	*n = ps.n;
+	return 0;
+}
+
+int mpt_dev_get_procs(int fd, struct mpt_proc **procs, size_t *n)
+{
+	struct mpt_procs ps = { 0 };
+	struct mpt_procs_req req = { .start = 1 };
+
+	do {
+		if (mpt_procs_reserve(&ps, 256)) {
+			free(ps.v);
+			return -ENOMEM;
+		}
+		req.buf = (uintptr_t)(ps.v + ps.n);
+		req.count = ps.room - ps.n;
+		if (req.count > MPT_PROCS_MAX)
+			req.count = MPT_PROCS_MAX;
+		if (ioctl(fd, MPT_IOC_PROCS, &req)) {
+			free(ps.v);
+			return -errno;
+		}
+		ps.n += req.count;
+		req.start = req.next;
+	} while (req.next);
+	*procs = ps.v;
+	*n = ps.n;
+	return 0;
+}
 
 const char *mpt_event_name(uint32_t type)
 {
@@ -315,11 +441,6 @@ struct mpt_events_ctx {
 	void *arg;
 	int stop;
 };
-
-static uint32_t attr_u32(struct nlattr **tb, int type)
-{
-	return tb[type] ? nla_get_u32(tb[type]) : 0;
-}
 
 static int mpt_event_valid(struct nl_msg *msg, void *arg)
 {
@@ -361,6 +482,13 @@ static int mpt_event_valid(struct nl_msg *msg, void *arg)
 	ev.old_tid = attr_u32(tb, MPT_EV_A_OLD_TID);
 	ev.exec_flags = attr_u32(tb, MPT_EV_A_EXEC_FLAGS);
 	ev.status = (int32_t)attr_u32(tb, MPT_EV_A_STATUS);
+	ev.reaper_pid = attr_u32(tb, MPT_EV_A_REAPER_PID);
+	ev.how = attr_u32(tb, MPT_EV_A_REAP_HOW);
+	ev.zombie_ns = tb[MPT_EV_A_ZOMBIE_NS] ?
+		       nla_get_u64(tb[MPT_EV_A_ZOMBIE_NS]) : 0;
+	ev.old_ppid = attr_u32(tb, MPT_EV_A_OLD_PPID);
+	ev.orig_ppid = attr_u32(tb, MPT_EV_A_ORIG_PPID);
+	ev.info_flags = attr_u32(tb, MPT_EV_A_INFO_FLAGS);
 	if (tb[MPT_EV_A_COMM])
 		nla_strlcpy(ev.comm, tb[MPT_EV_A_COMM], sizeof(ev.comm));
 	if (tb[MPT_EV_A_FILENAME])
@@ -426,6 +554,9 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 	const struct mpt_event_fork *f = rec;
 	const struct mpt_event_exec *x = rec;
 	const struct mpt_event_exit *e = rec;
+	const struct mpt_event_zombie *z = rec;
+	const struct mpt_event_reap *r = rec;
+	const struct mpt_event_orphan *o = rec;
 	const struct mpt_event_lost *l = rec;
 
 	memset(v, 0, sizeof(*v));
@@ -454,6 +585,18 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 		v->filename[sizeof(v->filename) - 1] = '\0';
 	} else if (h->type == MPT_EV_EXIT) {
 		v->status = e->status;
+	} else if (h->type == MPT_EV_ZOMBIE) {
+		v->status = z->status;
+	} else if (h->type == MPT_EV_REAP) {
+		v->status = r->status;
+		v->reaper_pid = r->reaper_pid;
+		v->how = r->how;
+		v->info_flags = r->flags;
+		v->zombie_ns = r->zombie_ns;
+	} else if (h->type == MPT_EV_ORPHAN) {
+		v->old_ppid = o->old_ppid;
+		v->orig_ppid = o->orig_ppid;
+		v->info_flags = o->flags;
 	}
 }
 

@@ -56,8 +56,12 @@ struct mpt_event_view {
 	uint32_t parent_pid, parent_tid;	/* FORK */
 	uint32_t old_tid, exec_flags;		/* EXEC */
 	char filename[MPT_FILENAME_LEN];	/* EXEC */
-	int32_t status;				/* EXIT */
+	int32_t status;				/* EXIT, ZOMBIE, REAP */
 	uint64_t lost;				/* LOST */
+	uint32_t reaper_pid, how;		/* REAP */
+	uint64_t zombie_ns;			/* REAP */
+	uint32_t old_ppid, orig_ppid;		/* ORPHAN */
+	uint32_t info_flags;			/* REAP, ORPHAN: MPT_REAP_*, MPT_ORPHAN_* */
 };
 
 /* Return 0 to go on, anything else to stop (mpt_*_events returns it). */
@@ -76,6 +80,14 @@ int mpt_dev_subscribe(int fd, uint32_t slots);
 /* Narrow what it receives (see struct mpt_filter). */
 int mpt_dev_filter(int fd, uint32_t types, uint32_t flags, uint32_t pid);
 int mpt_dev_events(int fd, int timeout_ms, mpt_event_cb cb, void *arg);
+
+/*
+ * The process table (see struct mpt_proc): every process the caller may
+ * see, in pid order, into a malloc'ed array (*@procs, *@n).  Through
+ * netlink when @nl is given, else through /dev/mptrace.
+ */
+int mpt_nl_get_procs(struct mpt_nl *nl, struct mpt_proc **procs, size_t *n);
+int mpt_dev_get_procs(int fd, struct mpt_proc **procs, size_t *n);
 
 /* "fork", "exec", ... for an event type; NULL if unknown. */
 const char *mpt_event_name(uint32_t type);

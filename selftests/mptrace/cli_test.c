@@ -288,13 +288,16 @@ TEST_F(cli, watch_dev_json)
 /* watch over netlink, as a table: children exit until it has seen one. */
 TEST_F(cli, watch_netlink_table)
 {
-	char *argv[] = { "mptrace", "watch", "-e", "exit", "-c", "1",
-			 "-t", "60", NULL };
+	char pid[16];
+	/* Only this test's children: other exits in the VM do not count. */
+	char *argv[] = { "mptrace", "watch", "-e", "exit", "-p", pid,
+			 "--subtree", "-c", "1", "-t", "60", NULL };
 	int out, err, status;
 	pid_t watch;
 
 	if (geteuid() != 0)
 		SKIP(return, "the events group needs CAP_SYS_ADMIN");
+	snprintf(pid, sizeof(pid), "%d", getpid());
 	watch = start(argv, -1, &out, &err);
 	ASSERT_LT(0, watch);
 	for (int i = 0; i < 100 && waitpid(watch, &status, WNOHANG) == 0; i++) {

@@ -95,11 +95,21 @@ struct mpt_version {
 enum mpt_feature {
 	MPT_FEAT_STATS_BIT,
 	MPT_FEAT_EVENTS_BIT,
+	MPT_FEAT_PROCS_BIT,
+	MPT_FEAT_REAP_BIT,
 	__MPT_FEAT_BIT_LAST,
 };
 
 #define MPT_FEAT_STATS		_BITULL(MPT_FEAT_STATS_BIT)
 #define MPT_FEAT_EVENTS		_BITULL(MPT_FEAT_EVENTS_BIT)
+/* The process table: %MPT_IOC_PROCS and %MPT_CMD_GET_PROCS. */
+#define MPT_FEAT_PROCS		_BITULL(MPT_FEAT_PROCS_BIT)
+/*
+ * %MPT_EV_ZOMBIE, %MPT_EV_REAP and %MPT_EV_ORPHAN.  They need kprobes
+ * (through ftrace) on proc_exit_connector() and proc_flush_pid(); a kernel
+ * without them loads the module without this feature.
+ */
+#define MPT_FEAT_REAP		_BITULL(MPT_FEAT_REAP_BIT)
 
 /*
  * Reading events
@@ -142,6 +152,19 @@ enum mpt_feature {
  * @MPT_EV_FORK: a process was created (struct mpt_event_fork)
  * @MPT_EV_EXEC: a process executed a program (struct mpt_event_exec)
  * @MPT_EV_EXIT: a process ended (struct mpt_event_exit)
+ * @MPT_EV_ZOMBIE: a process that ended now waits for its parent to reap
+ *	it (struct mpt_event_zombie)
+ * @MPT_EV_REAP: a process is gone for good: its parent reaped it, or the
+ *	kernel did (struct mpt_event_reap)
+ * @MPT_EV_ORPHAN: a process's parent ended before it; the kernel gave it
+ *	a new parent (struct mpt_event_orphan)
+ *
+ * The life of a process in events: FORK, any number of EXEC, EXIT when
+ * its last thread ends, then either ZOMBIE and later REAP (%MPT_REAP_WAIT)
+ * or, when its parent ignores SIGCHLD, REAP alone (%MPT_REAP_AUTO).
+ * ORPHAN may come at any point before REAP.  ZOMBIE, REAP and ORPHAN are
+ * about processes, never threads, and are reported only for processes
+ * in the module's table (see "The process table").
  *
  * Which processes a reader sees: those of its pid namespace and the
  * namespaces below it, numbered as its namespace numbers them; all of
@@ -161,6 +184,9 @@ enum mpt_event_type {
 	MPT_EV_FORK,
 	MPT_EV_EXEC,
 	MPT_EV_EXIT,
+	MPT_EV_ZOMBIE,
+	MPT_EV_REAP,
+	MPT_EV_ORPHAN,
 	__MPT_EV_MAX,
 };
 
@@ -274,6 +300,90 @@ struct mpt_event_exit {
 	__u32			reserved;
 };
 
+/**
+ * struct mpt_event_zombie - %MPT_EV_ZOMBIE
+ * @hdr: header
+ * @task: the process; @task.ppid is the parent whose wait(2) must reap it
+ * @status: its wait(2) status, as in struct mpt_event_exit
+ * @reserved: zero
+ */
+struct mpt_event_zombie {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__s32			status;
+	__u32			reserved;
+};
+
+/* How a process was reaped: struct mpt_event_reap.how */
+enum mpt_reap_how {
+	MPT_REAP_WAIT = 1,	/* a wait(2) of its parent (or tracer) */
+	MPT_REAP_AUTO,		/* by the kernel, without a wait: the parent
+				 * ignores SIGCHLD or set SA_NOCLDWAIT */
+};
+
+/* Flags of struct mpt_event_reap */
+#define MPT_REAP_ZOMBIE_UNKNOWN	_BITUL(0)	/* became a zombie before the
+						 * module loaded: @zombie_ns
+						 * counts from the load */
+
+/**
+ * struct mpt_event_reap - %MPT_EV_REAP
+ * @hdr: header
+ * @task: the process; @task.ppid is its parent at the end
+ * @reaper_pid: the process whose thread reaped it (%MPT_REAP_WAIT), or
+ *	the one that released it (%MPT_REAP_AUTO: the process itself, or a
+ *	parent that ignored SIGCHLD as it exited); 0 when outside the
+ *	reader's pid namespace
+ * @how: enum mpt_reap_how
+ * @status: its wait(2) status
+ * @flags: %MPT_REAP_* flags
+ * @zombie_ns: how long it was a zombie (0 for %MPT_REAP_AUTO)
+ */
+struct mpt_event_reap {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__u32			reaper_pid;
+	__u32			how;
+	__s32			status;
+	__u32			flags;
+	__u64			zombie_ns;
+};
+
+/* Flags of struct mpt_event_orphan */
+#define MPT_ORPHAN_SUBREAPER	_BITUL(0)	/* the new parent is a child
+						 * subreaper (PR_SET_CHILD_SUBREAPER) */
+#define MPT_ORPHAN_NS_INIT	_BITUL(1)	/* the new parent is the init of
+						 * the orphan's pid namespace */
+#define MPT_ORPHAN_ZOMBIE	_BITUL(2)	/* the orphan had already ended:
+						 * the new parent must reap it */
+#define MPT_ORPHAN_HISTORY_UNKNOWN _BITUL(3)	/* the orphan predates the
+						 * module (or left its table):
+						 * @orig_ppid is only the
+						 * parent it had when the module
+						 * first saw it */
+
+/**
+ * struct mpt_event_orphan - %MPT_EV_ORPHAN
+ * @hdr: header
+ * @task: the orphan; @task.ppid is its new parent, the one the kernel
+ *	chose (the same as PPid in /proc/PID/status from now on)
+ * @old_ppid: the parent that ended
+ * @orig_ppid: its original parent, kept for its whole life (the same as
+ *	@old_ppid the first time it is orphaned)
+ * @flags: %MPT_ORPHAN_* flags
+ * @reserved: zero
+ *
+ * A pid is 0 when that process is outside the reader's pid namespace.
+ */
+struct mpt_event_orphan {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__u32			old_ppid;
+	__u32			orig_ppid;
+	__u32			flags;
+	__u32			reserved;
+};
+
 /* Flags of struct mpt_filter */
 #define MPT_FILTER_SUBTREE	_BITUL(0)	/* @pid and its descendants */
 #define MPT_FILTER_THREADS	_BITUL(1)	/* threads' events too */
@@ -338,6 +448,131 @@ struct mpt_ring_conf {
  */
 #define MPT_IOC_RING_GET	_IOR(MPT_IOC_MAGIC, 0x02, struct mpt_ring_conf)
 
+/*
+ * The process table
+ * =================
+ *
+ * The module keeps a record of each process it tracks: every process
+ * created while it is loaded, and those that existed when it loaded
+ * (%MPT_PROC_HISTORY_UNKNOWN: their original parent is the parent they
+ * had then).  A record holds what the kernel forgets: the original
+ * parent (kept for life, across orphaning), when the process was
+ * orphaned, when it ended and with what status.  It goes when the
+ * process is reaped.
+ *
+ * The table is bounded by the module parameter max_procs (default 32768
+ * records, about 200 bytes each, counted by %MPT_STATS_A_PROCS_BYTES).
+ * When it is full, a new process takes the record of the oldest process
+ * that is alive, was never orphaned and has no tracked children (its
+ * record says nothing /proc does not); when there is no such record the
+ * new process is not tracked.  Both are counted
+ * (%MPT_STATS_A_PROCS_EVICTED, %MPT_STATS_A_PROCS_UNTRACKED).  A process
+ * without a record is listed with %MPT_PROC_HISTORY_UNKNOWN and has no
+ * ZOMBIE, REAP or ORPHAN events.
+ *
+ * %MPT_IOC_PROCS and %MPT_CMD_GET_PROCS list the processes the caller
+ * can see, by the rules of "Reading events": those of its pid namespace
+ * (and below), in its numbering, every user's with CAP_SYS_ADMIN or
+ * CAP_PERFMON over that namespace, else its own.  They walk the live
+ * kernel in pid order, one process at a time, like /proc: each record
+ * is consistent, the list as a whole is not a snapshot.
+ */
+
+/* Flags of struct mpt_proc */
+#define MPT_PROC_ZOMBIE		_BITUL(0)	/* ended, not yet reaped */
+#define MPT_PROC_ORPHAN		_BITUL(1)	/* its parent ended before it
+						 * (@orphan_ns says when) */
+#define MPT_PROC_SUBREAPER	_BITUL(2)	/* a child subreaper */
+#define MPT_PROC_NS_INIT	_BITUL(3)	/* the init (child reaper) of
+						 * its pid namespace */
+#define MPT_PROC_HISTORY_UNKNOWN _BITUL(4)	/* no record from its birth:
+						 * it predates the module or
+						 * the table was full */
+#define MPT_PROC_KTHREAD	_BITUL(5)	/* a kernel thread */
+
+/**
+ * enum mpt_zombie_why - why a zombie waits, as far as the module can tell
+ * @MPT_ZW_NONE: not a zombie
+ * @MPT_ZW_NOT_WAITING: its parent runs but is not in a wait(2)
+ * @MPT_ZW_BLOCKED: its parent sleeps, but not in a wait(2)
+ * @MPT_ZW_WAITS_OTHER: a thread of its parent is in a wait(2) that does
+ *	not take this child (another pid or group, or __WCLONE/__WALL)
+ * @MPT_ZW_STOPPED: its parent is stopped or traced
+ * @MPT_ZW_PARENT_EXITING: its parent is ending; the zombie will pass to
+ *	a new parent
+ */
+enum mpt_zombie_why {
+	MPT_ZW_NONE,
+	MPT_ZW_NOT_WAITING,
+	MPT_ZW_BLOCKED,
+	MPT_ZW_WAITS_OTHER,
+	MPT_ZW_STOPPED,
+	MPT_ZW_PARENT_EXITING,
+};
+
+/**
+ * struct mpt_proc - one process, as %MPT_IOC_PROCS and %MPT_CMD_GET_PROCS
+ * report it
+ * @pid: its process id
+ * @ppid: its parent now (0: outside the caller's pid namespace)
+ * @orig_ppid: the parent it was born to (or had when the module first
+ *	saw it); equal to @ppid unless it was orphaned
+ * @uid: its real uid, mapped into the caller's user namespace
+ * @flags: %MPT_PROC_* flags
+ * @threads: its live threads (0 for a zombie)
+ * @start_ns: CLOCK_BOOTTIME when it was created
+ * @exit_ns: CLOCK_BOOTTIME when it ended (zombie since); 0 while alive or
+ *	when unknown
+ * @orphan_ns: CLOCK_BOOTTIME when it was first orphaned; 0 if never
+ * @status: its wait(2) status once ended
+ * @state: its state as /proc/PID/stat shows it ('R', 'S', 'D', 'T', 't',
+ *	'Z', 'X', 'I', ...)
+ * @why: a zombie: enum mpt_zombie_why
+ * @reserved: zero
+ * @comm: its command name
+ */
+struct mpt_proc {
+	__u32	pid;
+	__u32	ppid;
+	__u32	orig_ppid;
+	__u32	uid;
+	__u32	flags;
+	__u32	threads;
+	__u64	start_ns;
+	__u64	exit_ns;
+	__u64	orphan_ns;
+	__s32	status;
+	__u8	state;
+	__u8	why;
+	__u16	reserved;
+	char	comm[MPT_COMM_LEN];
+};
+
+/**
+ * struct mpt_procs_req - argument of %MPT_IOC_PROCS
+ * @buf: user pointer to an array of struct mpt_proc
+ * @count: in: room in @buf (at most %MPT_PROCS_MAX); out: records written
+ * @start: in: list processes with a pid >= @start (0 or 1: from the first)
+ * @next: out: the @start of the next call; 0 when the list is complete
+ * @reserved: zero
+ */
+struct mpt_procs_req {
+	__u64	buf;
+	__u32	count;
+	__u32	start;
+	__u32	next;
+	__u32	reserved;
+};
+
+#define MPT_PROCS_MAX		4096
+
+/*
+ * MPT_IOC_PROCS - list processes, in pid order, from @start.  Call again
+ * from @next until it is 0.  EINVAL for a @count of 0 or above
+ * %MPT_PROCS_MAX, or a non-zero @reserved; EFAULT for a bad @buf.
+ */
+#define MPT_IOC_PROCS		_IOWR(MPT_IOC_MAGIC, 0x04, struct mpt_procs_req)
+
 /**
  * enum mpt_cmd - generic netlink commands of family "mptrace"
  * @MPT_CMD_UNSPEC: never used
@@ -354,12 +589,16 @@ struct mpt_ring_conf {
  *	namespace numbers them; joining needs CAP_SYS_ADMIN.  A listener
  *	detects lost events by gaps in %MPT_EV_A_SEQ (every event the module
  *	makes while anyone listens takes the next number).
+ * @MPT_CMD_GET_PROCS: dump: takes no attribute.  One message per process
+ *	the caller can see (see "The process table"), each with a
+ *	%MPT_A_PROC nest of enum mpt_proc_attr, in pid order.
  */
 enum mpt_cmd {
 	MPT_CMD_UNSPEC,
 	MPT_CMD_GET_VERSION,
 	MPT_CMD_GET_STATS,
 	MPT_CMD_EVENT,
+	MPT_CMD_GET_PROCS,
 	__MPT_CMD_MAX,
 };
 
@@ -374,6 +613,7 @@ enum mpt_cmd {
  * @MPT_A_FEATURES: u64, %MPT_FEAT_* bits
  * @MPT_A_STATS: nest, enum mpt_stats_attr
  * @MPT_A_EVENT: nest, enum mpt_event_attr
+ * @MPT_A_PROC: nest, enum mpt_proc_attr
  */
 enum mpt_attr {
 	MPT_A_UNSPEC,
@@ -383,6 +623,7 @@ enum mpt_attr {
 	MPT_A_FEATURES,
 	MPT_A_STATS,
 	MPT_A_EVENT,
+	MPT_A_PROC,
 	__MPT_A_MAX,
 };
 
@@ -408,6 +649,13 @@ enum mpt_attr {
  * @MPT_STATS_A_NL_DROPS: u64, netlink events not delivered: no memory
  *	for the message, or a listener's receive buffer was full (the
  *	listener sees a gap in the sequence numbers)
+ * @MPT_STATS_A_PROCS: u64, records in the process table now
+ * @MPT_STATS_A_PROCS_MAX: u64, the max_procs parameter
+ * @MPT_STATS_A_PROCS_BYTES: u64, memory the process table holds
+ * @MPT_STATS_A_PROCS_EVICTED: u64, records given to a new process while
+ *	the table was full
+ * @MPT_STATS_A_PROCS_UNTRACKED: u64, processes created while the table
+ *	was full, or when no memory could be had, and not tracked
  *
  * A client must ignore counters it does not know.
  */
@@ -425,6 +673,11 @@ enum mpt_stats_attr {
 	MPT_STATS_A_DEV_LOST,
 	MPT_STATS_A_NL_EVENTS,
 	MPT_STATS_A_NL_DROPS,
+	MPT_STATS_A_PROCS,
+	MPT_STATS_A_PROCS_MAX,
+	MPT_STATS_A_PROCS_BYTES,
+	MPT_STATS_A_PROCS_EVICTED,
+	MPT_STATS_A_PROCS_UNTRACKED,
 	__MPT_STATS_A_MAX,
 };
 
@@ -449,6 +702,15 @@ enum mpt_stats_attr {
  * @MPT_EV_A_FILENAME: string, EXEC: struct mpt_event_exec.filename
  * @MPT_EV_A_STATUS: s32, EXIT: struct mpt_event_exit.status
  * @MPT_EV_A_FLAGS: u32, struct mpt_event_hdr.flags (%MPT_EVF_*)
+ * @MPT_EV_A_REAPER_PID: u32, REAP: struct mpt_event_reap.reaper_pid
+ * @MPT_EV_A_REAP_HOW: u32, REAP: struct mpt_event_reap.how
+ * @MPT_EV_A_ZOMBIE_NS: u64, REAP: struct mpt_event_reap.zombie_ns
+ * @MPT_EV_A_OLD_PPID: u32, ORPHAN: struct mpt_event_orphan.old_ppid
+ * @MPT_EV_A_ORIG_PPID: u32, ORPHAN: struct mpt_event_orphan.orig_ppid
+ * @MPT_EV_A_INFO_FLAGS: u32, REAP and ORPHAN: the event's own flags
+ *	(%MPT_REAP_*, %MPT_ORPHAN_*)
+ *
+ * %MPT_EV_A_STATUS also comes with ZOMBIE and REAP.
  *
  * A listener must ignore attributes it does not know.
  */
@@ -470,9 +732,57 @@ enum mpt_event_attr {
 	MPT_EV_A_FILENAME,
 	MPT_EV_A_STATUS,
 	MPT_EV_A_FLAGS,
+	MPT_EV_A_REAPER_PID,
+	MPT_EV_A_REAP_HOW,
+	MPT_EV_A_ZOMBIE_NS,
+	MPT_EV_A_OLD_PPID,
+	MPT_EV_A_ORIG_PPID,
+	MPT_EV_A_INFO_FLAGS,
 	__MPT_EV_A_MAX,
 };
 
 #define MPT_EV_A_MAX	(__MPT_EV_A_MAX - 1)
+
+/**
+ * enum mpt_proc_attr - a process in a %MPT_CMD_GET_PROCS dump, nested in
+ * %MPT_A_PROC; each is the struct mpt_proc field of the same name
+ * @MPT_PROC_A_UNSPEC: never used
+ * @MPT_PROC_A_PAD: padding for 64-bit attributes
+ * @MPT_PROC_A_PID: u32
+ * @MPT_PROC_A_PPID: u32
+ * @MPT_PROC_A_ORIG_PPID: u32
+ * @MPT_PROC_A_UID: u32
+ * @MPT_PROC_A_FLAGS: u32, %MPT_PROC_*
+ * @MPT_PROC_A_THREADS: u32
+ * @MPT_PROC_A_START_NS: u64
+ * @MPT_PROC_A_EXIT_NS: u64
+ * @MPT_PROC_A_ORPHAN_NS: u64
+ * @MPT_PROC_A_STATUS: s32
+ * @MPT_PROC_A_STATE: u8
+ * @MPT_PROC_A_WHY: u8, enum mpt_zombie_why
+ * @MPT_PROC_A_COMM: string
+ *
+ * A client must ignore attributes it does not know.
+ */
+enum mpt_proc_attr {
+	MPT_PROC_A_UNSPEC,
+	MPT_PROC_A_PAD,
+	MPT_PROC_A_PID,
+	MPT_PROC_A_PPID,
+	MPT_PROC_A_ORIG_PPID,
+	MPT_PROC_A_UID,
+	MPT_PROC_A_FLAGS,
+	MPT_PROC_A_THREADS,
+	MPT_PROC_A_START_NS,
+	MPT_PROC_A_EXIT_NS,
+	MPT_PROC_A_ORPHAN_NS,
+	MPT_PROC_A_STATUS,
+	MPT_PROC_A_STATE,
+	MPT_PROC_A_WHY,
+	MPT_PROC_A_COMM,
+	__MPT_PROC_A_MAX,
+};
+
+#define MPT_PROC_A_MAX	(__MPT_PROC_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_MPTRACE_H */
