@@ -293,18 +293,6 @@ static int parse_types(const char *list, unsigned int *types)
 	return ret;
 }
 
-static int parse_long(const char *opt, const char *s, long max, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end || *out <= 0 || *out > max)
-		return mpt_usage_err("watch: %s needs a number from 1 to %ld, not '%s'",
-				     opt, max, s);
-	return 0;
-}
-
 static struct libscols_table *watch_table(void)
 {
 	static const struct { const char *name; double whint; int flags; } cols[] = {
@@ -371,18 +359,18 @@ int cmd_watch(int argc, char **argv)
 				return MPT_EXIT_USAGE;
 			break;
 		case 'p':
-			if (parse_long("-p", optarg, INT_MAX, &w.pid))
+			if (mpt_parse_num("watch", "-p", optarg, INT_MAX, &w.pid))
 				return MPT_EXIT_USAGE;
 			break;
 		case OPT_SUBTREE:
 			w.subtree = true;
 			break;
 		case 'c':
-			if (parse_long("--count", optarg, LONG_MAX, &w.count))
+			if (mpt_parse_num("watch", "--count", optarg, LONG_MAX, &w.count))
 				return MPT_EXIT_USAGE;
 			break;
 		case 't':
-			if (parse_long("--timeout", optarg, 1000000, &timeout))
+			if (mpt_parse_num("watch", "--timeout", optarg, 1000000, &timeout))
 				return MPT_EXIT_USAGE;
 			break;
 		case OPT_DEV:

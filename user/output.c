@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,19 @@ struct libscols_table *mpt_table_new(const char *name,
 		scols_column_set_json_type(cl, c->json_type);
 	}
 	return tb;
+}
+
+int mpt_parse_num(const char *cmd, const char *opt, const char *s, long max,
+		  long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out <= 0 || *out > max)
+		return mpt_usage_err("%s: %s needs a number from 1 to %ld, not '%s'",
+				     cmd, opt, max, s);
+	return 0;
 }
 
 int mpt_table_print(struct libscols_table *tb)

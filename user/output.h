@@ -55,5 +55,11 @@ struct libscols_table *mpt_table_new(const char *name,
 int mpt_table_print(struct libscols_table *tb);
 void mpt_list_columns(const struct mpt_column *cols, size_t ncols);
 void mpt_json_string(FILE *f, const char *s);
+/*
+ * Option @opt of command @cmd takes a number from 1 to @max: parse @s into
+ * *@out, or print a usage error and return 2.
+ */
+int mpt_parse_num(const char *cmd, const char *opt, const char *s, long max,
+		  long *out);
 
 #endif /* MPT_OUTPUT_H */
