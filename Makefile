@@ -63,6 +63,11 @@ $(BUILD)/kmod/%/mptrace.ko: $(KMOD_DEPS)
 	@$(MAKE) --no-print-directory -s -C $(call kdir,$*) M=$(@D) \
 		MPT_VERSION=$(VERSION) W=1 modules
 
+# A new debug kernel (another config) needs the module built anew.
+ifneq ($(DEBUG_RELEASE),)
+$(BUILD)/kmod/$(DEBUG_RELEASE)/mptrace.ko: $(MPT_CACHE)/debug/current/bzImage
+endif
+
 # --- kernel source (checkpatch, kselftest harness) ---------------------------
 
 ksrc: $(KSRC)/.extracted
