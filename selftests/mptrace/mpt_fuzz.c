@@ -103,9 +103,24 @@ static void setup_memory(void)
 /* An ioctl argument: mostly hostile. */
 static unsigned long pick_arg(void)
 {
-	switch (below(12)) {
+	switch (below(13)) {
 	case 0:
 		return 0;
+	case 10: {		/* a process listing, valid or nearly */
+		struct mpt_procs_req *req = (void *)rw_buf;
+
+		memset(req, 0, sizeof(*req));
+		/* What fits in rw_buf's second page, or refused outright. */
+		req->count = below(4) ? below(page / sizeof(struct mpt_proc)) :
+			     MPT_PROCS_MAX + 1 + below(1000);
+		req->start = below(2) ? below(400) : rnd();
+		req->buf = below(3) ? (unsigned long)rw_buf + page :
+			   below(2) ? (unsigned long)edge - below(200) :
+			   0xffffffff81000000UL;
+		if (below(6) == 0)
+			req->reserved = rnd();
+		return (unsigned long)req;
+	}
 	case 1:
 		return (unsigned long)hole + below(page);
 	case 2:
@@ -124,7 +139,7 @@ static unsigned long pick_arg(void)
 		struct mpt_filter *f = (void *)rw_buf;
 
 		memset(f, 0, sizeof(*f));
-		f->types = below(2) ? rnd() & (0x1f << 2) : rnd();
+		f->types = below(2) ? rnd() & (0xff << 2) : rnd();
 		f->flags = below(2) ? rnd() & MPT_FILTER_ALL_FLAGS : rnd();
 		f->pid = below(2) ? getpid() - below(3) : below(4) ? 1 : rnd();
 		return (unsigned long)f;
@@ -148,7 +163,7 @@ static unsigned long pick_cmd(void)
 {
 	static const unsigned long known[] = {
 		MPT_IOC_VERSION, MPT_IOC_RING_SET, MPT_IOC_RING_GET,
-		MPT_IOC_FILTER_SET,
+		MPT_IOC_FILTER_SET, MPT_IOC_PROCS,
 	};
 	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
 
@@ -161,7 +176,8 @@ static unsigned long pick_cmd(void)
 		return _IOC(below(4), MPT_IOC_MAGIC, below(256), below(1 << 14));
 	case 3:			/* our magic, small numbers, known sizes */
 		return _IOC(below(4), MPT_IOC_MAGIC, below(16),
-			    sizeof(struct mpt_version) + below(9) - 4);
+			    (below(2) ? sizeof(struct mpt_version) :
+			     sizeof(struct mpt_procs_req)) + below(9) - 4);
 	default:
 		return (uint32_t)rnd();
 	}
@@ -220,12 +236,18 @@ static void valid_request(struct mpt_nlmsg *m)
 {
 	uint32_t abi = below(3);
 
-	if (below(2)) {
+	switch (below(3)) {
+	case 0:
 		mpt_nlmsg_init(m, family, MPT_CMD_GET_VERSION, 0);
 		if (below(2))
 			mpt_nlmsg_put(m, MPT_A_ABI, &abi, sizeof(abi));
-	} else {
+		break;
+	case 1:
 		mpt_nlmsg_init(m, family, MPT_CMD_GET_STATS, 0);
+		break;
+	default:		/* a dump, left unread now and then */
+		mpt_nlmsg_init(m, family, MPT_CMD_GET_PROCS, NLM_F_DUMP);
+		break;
 	}
 }
 
