@@ -14,6 +14,9 @@
 
 #define RELOADS 20
 
+#define MPT_XSTR(x)	#x
+#define MPT_STR(x)	MPT_XSTR(x)
+
 FIXTURE(mod) {
 	int unused;
 };
@@ -271,11 +274,92 @@ TEST_F(mod, ring_mem_max)
 	ASSERT_EQ(0, mpt_unload());
 }
 
+#define TABLE_MAX	40
+#define TABLE_KIDS	60
+
+/*
+ * max_procs bounds the process table: with more processes than records,
+ * live plain ones give way or new ones go untracked, all counted, and
+ * events still flow.
+ */
+TEST_F_TIMEOUT(mod, max_procs, 180)
+{
+	pid_t kids[TABLE_KIDS], child;
+	int64_t evicted, untracked;
+	struct mpt_filter f = { 0 };
+	char buf[MPT_EVENT_MAX_SIZE];
+	struct pollfd pfd = { .events = POLLIN };
+	int go[2], i, fd, seen = 0;
+
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, load_with("max_procs=" MPT_STR(TABLE_MAX)));
+	EXPECT_EQ(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS_MAX));
+	/* The VM has more processes than that, kernel threads included. */
+	EXPECT_EQ(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS));
+	evicted = mpt_stat_now(MPT_STATS_A_PROCS_EVICTED);
+	untracked = mpt_stat_now(MPT_STATS_A_PROCS_UNTRACKED);
+	EXPECT_LT(0, evicted + untracked);
+
+	/* Live children, then zombies: the table never grows past its bound. */
+	ASSERT_EQ(0, pipe(go));
+	for (i = 0; i < TABLE_KIDS; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (kids[i] == 0) {
+			close(go[1]);
+			read(go[0], buf, 1);
+			_exit(0);
+		}
+	}
+	EXPECT_EQ(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS));
+	EXPECT_EQ(evicted + untracked + TABLE_KIDS,
+		  mpt_stat_now(MPT_STATS_A_PROCS_EVICTED) +
+		  mpt_stat_now(MPT_STATS_A_PROCS_UNTRACKED));
+	EXPECT_GE(TABLE_MAX * 256, mpt_stat_now(MPT_STATS_A_PROCS_BYTES));
+	close(go[1]);
+	usleep(300000);
+	EXPECT_GE(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS));
+
+	/* Events still come, for a process the table may not hold. */
+	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	f.types = 1U << MPT_EV_EXIT;
+	f.pid = getpid();
+	f.flags = MPT_FILTER_SUBTREE;
+	ASSERT_EQ(0, ioctl(fd, MPT_IOC_FILTER_SET, &f));
+	pfd.fd = fd;
+	ASSERT_EQ(0, poll(&pfd, 1, 0));		/* subscribes */
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(9);
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
+	while (poll(&pfd, 1, 5000) == 1 && read(fd, buf, sizeof(buf)) > 0) {
+		const struct mpt_event_exit *e = (void *)buf;
+
+		if (e->hdr.type == MPT_EV_EXIT && e->task.pid == (__u32)child) {
+			EXPECT_EQ(9 << 8, e->status);
+			seen = 1;
+			break;
+		}
+	}
+	EXPECT_EQ(1, seen);
+	close(fd);
+
+	for (i = 0; i < TABLE_KIDS; i++)
+		EXPECT_EQ(kids[i], waitpid(kids[i], NULL, 0));
+	close(go[0]);
+	EXPECT_GE(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS));
+	ASSERT_EQ(0, mpt_unload());
+}
+
 /* A module parameter that is not a number is refused at load. */
 TEST_F(mod, bad_parameters)
 {
 	ASSERT_EQ(0, mpt_unload());
 	EXPECT_EQ(-EINVAL, load_with("ring_mem_max=lots"));
+	EXPECT_FALSE(mpt_loaded());
+	EXPECT_EQ(-EINVAL, load_with("max_procs=-1"));
 	EXPECT_FALSE(mpt_loaded());
 	EXPECT_EQ(0, load_with(""));
 }
