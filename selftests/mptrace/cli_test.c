@@ -317,6 +317,155 @@ TEST_F(cli, watch_netlink_table)
 								   self->r.out);
 }
 
+TEST_F(cli, ps_usage_errors)
+{
+	static const char *const bad[][3] = {
+		{ "-p", "0" }, { "-p", "abc" }, { "--subtree" }, { "--original" },
+		{ "-o", "NOPE" }, { "--tree", "-oPID" }, { "--bogus" }, { "extra" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "mptrace", "ps", (char *)bad[i][0],
+				 (char *)bad[i][1], NULL };
+
+		ASSERT_EQ(0, run(&self->r, argv));
+		EXPECT_EQ(2, self->r.status) TH_LOG("ps %s %s", bad[i][0],
+						    bad[i][1] ?: "");
+		EXPECT_NE(0, self->r.err[0]);
+	}
+	/* A process that does not exist is a failure, not a usage error. */
+	ASSERT_EQ(0, RUN(&self->r, "ps", "-p", "4000000"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "no process 4000000"));
+}
+
+/* The value of "key": in the JSON text @json, as a string, or NULL. */
+static const char *json_value(const char *json, const char *key, char *buf,
+			      size_t len)
+{
+	char want[64];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(want, sizeof(want), "\"%s\": ", key);
+	p = strstr(json, want);
+	if (!p)
+		return NULL;
+	for (p += strlen(want); *p && *p != ',' && *p != '\n' && n < len - 1; p++)
+		if (*p != '"')
+			buf[n++] = *p;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A zombie as ps shows it: state, exit status, parent, against /proc. */
+TEST_F(cli, ps_zombie)
+{
+	char pid[16], buf[64], stat[256];
+	pid_t child;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(3);
+	/* A zombie once /proc says so. */
+	snprintf(buf, sizeof(buf), "/proc/%d/stat", child);
+	for (int i = 0; i < 100; i++) {
+		ASSERT_EQ(0, mpt_read_file(buf, stat, sizeof(stat)));
+		if (strstr(stat, ") Z "))
+			break;
+		usleep(20000);
+	}
+	ASSERT_NE(NULL, strstr(stat, ") Z "));
+	snprintf(pid, sizeof(pid), "%d", child);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "ps", "--zombies", "-p", pid,
+			 "-o", "pid,ppid,state,zombie,why,exit,flags"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ(pid, json_value(self->r.out, "pid", buf, sizeof(buf)));
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	EXPECT_STREQ(pid, json_value(self->r.out, "ppid", buf, sizeof(buf)));
+	EXPECT_STREQ("Z", json_value(self->r.out, "state", buf, sizeof(buf)));
+	EXPECT_STREQ("exit 3", json_value(self->r.out, "exit", buf, sizeof(buf)));
+	EXPECT_STREQ("parent blocked elsewhere",
+		     json_value(self->r.out, "why", buf, sizeof(buf)))
+		TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, json_value(self->r.out, "zombie", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "s")) TH_LOG("zombie age '%s'", buf);
+	EXPECT_STREQ("zombie", json_value(self->r.out, "flags", buf, sizeof(buf)));
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
+
+	/* Reaped: gone. */
+	snprintf(pid, sizeof(pid), "%d", child);
+	ASSERT_EQ(0, RUN(&self->r, "ps", "-p", pid));
+	EXPECT_EQ(1, self->r.status);
+}
+
+/* The PPid line of /proc/@pid/status, or -1. */
+static int proc_ppid(pid_t pid)
+{
+	char path[64], buf[2048];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (mpt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, "\nPPid:");
+	return p ? atoi(p + 7) : -1;
+}
+
+/*
+ * An orphan: its parent now is /proc's PPid, its original parent the one
+ * that ended; the tree with --original draws it under that one.
+ */
+TEST_F(cli, ps_orphan)
+{
+	int up[2], go[2];
+	char pid[16], buf[64];
+	pid_t child, orphan = 0;
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
+			close(go[1]);
+			read(go[0], buf, 1);	/* until the test ends */
+			_exit(0);
+		}
+		write(up[1], &g, sizeof(g));
+		_exit(0);
+	}
+	close(go[0]);
+	ASSERT_EQ(sizeof(orphan), read(up[0], &orphan, sizeof(orphan)));
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
+	for (int i = 0; i < 100 && proc_ppid(orphan) == child; i++)
+		usleep(20000);
+
+	snprintf(pid, sizeof(pid), "%d", orphan);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "ps", "--orphans", "-p", pid,
+			 "-o", "pid,ppid,orig,orphan,flags"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ(pid, json_value(self->r.out, "pid", buf, sizeof(buf)));
+	EXPECT_EQ(proc_ppid(orphan),
+		  atoi(json_value(self->r.out, "ppid", buf, sizeof(buf)) ?: "-1"));
+	EXPECT_EQ(child,
+		  atoi(json_value(self->r.out, "orig", buf, sizeof(buf)) ?: "-1"));
+	EXPECT_NE(NULL, strstr(self->r.out, "orphan"));
+
+	ASSERT_EQ(0, RUN(&self->r, "ps", "--tree", "--original", "-o",
+			 "pid,comm"));
+	EXPECT_EQ(0, self->r.status);
+	/* The ended parent's row, then the orphan's under it. */
+	snprintf(buf, sizeof(buf), "%d (ended)", child);
+	EXPECT_NE(NULL, strstr(self->r.out, buf)) TH_LOG("%s", self->r.out);
+	close(go[1]);
+	close(up[0]);
+	close(up[1]);
+}
+
 /* Without the module, commands fail with 1 and name the fix. */
 TEST_F(cli, module_missing)
 {
