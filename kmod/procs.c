@@ -474,6 +474,11 @@ static u8 mpt_zombie_why(struct task_struct *parent)
 
 	if (parent->flags & PF_EXITING)
 		return MPT_ZW_PARENT_EXITING;
+	/*
+	 * A diagnosis, not a wakeup: no barrier needed.  do_wait() queues
+	 * itself here while it sleeps; nothing else does but io_uring's
+	 * waitid, which is a wait too.
+	 */
 	if (waitqueue_active(&parent->signal->wait_chldexit))
 		return MPT_ZW_WAITS_OTHER;
 	state = READ_ONCE(parent->__state);

@@ -314,17 +314,24 @@ struct mpt_event_zombie {
 	__u32			reserved;
 };
 
-/* How a process was reaped: struct mpt_event_reap.how */
+/**
+ * enum mpt_reap_how - how a process was reaped: struct mpt_event_reap.how
+ * @MPT_REAP_WAIT: by a wait(2) of its parent (or tracer)
+ * @MPT_REAP_AUTO: by the kernel, without a wait: its parent ignores
+ *	SIGCHLD or set SA_NOCLDWAIT
+ */
 enum mpt_reap_how {
-	MPT_REAP_WAIT = 1,	/* a wait(2) of its parent (or tracer) */
-	MPT_REAP_AUTO,		/* by the kernel, without a wait: the parent
-				 * ignores SIGCHLD or set SA_NOCLDWAIT */
+	MPT_REAP_WAIT = 1,
+	MPT_REAP_AUTO,
 };
 
-/* Flags of struct mpt_event_reap */
-#define MPT_REAP_ZOMBIE_UNKNOWN	_BITUL(0)	/* became a zombie before the
-						 * module loaded: @zombie_ns
-						 * counts from the load */
+/*
+ * Flags of struct mpt_event_reap
+ *
+ * MPT_REAP_ZOMBIE_UNKNOWN: it was a zombie before the module loaded;
+ * @zombie_ns counts from the load.
+ */
+#define MPT_REAP_ZOMBIE_UNKNOWN	_BITUL(0)
 
 /**
  * struct mpt_event_reap - %MPT_EV_REAP
@@ -349,18 +356,22 @@ struct mpt_event_reap {
 	__u64			zombie_ns;
 };
 
-/* Flags of struct mpt_event_orphan */
-#define MPT_ORPHAN_SUBREAPER	_BITUL(0)	/* the new parent is a child
-						 * subreaper (PR_SET_CHILD_SUBREAPER) */
-#define MPT_ORPHAN_NS_INIT	_BITUL(1)	/* the new parent is the init of
-						 * the orphan's pid namespace */
-#define MPT_ORPHAN_ZOMBIE	_BITUL(2)	/* the orphan had already ended:
-						 * the new parent must reap it */
-#define MPT_ORPHAN_HISTORY_UNKNOWN _BITUL(3)	/* the orphan predates the
-						 * module (or left its table):
-						 * @orig_ppid is only the
-						 * parent it had when the module
-						 * first saw it */
+/*
+ * Flags of struct mpt_event_orphan
+ *
+ * MPT_ORPHAN_SUBREAPER: the new parent is a child subreaper
+ *	(PR_SET_CHILD_SUBREAPER).
+ * MPT_ORPHAN_NS_INIT: the new parent is the init (pid 1) of a pid
+ *	namespace: the ending parent's.
+ * MPT_ORPHAN_ZOMBIE: the orphan had already ended; the new parent must
+ *	reap it.
+ * MPT_ORPHAN_HISTORY_UNKNOWN: the orphan predates the module: @orig_ppid
+ *	is the parent it had when the module loaded.
+ */
+#define MPT_ORPHAN_SUBREAPER	_BITUL(0)
+#define MPT_ORPHAN_NS_INIT	_BITUL(1)
+#define MPT_ORPHAN_ZOMBIE	_BITUL(2)
+#define MPT_ORPHAN_HISTORY_UNKNOWN _BITUL(3)
 
 /**
  * struct mpt_event_orphan - %MPT_EV_ORPHAN
@@ -478,17 +489,23 @@ struct mpt_ring_conf {
  * is consistent, the list as a whole is not a snapshot.
  */
 
-/* Flags of struct mpt_proc */
-#define MPT_PROC_ZOMBIE		_BITUL(0)	/* ended, not yet reaped */
-#define MPT_PROC_ORPHAN		_BITUL(1)	/* its parent ended before it
-						 * (@orphan_ns says when) */
-#define MPT_PROC_SUBREAPER	_BITUL(2)	/* a child subreaper */
-#define MPT_PROC_NS_INIT	_BITUL(3)	/* the init (child reaper) of
-						 * its pid namespace */
-#define MPT_PROC_HISTORY_UNKNOWN _BITUL(4)	/* no record from its birth:
-						 * it predates the module or
-						 * the table was full */
-#define MPT_PROC_KTHREAD	_BITUL(5)	/* a kernel thread */
+/*
+ * Flags of struct mpt_proc
+ *
+ * MPT_PROC_ZOMBIE: ended, not yet reaped.
+ * MPT_PROC_ORPHAN: its parent ended before it (@orphan_ns says when).
+ * MPT_PROC_SUBREAPER: a child subreaper.
+ * MPT_PROC_NS_INIT: the init (child reaper) of its pid namespace.
+ * MPT_PROC_HISTORY_UNKNOWN: no record from its birth: it predates the
+ *	module, or the table was full.
+ * MPT_PROC_KTHREAD: a kernel thread.
+ */
+#define MPT_PROC_ZOMBIE		_BITUL(0)
+#define MPT_PROC_ORPHAN		_BITUL(1)
+#define MPT_PROC_SUBREAPER	_BITUL(2)
+#define MPT_PROC_NS_INIT	_BITUL(3)
+#define MPT_PROC_HISTORY_UNKNOWN _BITUL(4)
+#define MPT_PROC_KTHREAD	_BITUL(5)
 
 /**
  * enum mpt_zombie_why - why a zombie waits, as far as the module can tell
