@@ -54,7 +54,7 @@ static const struct mpt_column ps_cols[] = {
 #define NCOLS (sizeof(ps_cols) / sizeof(ps_cols[0]))
 
 struct ps {
-	bool tree, original, zombies, orphans, subtree, dev;
+	bool tree, original, zombies, orphans, subtree, dev, kthreads;
 	long pid;
 	struct mpt_proc *v;
 	size_t n;
@@ -75,6 +75,7 @@ static void usage(void)
 	       "      --orphans       only orphans\n"
 	       "  -p, --pid PID       only process PID\n"
 	       "      --subtree       with -p: and its descendants\n"
+	       "  -k, --kthreads      kernel threads too (hidden unless -p names one)\n"
 	       "      --dev           ask /dev/mptrace instead of netlink\n"
 	       "  -j, --json          JSON output\n"
 	       "  -r, --raw           raw output, no alignment\n"
@@ -185,6 +186,9 @@ static bool shown(const struct ps *ps, const struct mpt_proc *p)
 	if (ps->zombies && !(p->flags & MPT_PROC_ZOMBIE))
 		return false;
 	if (ps->orphans && !(p->flags & MPT_PROC_ORPHAN))
+		return false;
+	if ((p->flags & MPT_PROC_KTHREAD) && !ps->kthreads &&
+	    p->pid != (uint32_t)ps->pid)
 		return false;
 	return !ps->pid || in_subtree(ps, p);
 }
@@ -389,6 +393,7 @@ static int parse(int argc, char **argv, struct ps *ps)
 		{ "pid",	  required_argument, NULL, 'p' },
 		{ "subtree",	  no_argument,	     NULL, OPT_SUBTREE },
 		{ "dev",	  no_argument,	     NULL, OPT_DEV },
+		{ "kthreads",	  no_argument,	     NULL, 'k' },
 		{ "json",	  no_argument,	     NULL, 'j' },
 		{ "raw",	  no_argument,	     NULL, 'r' },
 		{ "noheadings",	  no_argument,	     NULL, 'n' },
@@ -402,7 +407,7 @@ static int parse(int argc, char **argv, struct ps *ps)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+zp:jrno:Hh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+zkp:jrno:Hh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TREE:
 			ps->tree = true;
@@ -425,6 +430,9 @@ static int parse(int argc, char **argv, struct ps *ps)
 			break;
 		case OPT_DEV:
 			ps->dev = true;
+			break;
+		case 'k':
+			ps->kthreads = true;
 			break;
 		case 'j':
 			mpt_opts.json = true;
