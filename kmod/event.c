@@ -113,7 +113,7 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 	case MPT_EV_REAP:
 		t = &ev->reap.task;
 		ev->hdr.size = sizeof(ev->reap);
-		ev->reap.reaper_pid = task_tgid_nr_ns(src->actor, ns);
+		ev->reap.reaper_pid = pid_nr_ns(src->reaper, ns);
 		ev->reap.how = src->how;
 		ev->reap.status = src->status;
 		ev->reap.flags = src->flags;

@@ -18,17 +18,19 @@ struct user_namespace;
  * @thread: about a thread, not a whole process (MPT_EVF_THREAD)
  * @seq: global sequence number, given by mpt_emit()
  * @time_ns: CLOCK_BOOTTIME, given by mpt_emit()
- * @task: the task the event is about (alive for the call), or NULL for a
- *	process already released (REAP): then @pid, @ppid, @uid and @comm
- *	describe it
- * @actor: FORK: the parent thread; REAP: the thread that reaped
+ * @task: the task the event is about (alive for the call), or NULL when
+ *	the process may be released meanwhile (ZOMBIE, REAP, ORPHAN): then
+ *	@pid, @ppid, @uid and @comm describe it
+ * @actor: FORK: the parent thread; ZOMBIE, ORPHAN: the process's task;
+ *	REAP: the thread that reaped (for subtree filters)
  * @old_tid: EXEC: the caller's pid in the initial namespace, to translate
  * @status: EXIT, ZOMBIE, REAP: the wait(2) status
  * @filename: EXEC: the path given to execve
- * @pid: REAP: the process (its tgid)
- * @ppid: REAP: its last parent
- * @uid: REAP: its real uid
- * @comm: REAP: its command name
+ * @pid: without @task: the process (its tgid)
+ * @ppid: without @task: its parent
+ * @uid: without @task: its real uid
+ * @comm: without @task: its command name
+ * @reaper: REAP: the process that reaped
  * @old_parent: ORPHAN: the parent that ended
  * @orig_parent: ORPHAN: the original parent
  * @how: REAP: MPT_REAP_*
@@ -49,6 +51,7 @@ struct mpt_src {
 	struct pid		*ppid;
 	kuid_t			uid;
 	const char		*comm;
+	struct pid		*reaper;
 	struct pid		*old_parent;
 	struct pid		*orig_parent;
 	u32			how;

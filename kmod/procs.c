@@ -272,12 +272,21 @@ static void mpt_orphan(struct mpt_rec *c, struct mpt_rec *old,
 		       struct task_struct *t, struct task_struct *np)
 {
 	struct pid *npid = task_tgid(np);
+	char comm[TASK_COMM_LEN];
 	struct mpt_src src = {
 		.type = MPT_EV_ORPHAN,
-		.task = t,
+		.actor = t,
+		.pid = c->pid,
+		.ppid = npid,
+		.uid = task_uid(t),
+		.comm = comm,
 		.old_parent = old->pid,
 		.orig_parent = c->orig_parent,
 	};
+
+	/* @t may be reaped meanwhile: the event is told from its pids. */
+	memcpy(comm, t->comm, sizeof(comm));
+	comm[sizeof(comm) - 1] = '\0';
 
 	rec_unlink(c);
 	rec_link(c, rec_find(npid));
@@ -347,18 +356,33 @@ void mpt_procs_after_exit(struct task_struct *task)
 	leader = pid_task(pid, PIDTYPE_TGID);
 	if (leader && READ_ONCE(leader->exit_state) == EXIT_ZOMBIE &&
 	    thread_group_empty(leader) && !(r->flags & MPT_REC_ZOMBIE)) {
+		/*
+		 * Its parent may reap it as we speak: the event is told
+		 * from the record, not from the task.
+		 */
 		struct mpt_src src = {
 			.type = MPT_EV_ZOMBIE,
-			.task = leader,
-			.status = r->flags & MPT_REC_EXITED ? r->status :
-				  leader->exit_code,
+			.actor = leader,
+			.pid = pid,
+			.comm = r->comm,
 		};
 
+		if (!(r->flags & MPT_REC_EXITED)) {
+			r->flags |= MPT_REC_EXITED;
+			r->status = leader->exit_code;
+			r->exit_ns = ktime_get_boottime_ns();
+			r->uid = task_uid(leader);
+			memcpy(r->comm, leader->comm, sizeof(r->comm));
+			r->comm[sizeof(r->comm) - 1] = '\0';
+		}
+		src.status = r->status;
+		src.uid = r->uid;
 		r->flags |= MPT_REC_ZOMBIE;
 		r->zombie_ns = ktime_get_boottime_ns();
 		put_pid(r->last_parent);
 		r->last_parent =
 			get_pid(task_tgid(rcu_dereference(leader->real_parent)));
+		src.ppid = r->last_parent;
 		mpt_emit(&src);
 	}
 unlock:
@@ -394,6 +418,8 @@ void mpt_procs_release(struct pid *pid)
 
 	now = ktime_get_boottime_ns();
 	src.how = current->flags & PF_EXITING ? MPT_REAP_AUTO : MPT_REAP_WAIT;
+	/* A task releasing itself has already left its tgid. */
+	src.reaper = task_tgid(current) ?: pid;
 	src.ppid = r->last_parent;
 	src.uid = r->uid;
 	src.comm = r->comm;
@@ -401,7 +427,7 @@ void mpt_procs_release(struct pid *pid)
 	if (src.how == MPT_REAP_WAIT && !(r->flags & MPT_REC_ZOMBIE)) {
 		/* Reaped before the exiting thread could tell: tell now. */
 		src.type = MPT_EV_ZOMBIE;
-		src.ppid = task_tgid(current);
+		src.ppid = src.reaper;
 		mpt_emit(&src);
 		src.type = MPT_EV_REAP;
 		r->flags |= MPT_REC_ZOMBIE;

@@ -400,19 +400,6 @@ TEST_F(cli, ps_zombie)
 	EXPECT_EQ(1, self->r.status);
 }
 
-/* The PPid line of /proc/@pid/status, or -1. */
-static int proc_ppid(pid_t pid)
-{
-	char path[64], buf[2048];
-	const char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (mpt_read_file(path, buf, sizeof(buf)))
-		return -1;
-	p = strstr(buf, "\nPPid:");
-	return p ? atoi(p + 7) : -1;
-}
-
 /*
  * An orphan: its parent now is /proc's PPid, its original parent the one
  * that ended; the tree with --original draws it under that one.
@@ -441,7 +428,7 @@ TEST_F(cli, ps_orphan)
 	close(go[0]);
 	ASSERT_EQ(sizeof(orphan), read(up[0], &orphan, sizeof(orphan)));
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
-	for (int i = 0; i < 100 && proc_ppid(orphan) == child; i++)
+	for (int i = 0; i < 100 && mpt_proc_ppid(orphan) == child; i++)
 		usleep(20000);
 
 	snprintf(pid, sizeof(pid), "%d", orphan);
@@ -449,7 +436,7 @@ TEST_F(cli, ps_orphan)
 			 "-o", "pid,ppid,orig,orphan,flags"));
 	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
 	EXPECT_STREQ(pid, json_value(self->r.out, "pid", buf, sizeof(buf)));
-	EXPECT_EQ(proc_ppid(orphan),
+	EXPECT_EQ(mpt_proc_ppid(orphan),
 		  atoi(json_value(self->r.out, "ppid", buf, sizeof(buf)) ?: "-1"));
 	EXPECT_EQ(child,
 		  atoi(json_value(self->r.out, "orig", buf, sizeof(buf)) ?: "-1"));

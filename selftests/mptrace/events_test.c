@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Lifecycle events on /dev/mptrace: FORK, EXEC and EXIT, each field
- * checked against what the test made and what waitpid(2) and /proc say;
- * losses counted exactly; readers independent; pid namespaces honoured.
+ * Lifecycle events on /dev/mptrace: FORK, EXEC, EXIT, ZOMBIE, REAP and
+ * ORPHAN, each field checked against what the test made and what
+ * waitpid(2) and /proc say; losses counted exactly; readers independent;
+ * pid namespaces honoured.
  */
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +25,9 @@ union rec {
 	struct mpt_event_fork fork;
 	struct mpt_event_exec exec;
 	struct mpt_event_exit exit;
+	struct mpt_event_zombie zombie;
+	struct mpt_event_reap reap;
+	struct mpt_event_orphan orphan;
 	char bytes[MPT_EVENT_MAX_SIZE];
 };
 
@@ -603,7 +609,8 @@ TEST_F(ev, filter_bad)
 TEST_F_TIMEOUT(ev, fork_storm, 600)
 {
 	pid_t forkers[FORKERS];
-	unsigned long forks = 0, exits = 0, lost = 0, running = FORKERS;
+	unsigned long forks = 0, exits = 0, zombies = 0, reaps = 0, lost = 0;
+	unsigned long running = FORKERS;
 	char buf[64 * MPT_EVENT_MAX_SIZE];
 	long long lost_before;
 	int fd, i;
@@ -656,17 +663,26 @@ TEST_F_TIMEOUT(ev, fork_storm, 600)
 				forks++;
 			else if (ours && r->hdr.type == MPT_EV_EXIT)
 				exits++;
+			else if (ours && r->hdr.type == MPT_EV_ZOMBIE)
+				zombies++;
+			else if (ours && r->hdr.type == MPT_EV_REAP)
+				reaps++;
 			off += r->hdr.size;
 		}
 	}
-	TH_LOG("%d forks: %lu FORK and %lu EXIT read, %lu lost",
-	       FORKERS * FORKS_EACH, forks, exits, lost);
+	TH_LOG("%d forks: %lu FORK, %lu EXIT, %lu ZOMBIE, %lu REAP read, %lu lost",
+	       FORKERS * FORKS_EACH, forks, exits, zombies, reaps, lost);
 	EXPECT_LE(forks, FORKERS * FORKS_EACH);
 	EXPECT_LE(exits, FORKERS * FORKS_EACH);
-	EXPECT_LE(2 * FORKERS * FORKS_EACH, forks + exits + lost);
+	EXPECT_LE(zombies, FORKERS * FORKS_EACH);
+	EXPECT_LE(reaps, FORKERS * FORKS_EACH);
+	/* Four events a child (a wait() reap is always told as a zombie). */
+	EXPECT_LE(4 * FORKERS * FORKS_EACH, forks + exits + zombies + reaps + lost);
 	if (!lost) {
 		EXPECT_EQ(FORKERS * FORKS_EACH, forks);
 		EXPECT_EQ(FORKERS * FORKS_EACH, exits);
+		EXPECT_EQ(FORKERS * FORKS_EACH, zombies);
+		EXPECT_EQ(FORKERS * FORKS_EACH, reaps);
 	}
 	EXPECT_EQ(lost_before + (long long)lost, mpt_stat_now(MPT_STATS_A_DEV_LOST));
 	close(fd);
@@ -823,6 +839,469 @@ TEST_F(ev, netlink_container_hears_nothing)
 	if (ret == 99)
 		SKIP(return, "unprivileged user namespaces are disabled");
 	EXPECT_EQ(0, ret) TH_LOG("step %d", ret);
+}
+
+/* ZOMBIE, REAP and ORPHAN need the module's kprobes (MPT_FEAT_REAP). */
+static bool can_reap(void)
+{
+	int fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	struct mpt_version v;
+	bool ok;
+
+	ok = fd >= 0 && !ioctl(fd, MPT_IOC_VERSION, &v) &&
+	     (v.features & MPT_FEAT_REAP);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+#define NEED_REAP() do {						\
+	if (!can_reap())						\
+		SKIP(return, "no zombie/reap/orphan events on this kernel"); \
+} while (0)
+
+/* Until /proc says @pid is a zombie (or 5 s). */
+static bool await_zombie(pid_t pid)
+{
+	char path[64], buf[512];
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	for (int i = 0; i < 500; i++) {
+		if (mpt_read_file(path, buf, sizeof(buf)))
+			return false;
+		if (strstr(buf, ") Z "))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Until @pid's parent is no longer @ppid, by /proc (or 5 s). */
+static int await_reparent(pid_t pid, pid_t ppid)
+{
+	int now = -1;
+
+	for (int i = 0; i < 500; i++) {
+		now = mpt_proc_ppid(pid);
+		if (now != ppid)
+			break;
+		usleep(10000);
+	}
+	return now;
+}
+
+/* Drain until a record of @type about @pid has come (or 5 s). */
+static const union rec *await_rec(int fd, struct stream *s, int type,
+				  __u32 pid)
+{
+	const union rec *r = NULL;
+
+	for (int i = 0; i < 50 && !(r = find(s, type, pid)); i++)
+		drain(fd, s, 100);
+	return r;
+}
+
+/* A zombie that waits 300 ms, then its parent reaps it. */
+TEST_F(ev, zombie_reap)
+{
+	const union rec *e, *z, *r;
+	int status;
+	pid_t pid;
+
+	NEED_REAP();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(5);
+	ASSERT_TRUE(await_zombie(pid));
+	usleep(300000);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	r = await_rec(self->fd, self->s, MPT_EV_REAP, pid);
+	e = find(self->s, MPT_EV_EXIT, pid);
+	z = find(self->s, MPT_EV_ZOMBIE, pid);
+	ASSERT_NE(NULL, e);
+	ASSERT_NE(NULL, z);
+	ASSERT_NE(NULL, r);
+
+	EXPECT_EQ(sizeof(z->zombie), z->hdr.size);
+	EXPECT_EQ(0, z->hdr.flags);
+	EXPECT_EQ(pid, z->zombie.task.tid);
+	EXPECT_EQ(getpid(), z->zombie.task.ppid);
+	EXPECT_EQ(status, z->zombie.status);
+	EXPECT_STREQ(self->comm, z->zombie.task.comm);
+
+	EXPECT_EQ(sizeof(r->reap), r->hdr.size);
+	EXPECT_EQ(MPT_REAP_WAIT, r->reap.how);
+	EXPECT_EQ(getpid(), r->reap.reaper_pid);
+	EXPECT_EQ(getpid(), r->reap.task.ppid);
+	EXPECT_EQ(0, r->reap.task.uid);
+	EXPECT_EQ(status, r->reap.status);
+	EXPECT_EQ(0, r->reap.flags);
+	EXPECT_STREQ(self->comm, r->reap.task.comm);
+
+	EXPECT_LT(e->hdr.seq, z->hdr.seq);
+	EXPECT_LT(z->hdr.seq, r->hdr.seq);
+	/* At least the 300 ms the test let it wait, and what the clocks say. */
+	EXPECT_LE(300000000ULL, r->reap.zombie_ns);
+	EXPECT_GE(r->hdr.time_ns - z->hdr.time_ns + 50000000ULL,
+		  r->reap.zombie_ns);
+	EXPECT_LE(r->hdr.time_ns - z->hdr.time_ns,
+		  r->reap.zombie_ns + 50000000ULL);
+}
+
+/*
+ * A parent that ignores SIGCHLD (or sets SA_NOCLDWAIT) has no zombies:
+ * its child is reaped by the kernel as it exits, REAP alone, AUTO.
+ */
+static int autoreap_parent(int up, bool nocldwait)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	pid_t c;
+
+	if (nocldwait) {
+		sa.sa_handler = SIG_DFL;
+		sa.sa_flags = SA_NOCLDWAIT;
+	}
+	if (sigaction(SIGCHLD, &sa, NULL))
+		return 1;
+	c = fork();
+	if (c == 0)
+		_exit(2);
+	if (c < 0 || write(up, &c, sizeof(c)) != sizeof(c))
+		return 2;
+	/* Gone without a wait: no zombie ever. */
+	for (int i = 0; i < 500 && kill(c, 0) == 0; i++)
+		usleep(10000);
+	return kill(c, 0) == 0 ? 3 : 0;
+}
+
+TEST_F(ev, autoreap)
+{
+	const union rec *r;
+	int up[2], status;
+	pid_t parent, c;
+
+	NEED_REAP();
+	for (int nocldwait = 0; nocldwait < 2; nocldwait++) {
+		ASSERT_EQ(0, pipe(up));
+		parent = fork();
+		ASSERT_LE(0, parent);
+		if (parent == 0)
+			_exit(autoreap_parent(up[1], nocldwait));
+		ASSERT_EQ(sizeof(c), read(up[0], &c, sizeof(c)));
+		ASSERT_EQ(parent, waitpid(parent, &status, 0));
+		EXPECT_EQ(0, status) TH_LOG("SA_NOCLDWAIT %d", nocldwait);
+		r = await_rec(self->fd, self->s, MPT_EV_REAP, c);
+		ASSERT_NE(NULL, r) TH_LOG("SA_NOCLDWAIT %d", nocldwait);
+		EXPECT_EQ(MPT_REAP_AUTO, r->reap.how);
+		EXPECT_EQ(c, r->reap.reaper_pid);	/* it released itself */
+		EXPECT_EQ(parent, r->reap.task.ppid);
+		EXPECT_EQ(2 << 8, r->reap.status);
+		EXPECT_EQ(0, r->reap.zombie_ns);
+		EXPECT_EQ(NULL, find(self->s, MPT_EV_ZOMBIE, c));
+		EXPECT_NE(NULL, find(self->s, MPT_EV_EXIT, c));
+		close(up[0]);
+		close(up[1]);
+		self->s->n = 0;
+	}
+}
+
+/*
+ * A child forks a grandchild and exits: the grandchild is orphaned and
+ * the kernel gives it a new parent, which ORPHAN names as /proc does.
+ * The grandchild lives until pipe @go closes.
+ */
+static pid_t make_orphan(const int go[2], pid_t *child)
+{
+	pid_t g = 0;
+	int up[2];
+
+	if (pipe(up))
+		return -1;
+	*child = fork();
+	if (*child < 0)
+		return -1;
+	if (*child == 0) {
+		g = fork();
+		if (g == 0) {
+			char c;
+
+			close(go[1]);
+			read(go[0], &c, 1);
+			_exit(0);
+		}
+		_exit(write(up[1], &g, sizeof(g)) == sizeof(g) ? 0 : 1);
+	}
+	if (read(up[0], &g, sizeof(g)) != sizeof(g) ||
+	    waitpid(*child, NULL, 0) != *child)
+		g = -1;
+	close(up[0]);
+	close(up[1]);
+	return g;
+}
+
+TEST_F(ev, orphan_init)
+{
+	const union rec *o, *r;
+	int go[2], ppid;
+	pid_t child, g;
+
+	NEED_REAP();
+	ASSERT_EQ(0, pipe(go));
+	g = make_orphan(go, &child);
+	ASSERT_LT(0, g);
+	ppid = await_reparent(g, child);
+	ASSERT_LT(0, ppid);
+	o = await_rec(self->fd, self->s, MPT_EV_ORPHAN, g);
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(sizeof(o->orphan), o->hdr.size);
+	EXPECT_EQ(ppid, o->orphan.task.ppid);
+	EXPECT_EQ(child, o->orphan.old_ppid);
+	EXPECT_EQ(child, o->orphan.orig_ppid);
+	EXPECT_EQ(ppid == 1, !!(o->orphan.flags & MPT_ORPHAN_NS_INIT));
+	EXPECT_FALSE(o->orphan.flags & (MPT_ORPHAN_ZOMBIE |
+					MPT_ORPHAN_HISTORY_UNKNOWN));
+	/* The parent's own end comes after the orphaning it caused. */
+	EXPECT_LT(o->hdr.seq, find(self->s, MPT_EV_REAP, child)->hdr.seq);
+
+	/* Its new parent reaps it in the end. */
+	close(go[1]);
+	r = await_rec(self->fd, self->s, MPT_EV_REAP, g);
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(ppid, r->reap.reaper_pid);
+	EXPECT_EQ(ppid, r->reap.task.ppid);
+	close(go[0]);
+}
+
+/* A subreaper in the middle adopts its grandchild, then reaps it. */
+static int subreaper(const int up[2], const int go[2])
+{
+	pid_t child, g;
+	int ppid;
+
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return 1;
+	g = make_orphan(go, &child);
+	if (g <= 0)
+		return 2;
+	ppid = await_reparent(g, child);
+	if (write(up[1], &g, sizeof(g)) != sizeof(g) ||
+	    write(up[1], &child, sizeof(child)) != sizeof(child) ||
+	    write(up[1], &ppid, sizeof(ppid)) != sizeof(ppid))
+		return 3;
+	close(go[1]);
+	return waitpid(g, NULL, 0) == g ? 0 : 4;
+}
+
+TEST_F(ev, orphan_subreaper)
+{
+	int up[2], go[2], ppid, status;
+	const union rec *o, *r;
+	pid_t helper, child, g;
+
+	NEED_REAP();
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(go));
+	helper = fork();
+	ASSERT_LE(0, helper);
+	if (helper == 0)
+		_exit(subreaper(up, go));
+	close(go[1]);
+	ASSERT_EQ(sizeof(g), read(up[0], &g, sizeof(g)));
+	ASSERT_EQ(sizeof(child), read(up[0], &child, sizeof(child)));
+	ASSERT_EQ(sizeof(ppid), read(up[0], &ppid, sizeof(ppid)));
+	ASSERT_EQ(helper, waitpid(helper, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(helper, ppid);		/* /proc's word */
+
+	o = await_rec(self->fd, self->s, MPT_EV_ORPHAN, g);
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(helper, o->orphan.task.ppid);
+	EXPECT_EQ(child, o->orphan.old_ppid);
+	EXPECT_EQ(child, o->orphan.orig_ppid);
+	EXPECT_TRUE(o->orphan.flags & MPT_ORPHAN_SUBREAPER);
+	EXPECT_FALSE(o->orphan.flags & MPT_ORPHAN_NS_INIT);
+	r = await_rec(self->fd, self->s, MPT_EV_REAP, g);
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(MPT_REAP_WAIT, r->reap.how);
+	EXPECT_EQ(helper, r->reap.reaper_pid);
+	close(go[0]);
+	close(up[0]);
+	close(up[1]);
+}
+
+/*
+ * In a new pid namespace, a grandchild of its init is orphaned: the
+ * namespace's init adopts it.  A reader inside sees the namespace's pids.
+ */
+static int ns_orphan(void)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	const union rec *o;
+	int go[2], fd;
+	pid_t a, b;
+
+	if (!s || getpid() != 1)
+		return 10;
+	fd = subscribe(1024);
+	if (fd < 0 || pipe(go))
+		return 11;
+	b = make_orphan(go, &a);
+	if (b <= 0)
+		return 12;
+	o = await_rec(fd, s, MPT_EV_ORPHAN, b);
+	if (!o)
+		return 13;
+	if (o->orphan.task.ppid != 1 || o->orphan.old_ppid != (__u32)a ||
+	    o->orphan.orig_ppid != (__u32)a)
+		return 14;
+	if (!(o->orphan.flags & MPT_ORPHAN_NS_INIT))
+		return 15;
+	close(go[1]);
+	if (waitpid(b, NULL, 0) != b || !await_rec(fd, s, MPT_EV_REAP, b))
+		return 16;
+	return 0;
+}
+
+TEST_F(ev, orphan_pid_namespace)
+{
+	int sync[2], status;
+	const union rec *o = NULL;
+	pid_t outer, init;
+
+	NEED_REAP();
+	ASSERT_EQ(0, pipe(sync));
+	outer = fork();
+	ASSERT_LE(0, outer);
+	if (outer == 0) {
+		if (unshare(CLONE_NEWPID))
+			_exit(20);
+		init = fork();
+		if (init == 0)
+			_exit(ns_orphan());
+		if (init < 0 || write(sync[1], &init, sizeof(init)) != sizeof(init) ||
+		    waitpid(init, &status, 0) != init)
+			_exit(21);
+		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 22);
+	}
+	ASSERT_EQ(sizeof(init), read(sync[0], &init, sizeof(init)));
+	ASSERT_EQ(outer, waitpid(outer, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d", WEXITSTATUS(status));
+	/* Outside, the same adoption with the initial namespace's pids. */
+	ASSERT_EQ(0, drain(self->fd, self->s, 500));
+	for (int i = 0; i < self->s->n && !o; i++)
+		if (self->s->recs[i].hdr.type == MPT_EV_ORPHAN &&
+		    self->s->recs[i].orphan.task.ppid == (__u32)init)
+			o = &self->s->recs[i];
+	ASSERT_NE(NULL, o);
+	EXPECT_TRUE(o->orphan.flags & MPT_ORPHAN_NS_INIT);
+	EXPECT_LT(1, o->orphan.task.pid);
+	EXPECT_LT(1, o->orphan.old_ppid);
+	EXPECT_NE(init, o->orphan.old_ppid);
+}
+
+/* Killed by a signal, with and without a core: every event says so. */
+TEST_F(ev, signal_status)
+{
+	struct rlimit rl;
+	int status;
+	pid_t pid;
+
+	NEED_REAP();
+	for (int core = 0; core < 2; core++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			rl.rlim_cur = rl.rlim_max = core ? RLIM_INFINITY : 0;
+			setrlimit(RLIMIT_CORE, &rl);
+			if (chdir("/tmp"))
+				_exit(1);
+			raise(SIGABRT);
+			_exit(2);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status));
+		ASSERT_NE(NULL, await_rec(self->fd, self->s, MPT_EV_REAP, pid));
+		EXPECT_EQ(status, find(self->s, MPT_EV_EXIT, pid)->exit.status);
+		EXPECT_EQ(status, find(self->s, MPT_EV_ZOMBIE, pid)->zombie.status);
+		EXPECT_EQ(status, find(self->s, MPT_EV_REAP, pid)->reap.status);
+		TH_LOG("core %d: status 0x%x", core, status);
+	}
+}
+
+static void *thread_exit_6(void *arg)
+{
+	(void)arg;
+	usleep(200000);
+	_exit(6);		/* exit_group(): the whole process */
+}
+
+static void *thread_nap(void *arg)
+{
+	(void)arg;
+	usleep(50000);
+	return NULL;
+}
+
+/*
+ * Threads end before their process, or the leader ends first and the
+ * last thread ends the process: one ZOMBIE and one REAP either way.
+ */
+TEST_F(ev, threads_one_zombie)
+{
+	pthread_t th[2];
+	int status;
+	pid_t pid;
+
+	NEED_REAP();
+	for (int leader_first = 0; leader_first < 2; leader_first++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			if (leader_first) {
+				pthread_create(&th[0], NULL, thread_exit_6, NULL);
+				/* The leader alone (pthread_exit needs libgcc_s). */
+				syscall(SYS_exit, 0);
+			}
+			for (int i = 0; i < 2; i++)
+				pthread_create(&th[i], NULL, thread_nap, NULL);
+			for (int i = 0; i < 2; i++)
+				pthread_join(th[i], NULL);
+			_exit(4);
+		}
+		ASSERT_TRUE(await_zombie(pid));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_NE(NULL, await_rec(self->fd, self->s, MPT_EV_REAP, pid));
+		drain(self->fd, self->s, 200);
+		EXPECT_EQ(1, count(self->s, MPT_EV_ZOMBIE, pid));
+		EXPECT_EQ(1, count(self->s, MPT_EV_REAP, pid));
+		EXPECT_EQ(status, find(self->s, MPT_EV_ZOMBIE, pid)->zombie.status);
+		EXPECT_EQ(status, find(self->s, MPT_EV_REAP, pid)->reap.status);
+		EXPECT_EQ(leader_first ? 6 << 8 : 4 << 8, status);
+		self->s->n = 0;
+	}
+}
+
+/* Two readers each get the whole end of a process. */
+TEST_F(ev, readers_both_see_reap)
+{
+	struct stream *other = calloc(1, sizeof(*other));
+	int fd2 = subscribe(256);
+	pid_t pid;
+
+	NEED_REAP();
+	ASSERT_NE(NULL, other);
+	ASSERT_LE(0, fd2);
+	pid = reap_child(1);
+	ASSERT_NE(NULL, await_rec(self->fd, self->s, MPT_EV_REAP, pid));
+	ASSERT_NE(NULL, await_rec(fd2, other, MPT_EV_REAP, pid));
+	EXPECT_EQ(1, count(self->s, MPT_EV_ZOMBIE, pid));
+	EXPECT_EQ(1, count(other, MPT_EV_ZOMBIE, pid));
+	EXPECT_EQ(find(self->s, MPT_EV_REAP, pid)->hdr.seq,
+		  find(other, MPT_EV_REAP, pid)->hdr.seq);
+	close(fd2);
+	free(other);
 }
 
 TEST_HARNESS_MAIN

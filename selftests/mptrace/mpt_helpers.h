@@ -320,4 +320,17 @@ static inline int64_t mpt_stat_now(int counter)
 	return v;
 }
 
+/* The PPid line of /proc/@pid/status (the truth about parents), or -1. */
+static inline int mpt_proc_ppid(pid_t pid)
+{
+	char path[64], buf[2048];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (mpt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, "\nPPid:");
+	return p ? atoi(p + 7) : -1;
+}
+
 #endif /* MPT_HELPERS_H */
