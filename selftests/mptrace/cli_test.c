@@ -453,6 +453,168 @@ TEST_F(cli, ps_orphan)
 	close(up[1]);
 }
 
+/* Every integer value of "key": in @json, in order; how many. */
+static int json_ints(const char *json, const char *key, int *out, int max)
+{
+	char want[64];
+	const char *p = json;
+	int n = 0;
+
+	snprintf(want, sizeof(want), "\"%s\": ", key);
+	while (n < max && (p = strstr(p, want))) {
+		p += strlen(want);
+		out[n++] = atoi(p);
+	}
+	return n;
+}
+
+/* Field 52 of /proc/@pid/stat: the wait status of a zombie. */
+static int proc_exit_code(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int field = 2;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (mpt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strrchr(buf, ')');
+	for (; p && *p && field < 52; p++)
+		field += *p == ' ';
+	return field == 52 ? atoi(p) : -1;
+}
+
+static bool await(bool (*cond)(pid_t, int), pid_t pid, int arg)
+{
+	for (int i = 0; i < 500; i++) {
+		if (cond(pid, arg))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static bool is_zombie(pid_t pid, int unused)
+{
+	char path[64], buf[512];
+
+	(void)unused;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	return !mpt_read_file(path, buf, sizeof(buf)) && strstr(buf, ") Z ");
+}
+
+static bool has_parent(pid_t pid, int ppid)
+{
+	return mpt_proc_ppid(pid) == ppid;
+}
+
+static bool is_gone(pid_t pid, int unused)
+{
+	(void)unused;
+	return (kill(pid, 0) && errno == ESRCH) || is_zombie(pid, 0);
+}
+
+/* spawn makes what the spec says, with the parents it reports. */
+TEST_F(cli, spawn_tree)
+{
+	int pids[16], ppids[16], n;
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "-d", "-t", "3s",
+			 "p(3*p(2*p))"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	n = json_ints(self->r.out, "pid", pids, 16);
+	EXPECT_EQ(10, n) TH_LOG("%s", self->r.out);
+	EXPECT_EQ(n, json_ints(self->r.out, "ppid", ppids, 16));
+	for (int i = 0; i < n; i++) {
+		EXPECT_EQ(0, kill(pids[i], 0)) TH_LOG("pid %d: %s", pids[i],
+						       strerror(errno));
+		if (i)	/* the root's parent, mptrace, has gone: -d */
+			EXPECT_EQ(ppids[i], mpt_proc_ppid(pids[i]));
+	}
+	/* Detached: the tree holds no pipe of ours, and lives on. */
+	kill(pids[0], SIGKILL);
+}
+
+/* Zombies end as told, and stay zombies while their parent lives. */
+TEST_F(cli, spawn_zombies)
+{
+	int pids[4];
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "-d", "-t", "3s",
+			 "p(p:zombie:exit=3, p:zombie:kill=TERM)"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(3, json_ints(self->r.out, "pid", pids, 4));
+	ASSERT_TRUE(await(is_zombie, pids[1], 0));
+	ASSERT_TRUE(await(is_zombie, pids[2], 0));
+	EXPECT_EQ(3 << 8, proc_exit_code(pids[1]));
+	EXPECT_EQ(SIGTERM, proc_exit_code(pids[2]));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"role\": \"zombie,exit=3\""));
+	kill(pids[0], SIGKILL);
+}
+
+/* An orphan under a subreaper; a daemon that dies with its parent. */
+TEST_F(cli, spawn_orphan_daemon)
+{
+	int pids[4];
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "-d",
+			 "p:subreaper:hold=5s(p:hold=300ms(p:orphan:hold=3s, p:daemon:hold=1m))"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(4, json_ints(self->r.out, "pid", pids, 4));
+	EXPECT_TRUE(await(has_parent, pids[2], pids[0]))
+		TH_LOG("orphan's parent %d", mpt_proc_ppid(pids[2]));
+	EXPECT_TRUE(await(is_gone, pids[3], 0));
+	EXPECT_EQ(0, kill(pids[2], 0));		/* the orphan lives on */
+	kill(pids[2], SIGKILL);
+	kill(pids[0], SIGKILL);
+}
+
+/* Without -d, spawn returns once the root has ended. */
+TEST_F(cli, spawn_waits)
+{
+	int pids[4];
+
+	ASSERT_EQ(0, RUN(&self->r, "spawn", "-t", "50ms", "-n", "-r", "-o", "pid",
+			 "p(p:join, p:kill=KILL)"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(3, sscanf(self->r.out, "%d %d %d", &pids[0], &pids[1],
+			    &pids[2]));
+	for (int i = 0; i < 3; i++)
+		EXPECT_TRUE(kill(pids[i], 0) && errno == ESRCH);
+}
+
+/* Bad specs: exit 2, and a caret under the offending character. */
+TEST_F(cli, spawn_bad_specs)
+{
+	static const struct { const char *spec; int col; } bad[] = {
+		{ "", 0 }, { "q", 0 }, { "p(", 2 }, { "p(p", 3 },
+		{ "p(p,)", 4 }, { "p:zombi", 2 }, { "3*p", 0 },
+		{ "p(0*p)", 2 }, { "p(p:exit=256)", 9 },
+		{ "p(p:exit=1:kill=TERM)", 11 }, { "p(p:kill=CHLD)", 9 },
+		{ "p(p:kill=NOPE)", 9 }, { "p(p:hold=2x)", 9 },
+		{ "p(p:zombie:orphan)", 11 }, { "p(p:join:join)", 9 },
+		{ "p:zombie", 2 }, { "p(p:name=a/b)", 10 }, { "p(p) x", 5 },
+		{ "p(1000*p(1000*p))", 0 }, { "p(p:exit)", 8 },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[] = { "mptrace", "spawn", (char *)bad[i].spec, NULL };
+		char want[128];
+
+		ASSERT_EQ(0, run(&self->r, argv));
+		EXPECT_EQ(2, self->r.status) TH_LOG("'%s'", bad[i].spec);
+		snprintf(want, sizeof(want), "\n  %s\n  %*s^\n", bad[i].spec,
+			 bad[i].col, "");
+		EXPECT_NE(NULL, strstr(self->r.err, want))
+			TH_LOG("'%s': %s", bad[i].spec, self->r.err);
+	}
+	ASSERT_EQ(0, RUN(&self->r, "spawn", "--hold", "soon", "p"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "spawn"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "spawn", "p", "p"));
+	EXPECT_EQ(2, self->r.status);
+}
+
 /* Without the module, commands fail with 1 and name the fix. */
 TEST_F(cli, module_missing)
 {
