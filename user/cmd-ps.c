@@ -383,8 +383,7 @@ static int get_procs(struct ps *ps)
 
 static int parse(int argc, char **argv, struct ps *ps)
 {
-	enum { OPT_TREE = 256, OPT_ORIGINAL, OPT_ORPHANS, OPT_SUBTREE, OPT_DEV,
-	       OPT_OUTPUT_ALL };
+	enum { OPT_TREE = 256, OPT_ORIGINAL, OPT_ORPHANS, OPT_SUBTREE, OPT_DEV };
 	static const struct option longopts[] = {
 		{ "tree",	  no_argument,	     NULL, OPT_TREE },
 		{ "original",	  no_argument,	     NULL, OPT_ORIGINAL },
@@ -394,12 +393,7 @@ static int parse(int argc, char **argv, struct ps *ps)
 		{ "subtree",	  no_argument,	     NULL, OPT_SUBTREE },
 		{ "dev",	  no_argument,	     NULL, OPT_DEV },
 		{ "kthreads",	  no_argument,	     NULL, 'k' },
-		{ "json",	  no_argument,	     NULL, 'j' },
-		{ "raw",	  no_argument,	     NULL, 'r' },
-		{ "noheadings",	  no_argument,	     NULL, 'n' },
-		{ "output",	  required_argument, NULL, 'o' },
-		{ "output-all",	  no_argument,	     NULL, OPT_OUTPUT_ALL },
-		{ "list-columns", no_argument,	     NULL, 'H' },
+		MPT_COMMON_LONGOPTS,
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -407,7 +401,7 @@ static int parse(int argc, char **argv, struct ps *ps)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+zkp:jrno:Hh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+zkp:h" MPT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_TREE:
 			ps->tree = true;
@@ -434,29 +428,16 @@ static int parse(int argc, char **argv, struct ps *ps)
 		case 'k':
 			ps->kthreads = true;
 			break;
-		case 'j':
-			mpt_opts.json = true;
-			break;
-		case 'r':
-			mpt_opts.raw = true;
-			break;
-		case 'n':
-			mpt_opts.noheadings = true;
-			break;
-		case 'o':
-			mpt_opts.columns = optarg;
-			break;
-		case OPT_OUTPUT_ALL:
-			mpt_opts.all_columns = true;
-			break;
-		case 'H':
-			mpt_list_columns(ps_cols, NCOLS);
-			return MPT_EXIT_OK;
 		case 'h':
 			usage();
 			return MPT_EXIT_OK;
 		default:
-			return mpt_option_err("ps", "po", argv);
+			switch (mpt_common_opt(c, ps_cols, NCOLS)) {
+			case 1:
+				return MPT_EXIT_OK;
+			case -1:
+				return mpt_option_err("ps", "po", argv);
+			}
 		}
 	}
 	if (optind < argc)

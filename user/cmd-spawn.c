@@ -182,16 +182,10 @@ oom:
 
 int cmd_spawn(int argc, char **argv)
 {
-	enum { OPT_OUTPUT_ALL = 256 };
 	static const struct option longopts[] = {
 		{ "hold",	  required_argument, NULL, 't' },
 		{ "detach",	  no_argument,	     NULL, 'd' },
-		{ "json",	  no_argument,	     NULL, 'j' },
-		{ "raw",	  no_argument,	     NULL, 'r' },
-		{ "noheadings",	  no_argument,	     NULL, 'n' },
-		{ "output",	  required_argument, NULL, 'o' },
-		{ "output-all",	  no_argument,	     NULL, OPT_OUTPUT_ALL },
-		{ "list-columns", no_argument,	     NULL, 'H' },
+		MPT_COMMON_LONGOPTS,
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -205,7 +199,7 @@ int cmd_spawn(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:djrno:Hh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:dh" MPT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			hold = parse_hold(optarg);
@@ -216,29 +210,16 @@ int cmd_spawn(int argc, char **argv)
 		case 'd':
 			detach = true;
 			break;
-		case 'j':
-			mpt_opts.json = true;
-			break;
-		case 'r':
-			mpt_opts.raw = true;
-			break;
-		case 'n':
-			mpt_opts.noheadings = true;
-			break;
-		case 'o':
-			mpt_opts.columns = optarg;
-			break;
-		case OPT_OUTPUT_ALL:
-			mpt_opts.all_columns = true;
-			break;
-		case 'H':
-			mpt_list_columns(spawn_cols, NCOLS);
-			return MPT_EXIT_OK;
 		case 'h':
 			usage();
 			return MPT_EXIT_OK;
 		default:
-			return mpt_option_err("spawn", "to", argv);
+			switch (mpt_common_opt(c, spawn_cols, NCOLS)) {
+			case 1:
+				return MPT_EXIT_OK;
+			case -1:
+				return mpt_option_err("spawn", "to", argv);
+			}
 		}
 	}
 	if (optind >= argc)

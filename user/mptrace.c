@@ -94,51 +94,56 @@ static void cmd_usage(const struct mpt_command *cmd,
 	}
 }
 
+int mpt_common_opt(int c, const struct mpt_column *cols, size_t ncols)
+{
+	switch (c) {
+	case 'j':
+		mpt_opts.json = true;
+		return 0;
+	case 'r':
+		mpt_opts.raw = true;
+		return 0;
+	case 'n':
+		mpt_opts.noheadings = true;
+		return 0;
+	case 'o':
+		mpt_opts.columns = optarg;
+		return 0;
+	case MPT_OPT_OUTPUT_ALL:
+		mpt_opts.all_columns = true;
+		return 0;
+	case 'H':
+		mpt_list_columns(cols, ncols);
+		return 1;
+	default:
+		return -1;
+	}
+}
+
 int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
 		     const struct mpt_column *cols, size_t ncols)
 {
-	enum { OPT_OUTPUT_ALL = 256 };
 	static const struct option longopts[] = {
-		{ "json",	  no_argument,	     NULL, 'j' },
-		{ "raw",	  no_argument,	     NULL, 'r' },
-		{ "noheadings",	  no_argument,	     NULL, 'n' },
-		{ "output",	  required_argument, NULL, 'o' },
-		{ "output-all",	  no_argument,	     NULL, OPT_OUTPUT_ALL },
-		{ "list-columns", no_argument,	     NULL, 'H' },
+		MPT_COMMON_LONGOPTS,
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *shortopts = cols ? "+jrno:Hh" : "+jh";
+	const char *shortopts = cols ? "+" MPT_COMMON_SHORTOPTS "h" : "+jh";
 	int c;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			mpt_opts.json = true;
-			break;
-		case 'r':
-			mpt_opts.raw = true;
-			break;
-		case 'n':
-			mpt_opts.noheadings = true;
-			break;
-		case 'o':
-			mpt_opts.columns = optarg;
-			break;
-		case OPT_OUTPUT_ALL:
-			if (!cols)
-				goto bad;
-			mpt_opts.all_columns = true;
-			break;
-		case 'H':
-			mpt_list_columns(cols, ncols);
-			return MPT_EXIT_OK;
-		case 'h':
+		if (c == 'h') {
 			cmd_usage(cmd, cols, ncols);
 			return MPT_EXIT_OK;
-		default:
+		}
+		if (c != 'j' && !cols)
+			goto bad;
+		switch (mpt_common_opt(c, cols, ncols)) {
+		case 1:
+			return MPT_EXIT_OK;
+		case -1:
 			goto bad;
 		}
 	}

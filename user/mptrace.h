@@ -19,6 +19,24 @@ struct mpt_command {
 int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
 		     const struct mpt_column *cols, size_t ncols);
 
+/* The long forms of the options every table command takes. */
+enum { MPT_OPT_OUTPUT_ALL = 1000 };
+#define MPT_COMMON_LONGOPTS						\
+	{ "json",	  no_argument,	     NULL, 'j' },		\
+	{ "raw",	  no_argument,	     NULL, 'r' },		\
+	{ "noheadings",	  no_argument,	     NULL, 'n' },		\
+	{ "output",	  required_argument, NULL, 'o' },		\
+	{ "output-all",	  no_argument,	     NULL, MPT_OPT_OUTPUT_ALL }, \
+	{ "list-columns", no_argument,	     NULL, 'H' }
+#define MPT_COMMON_SHORTOPTS	"jrno:H"
+
+/*
+ * Take getopt's @c if it is a common option (-j -r -n -o --output-all
+ * -H) of a command with columns @cols: 0 when taken, 1 when the command
+ * is done (-H listed the columns), -1 when @c is not one of them.
+ */
+int mpt_common_opt(int c, const struct mpt_column *cols, size_t ncols);
+
 /*
  * After getopt returned '?' for command @cmd: report the option that
  * lacks its value (one of @with_value) or is unknown.  Returns 2.

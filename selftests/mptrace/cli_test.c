@@ -317,6 +317,22 @@ TEST_F(cli, watch_netlink_table)
 								   self->r.out);
 }
 
+static bool await(bool (*cond)(pid_t, int), pid_t pid, int arg)
+{
+	for (int i = 0; i < 500; i++) {
+		if (cond(pid, arg))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static bool is_zombie(pid_t pid, int unused)
+{
+	(void)unused;
+	return mpt_proc_state(pid) == 'Z';
+}
+
 TEST_F(cli, ps_usage_errors)
 {
 	static const char *const bad[][3] = {
@@ -361,7 +377,7 @@ static const char *json_value(const char *json, const char *key, char *buf,
 /* A zombie as ps shows it: state, exit status, parent, against /proc. */
 TEST_F(cli, ps_zombie)
 {
-	char pid[16], buf[64], stat[256];
+	char pid[16], buf[64];
 	pid_t child;
 
 	child = fork();
@@ -369,14 +385,7 @@ TEST_F(cli, ps_zombie)
 	if (child == 0)
 		_exit(3);
 	/* A zombie once /proc says so. */
-	snprintf(buf, sizeof(buf), "/proc/%d/stat", child);
-	for (int i = 0; i < 100; i++) {
-		ASSERT_EQ(0, mpt_read_file(buf, stat, sizeof(stat)));
-		if (strstr(stat, ") Z "))
-			break;
-		usleep(20000);
-	}
-	ASSERT_NE(NULL, strstr(stat, ") Z "));
+	ASSERT_TRUE(await(is_zombie, child, 0));
 	snprintf(pid, sizeof(pid), "%d", child);
 	ASSERT_EQ(0, RUN(&self->r, "-j", "ps", "--zombies", "-p", pid,
 			 "-o", "pid,ppid,state,zombie,why,exit,flags"));
@@ -471,35 +480,9 @@ static int json_ints(const char *json, const char *key, int *out, int max)
 /* Field 52 of /proc/@pid/stat: the wait status of a zombie. */
 static int proc_exit_code(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	int field = 2;
+	char buf[32];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (mpt_read_file(path, buf, sizeof(buf)))
-		return -1;
-	p = strrchr(buf, ')');
-	for (; p && *p && field < 52; p++)
-		field += *p == ' ';
-	return field == 52 ? atoi(p) : -1;
-}
-
-static bool await(bool (*cond)(pid_t, int), pid_t pid, int arg)
-{
-	for (int i = 0; i < 500; i++) {
-		if (cond(pid, arg))
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-static bool is_zombie(pid_t pid, int unused)
-{
-	char path[64], buf[512];
-
-	(void)unused;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	return !mpt_read_file(path, buf, sizeof(buf)) && strstr(buf, ") Z ");
+	return mpt_proc_stat(pid, 52, buf, sizeof(buf)) ? -1 : atoi(buf);
 }
 
 static bool has_parent(pid_t pid, int ppid)

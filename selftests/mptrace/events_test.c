@@ -863,13 +863,8 @@ static bool can_reap(void)
 /* Until /proc says @pid is a zombie (or 5 s). */
 static bool await_zombie(pid_t pid)
 {
-	char path[64], buf[512];
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	for (int i = 0; i < 500; i++) {
-		if (mpt_read_file(path, buf, sizeof(buf)))
-			return false;
-		if (strstr(buf, ") Z "))
+		if (mpt_proc_state(pid) == 'Z')
 			return true;
 		usleep(10000);
 	}

@@ -333,4 +333,37 @@ static inline int mpt_proc_ppid(pid_t pid)
 	return p ? atoi(p + 7) : -1;
 }
 
+/*
+ * Field @field (1-based, as proc(5) numbers them: 3 is the state) of
+ * /proc/@pid/stat into @out; 0, or -1 when there is no such process.
+ */
+static inline int mpt_proc_stat(pid_t pid, int field, char *out, size_t len)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (mpt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strrchr(buf, ')');		/* after the comm, whatever it holds */
+	if (!p)
+		return -1;
+	for (int f = 2; f < field; f++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -1;
+	}
+	n = strcspn(++p, " \n");
+	snprintf(out, len, "%.*s", (int)n, p);
+	return 0;
+}
+
+/* The state letter of @pid ('R', 'S', 'Z'...), or 0 when it is gone. */
+static inline char mpt_proc_state(pid_t pid)
+{
+	char s[8];
+
+	return mpt_proc_stat(pid, 3, s, sizeof(s)) ? 0 : s[0];
+}
+
 #endif /* MPT_HELPERS_H */

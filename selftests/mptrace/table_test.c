@@ -94,33 +94,6 @@ static size_t proc_pids(pid_t *pids, size_t max)
 	return n;
 }
 
-/* Fields of /proc/@pid/stat: state (3), threads (20), start time (22). */
-static int proc_stat(pid_t pid, char *state, long *threads,
-		     unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	int field = 3;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (mpt_read_file(path, buf, sizeof(buf)))
-		return -1;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	p += 2;
-	*state = *p;
-	for (; *p && field < 22; p++) {
-		if (*p != ' ')
-			continue;
-		field++;
-		if (field == 20)
-			*threads = strtol(p + 1, NULL, 10);
-		if (field == 22)
-			*start = strtoull(p + 1, NULL, 10);
-	}
-	return field == 22 ? 0 : -1;
-}
-
 static pid_t sleeping_child(int go[2])
 {
 	pid_t pid;
@@ -138,26 +111,30 @@ static pid_t sleeping_child(int go[2])
 	return pid;
 }
 
+static bool await_state(pid_t pid, char want)
+{
+	for (int i = 0; i < 500; i++) {
+		if (mpt_proc_state(pid) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 /* A process of ours, field by field against /proc; and no one missing. */
 TEST_F(tab, matches_proc)
 {
 	static pid_t before[MAXP], after[MAXP];
-	unsigned long long start;
 	const struct mpt_proc *p;
 	size_t nb, na, i, j;
 	int go[2], missing = 0;
-	long threads;
+	char start[32];
 	pid_t child;
-	char state;
 
 	child = sleeping_child(go);
 	ASSERT_LT(0, child);
-	for (i = 0; i < 100; i++) {
-		ASSERT_EQ(0, proc_stat(child, &state, &threads, &start));
-		if (state == 'S')
-			break;
-		usleep(10000);
-	}
+	ASSERT_TRUE(await_state(child, 'S'));
+	ASSERT_EQ(0, mpt_proc_stat(child, 22, start, sizeof(start)));
 	nb = proc_pids(before, MAXP);
 	ASSERT_EQ(0, list(self->fd, self->v, &self->n, MPT_PROCS_MAX));
 	na = proc_pids(after, MAXP);
@@ -175,7 +152,7 @@ TEST_F(tab, matches_proc)
 	EXPECT_STREQ(self->comm, p->comm);
 	/* Clock ticks since boot, as /proc counts them. */
 	EXPECT_GE(1, llabs((long long)(p->start_ns / (1000000000ULL /
-					 sysconf(_SC_CLK_TCK))) - (long long)start));
+					 sysconf(_SC_CLK_TCK))) - atoll(start)));
 
 	/* Ours is listed as the test sees itself. */
 	p = lookup(self->v, self->n, getpid());
@@ -205,22 +182,6 @@ static __u64 boottime_ns(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static bool await_state(pid_t pid, char want)
-{
-	unsigned long long start;
-	long threads;
-	char state;
-
-	for (int i = 0; i < 500; i++) {
-		if (proc_stat(pid, &state, &threads, &start))
-			return false;
-		if (state == want)
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 static const struct mpt_proc *listed(FIXTURE_DATA(tab) *self, pid_t pid)
