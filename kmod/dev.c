@@ -21,6 +21,7 @@
 #include "event.h"
 #include "ring.h"
 #include "procs.h"
+#include "queue.h"
 #include "stats.h"
 #include "track.h"
 
@@ -441,6 +442,18 @@ static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MPT_IOC_PROCS:
 		ret = mpt_ioc_procs(file->private_data, argp);
+		break;
+	case MPT_IOC_QUEUE_OPEN:
+		ret = mpt_ioc_queue_open(argp);
+		break;
+	case MPT_IOC_QUEUE_UNLINK:
+		ret = mpt_ioc_queue_unlink(argp);
+		break;
+	case MPT_IOC_QUEUE_INFO:
+		ret = mpt_ioc_queue_info(argp);
+		break;
+	case MPT_IOC_QUEUES:
+		ret = mpt_ioc_queues(argp);
 		break;
 	default:
 		ret = -ENOTTY;

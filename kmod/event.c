@@ -126,6 +126,15 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 		ev->orphan.orig_ppid = pid_nr_ns(src->orig_parent, ns);
 		ev->orphan.flags = src->flags;
 		break;
+	case MPT_EV_QUEUE_CREATE ... MPT_EV_QUEUE_GET:
+		t = &ev->queue.task;
+		ev->hdr.size = sizeof(ev->queue);
+		ev->queue.queue_id = src->obj_id;
+		ev->queue.depth = src->depth;
+		ev->queue.len = src->len;
+		ev->queue.count = src->count;
+		strscpy(ev->queue.name, src->obj_name, sizeof(ev->queue.name));
+		break;
 	default:
 		return false;
 	}

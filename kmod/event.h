@@ -36,6 +36,12 @@ struct user_namespace;
  * @how: REAP: MPT_REAP_*
  * @flags: REAP, ORPHAN: the event's own flags
  * @zombie_ns: REAP: time spent as a zombie
+ * @obj_id: QUEUE_*: the queue's id
+ * @obj_name: QUEUE_*: its name
+ * @depth: QUEUE_*: messages in it after the event
+ * @len: QUEUE_PUT, QUEUE_GET: the message's length
+ * @count: QUEUE_CONSUMER_DIED: items released; PUT, GET: the message's
+ *	sequence number
  */
 struct mpt_src {
 	u16			type;
@@ -57,6 +63,11 @@ struct mpt_src {
 	u32			how;
 	u32			flags;
 	u64			zombie_ns;
+	u64			obj_id;
+	const char		*obj_name;
+	u32			depth;
+	u32			len;
+	u64			count;
 };
 
 void mpt_emit(struct mpt_src *src);

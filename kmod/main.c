@@ -11,6 +11,7 @@
 #include "dev.h"
 #include "netlink.h"
 #include "procs.h"
+#include "queue.h"
 #include "stats.h"
 #include "track.h"
 
@@ -23,6 +24,10 @@ static int __init mpt_init(void)
 	ret = mpt_procs_init();
 	if (ret)
 		goto err_procs;
+
+	ret = mpt_queues_init();
+	if (ret)
+		goto err_queues;
 
 	ret = mpt_netlink_init();
 	if (ret)
@@ -44,6 +49,8 @@ err_track:
 err_dev:
 	mpt_netlink_exit();
 err_netlink:
+	mpt_queues_exit();
+err_queues:
 	mpt_procs_exit();
 err_procs:
 	return ret;
@@ -54,6 +61,7 @@ static void __exit mpt_exit(void)
 	mpt_track_exit();
 	mpt_dev_exit();
 	mpt_netlink_exit();
+	mpt_queues_exit();
 	mpt_procs_exit();
 	pr_info("unloaded\n");
 }

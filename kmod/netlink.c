@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "ring.h"
 #include "procs.h"
+#include "queue.h"
 #include "stats.h"
 #include "track.h"
 
@@ -174,6 +175,166 @@ static int mpt_nl_procs_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/*
+ * GET_QUEUES: cb->args[0] holds the view (the caller's namespaces and room
+ * for the lists), cb->args[1] the next queue id.
+ */
+static int mpt_nl_queues_start(struct netlink_callback *cb)
+{
+	struct mpt_queues_view *view;
+
+	atomic64_inc(&mpt_stats.nl_requests);
+	view = kzalloc(sizeof(*view), GFP_KERNEL);
+	if (!view)
+		return -ENOMEM;
+	view->waiters = kcalloc(MPT_QUEUE_DUMP_LIST, sizeof(*view->waiters),
+				GFP_KERNEL);
+	view->consumers = kcalloc(MPT_QUEUE_DUMP_LIST,
+				  sizeof(*view->consumers), GFP_KERNEL);
+	view->ns = get_pid_ns(task_active_pid_ns(current));
+	view->userns = get_user_ns(current_user_ns());
+	view->waiters_max = MPT_QUEUE_DUMP_LIST;
+	view->consumers_max = MPT_QUEUE_DUMP_LIST;
+	cb->args[0] = (long)view;
+	cb->args[1] = 1;
+	if (!view->waiters || !view->consumers)
+		return -ENOMEM;		/* done() frees */
+	return 0;
+}
+
+static int mpt_nl_queues_done(struct netlink_callback *cb)
+{
+	struct mpt_queues_view *view = (void *)cb->args[0];
+
+	if (view) {
+		put_user_ns(view->userns);
+		put_pid_ns(view->ns);
+		kfree(view->waiters);
+		kfree(view->consumers);
+		kfree(view);
+	}
+	return 0;
+}
+
+static int mpt_nl_put_qlists(struct sk_buff *skb,
+			     const struct mpt_queues_view *view,
+			     const struct mpt_queue_info *qi)
+{
+	struct nlattr *nest;
+	u32 i;
+
+	for (i = 0; i < qi->waiters_max; i++) {
+		const struct mpt_qwaiter *w = &view->waiters[i];
+
+		nest = nla_nest_start(skb, MPT_QUEUE_A_WAITER);
+		if (!nest ||
+		    nla_put_u32(skb, MPT_QWAITER_A_PID, w->pid) ||
+		    nla_put_u32(skb, MPT_QWAITER_A_TID, w->tid) ||
+		    nla_put_u32(skb, MPT_QWAITER_A_WHAT, w->what) ||
+		    nla_put_u64_64bit(skb, MPT_QWAITER_A_SINCE_NS, w->since_ns,
+				      MPT_QWAITER_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	for (i = 0; i < qi->consumers_max; i++) {
+		const struct mpt_qconsumer *c = &view->consumers[i];
+
+		nest = nla_nest_start(skb, MPT_QUEUE_A_CONSUMER);
+		if (!nest ||
+		    nla_put_u32(skb, MPT_QCONSUMER_A_PID, c->pid) ||
+		    nla_put_u64_64bit(skb, MPT_QCONSUMER_A_INFLIGHT,
+				      c->inflight, MPT_QCONSUMER_A_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
+static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct mpt_queues_view *view,
+			    const struct mpt_queue_info *qi)
+{
+	static const struct { int attr; size_t off; } u64s[] = {
+		{ MPT_QUEUE_A_ID, offsetof(struct mpt_queue_info, id) },
+		{ MPT_QUEUE_A_BYTES, offsetof(struct mpt_queue_info, bytes) },
+		{ MPT_QUEUE_A_PUTS, offsetof(struct mpt_queue_info, puts) },
+		{ MPT_QUEUE_A_GETS, offsetof(struct mpt_queue_info, gets) },
+		{ MPT_QUEUE_A_UNFINISHED, offsetof(struct mpt_queue_info, unfinished) },
+		{ MPT_QUEUE_A_LOOSE, offsetof(struct mpt_queue_info, loose) },
+		{ MPT_QUEUE_A_RELEASED, offsetof(struct mpt_queue_info, released) },
+		{ MPT_QUEUE_A_CONSUMER_DEATHS, offsetof(struct mpt_queue_info, consumer_deaths) },
+		{ MPT_QUEUE_A_FULL_WAITS, offsetof(struct mpt_queue_info, full_waits) },
+		{ MPT_QUEUE_A_EMPTY_WAITS, offsetof(struct mpt_queue_info, empty_waits) },
+		{ MPT_QUEUE_A_CREATED_NS, offsetof(struct mpt_queue_info, created_ns) },
+	};
+	static const struct { int attr; size_t off; } u32s[] = {
+		{ MPT_QUEUE_A_CAPACITY, offsetof(struct mpt_queue_info, capacity) },
+		{ MPT_QUEUE_A_MSGSIZE, offsetof(struct mpt_queue_info, msgsize) },
+		{ MPT_QUEUE_A_FLAGS, offsetof(struct mpt_queue_info, flags) },
+		{ MPT_QUEUE_A_MODE, offsetof(struct mpt_queue_info, mode) },
+		{ MPT_QUEUE_A_UID, offsetof(struct mpt_queue_info, uid) },
+		{ MPT_QUEUE_A_GID, offsetof(struct mpt_queue_info, gid) },
+		{ MPT_QUEUE_A_DEPTH, offsetof(struct mpt_queue_info, depth) },
+		{ MPT_QUEUE_A_HWM, offsetof(struct mpt_queue_info, hwm) },
+		{ MPT_QUEUE_A_OPENERS, offsetof(struct mpt_queue_info, openers) },
+		{ MPT_QUEUE_A_NPUT, offsetof(struct mpt_queue_info, nput) },
+		{ MPT_QUEUE_A_NGET, offsetof(struct mpt_queue_info, nget) },
+		{ MPT_QUEUE_A_NJOIN, offsetof(struct mpt_queue_info, njoin) },
+		{ MPT_QUEUE_A_NCONSUMERS, offsetof(struct mpt_queue_info, nconsumers) },
+	};
+	const void *base = qi;
+	struct nlattr *nest;
+	void *hdr;
+	size_t i;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &mpt_genl_family, NLM_F_MULTI, MPT_CMD_GET_QUEUES);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, MPT_A_QUEUE);
+	if (!nest || nla_put_string(skb, MPT_QUEUE_A_NAME, qi->name))
+		goto cancel;
+	for (i = 0; i < ARRAY_SIZE(u64s); i++)
+		if (nla_put_u64_64bit(skb, u64s[i].attr,
+				      *(const u64 *)(base + u64s[i].off),
+				      MPT_QUEUE_A_PAD))
+			goto cancel;
+	for (i = 0; i < ARRAY_SIZE(u32s); i++)
+		if (nla_put_u32(skb, u32s[i].attr,
+				*(const u32 *)(base + u32s[i].off)))
+			goto cancel;
+	if (mpt_nl_put_qlists(skb, view, qi))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* One message per queue; a queue that does not fit comes next time. */
+static int mpt_nl_queues_dump(struct sk_buff *skb,
+			      struct netlink_callback *cb)
+{
+	const struct mpt_queues_view *view = (void *)cb->args[0];
+	u64 id = cb->args[1], cur;
+	struct mpt_queue_info qi;
+
+	for (;;) {
+		cur = id;
+		if (!mpt_queues_next(view, &id, &qi))
+			break;
+		if (mpt_nl_put_queue(skb, cb, view, &qi)) {
+			id = cur;
+			break;
+		}
+	}
+	cb->args[1] = id;
+	return skb->len;
+}
+
 static const struct nla_policy mpt_version_policy[MPT_A_ABI + 1] = {
 	[MPT_A_ABI]	= NLA_POLICY_MIN(NLA_U32, 1),
 };
@@ -195,6 +356,12 @@ static const struct genl_ops mpt_genl_ops[] = {
 		.start	= mpt_nl_procs_start,
 		.dumpit	= mpt_nl_procs_dump,
 		.done	= mpt_nl_procs_done,
+	},
+	{
+		.cmd	= MPT_CMD_GET_QUEUES,
+		.start	= mpt_nl_queues_start,
+		.dumpit	= mpt_nl_queues_dump,
+		.done	= mpt_nl_queues_done,
 	},
 };
 
@@ -227,6 +394,7 @@ bool mpt_nl_listening(void)
 				  MPT_MCGRP_EVENTS_ID);
 }
 
+/* The largest event: an EXEC.  A queue's (8 u32s, 4 u64s) takes less. */
 static size_t mpt_nl_event_size(void)
 {
 	return nla_total_size(0) +			/* nest */
@@ -289,6 +457,16 @@ static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
 		if (nla_put_u32(skb, MPT_EV_A_OLD_PPID, ev->orphan.old_ppid) ||
 		    nla_put_u32(skb, MPT_EV_A_ORIG_PPID, ev->orphan.orig_ppid) ||
 		    nla_put_u32(skb, MPT_EV_A_INFO_FLAGS, ev->orphan.flags))
+			goto cancel;
+		break;
+	case MPT_EV_QUEUE_CREATE ... MPT_EV_QUEUE_GET:
+		if (nla_put_u64_64bit(skb, MPT_EV_A_OBJ_ID, ev->queue.queue_id,
+				      MPT_EV_A_PAD) ||
+		    nla_put_string(skb, MPT_EV_A_OBJ_NAME, ev->queue.name) ||
+		    nla_put_u32(skb, MPT_EV_A_DEPTH, ev->queue.depth) ||
+		    nla_put_u32(skb, MPT_EV_A_LEN, ev->queue.len) ||
+		    nla_put_u64_64bit(skb, MPT_EV_A_COUNT, ev->queue.count,
+				      MPT_EV_A_PAD))
 			goto cancel;
 		break;
 	}

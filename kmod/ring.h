@@ -19,6 +19,7 @@ struct mpt_event {
 		struct mpt_event_zombie	zombie;
 		struct mpt_event_reap	reap;
 		struct mpt_event_orphan	orphan;
+		struct mpt_event_queue	queue;
 		u8			bytes[MPT_EVENT_MAX_SIZE];
 	};
 };

@@ -9,6 +9,7 @@
 
 #include "dev.h"
 #include "procs.h"
+#include "queue.h"
 #include "ring.h"
 #include "stats.h"
 
@@ -34,6 +35,7 @@ static atomic64_t *mpt_stats_u64(int attr)
 	case MPT_STATS_A_NL_DROPS:	return &mpt_stats.nl_drops;
 	case MPT_STATS_A_PROCS_EVICTED:	return &mpt_stats.procs_evicted;
 	case MPT_STATS_A_PROCS_UNTRACKED: return &mpt_stats.procs_untracked;
+	case MPT_STATS_A_QUEUE_REFUSED:	return &mpt_stats.queue_refused;
 	default:			return NULL;
 	}
 }
@@ -66,7 +68,17 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS_MAX, mpt_procs_max(),
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS_BYTES, mpt_procs_bytes(),
-			      MPT_STATS_A_PAD))
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUES, mpt_queues_count(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUES_MAX, mpt_queues_max(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUE_BYTES,
+			      mpt_queues_reserved(), MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUE_BYTES_MAX,
+			      mpt_queues_bytes_max(), MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUE_MSG_BYTES,
+			      mpt_queues_msg_bytes(), MPT_STATS_A_PAD))
 		goto cancel;
 	for (attr = MPT_STATS_A_PAD + 1; attr <= MPT_STATS_A_MAX; attr++) {
 		atomic64_t *v = mpt_stats_u64(attr);

@@ -25,6 +25,7 @@ struct mpt_stats {
 	atomic64_t	nl_drops;
 	atomic64_t	procs_evicted;
 	atomic64_t	procs_untracked;
+	atomic64_t	queue_refused;
 };
 
 extern struct mpt_stats mpt_stats;

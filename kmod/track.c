@@ -29,6 +29,7 @@
 
 #include "event.h"
 #include "procs.h"
+#include "queue.h"
 #include "track.h"
 
 static bool mpt_reap_on;
@@ -37,7 +38,7 @@ static bool mpt_reap_on;
 u64 mpt_features(void)
 {
 	return MPT_FEAT_STATS | MPT_FEAT_EVENTS | MPT_FEAT_PROCS |
-	       (mpt_reap_on ? MPT_FEAT_REAP : 0);
+	       MPT_FEAT_QUEUES | (mpt_reap_on ? MPT_FEAT_REAP : 0);
 }
 
 static void mpt_probe_fork(void *data, struct task_struct *parent,
@@ -87,6 +88,8 @@ static void mpt_probe_exit(void *data, struct task_struct *p)
 		src.status = sig->group_exit_code;
 	if (!src.thread && mpt_reap_on)
 		mpt_procs_exit_task(p, src.status);
+	if (!src.thread)
+		mpt_queues_exit_task(p);
 	mpt_emit(&src);
 }
 

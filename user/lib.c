@@ -293,6 +293,13 @@ static const char *const event_names[] = {
 	[MPT_EV_ZOMBIE] = "zombie",
 	[MPT_EV_REAP] = "reap",
 	[MPT_EV_ORPHAN] = "orphan",
+	[MPT_EV_QUEUE_CREATE] = "queue-create",
+	[MPT_EV_QUEUE_REMOVE] = "queue-remove",
+	[MPT_EV_QUEUE_FULL] = "queue-full",
+	[MPT_EV_QUEUE_EMPTY] = "queue-empty",
+	[MPT_EV_QUEUE_CONSUMER_DIED] = "queue-consumer-died",
+	[MPT_EV_QUEUE_PUT] = "queue-put",
+	[MPT_EV_QUEUE_GET] = "queue-get",
 };
 
 /* A growing array of processes. */
@@ -411,6 +418,139 @@ int mpt_dev_get_procs(int fd, struct mpt_proc **procs, size_t *n)
 	return 0;
 }
 
+/* The queues of a GET_QUEUES dump, with their lists. */
+struct mpt_queues_acc {
+	struct mpt_queue_info *qs;
+	size_t n, room;
+	struct mpt_qwaiter *w;
+	size_t nw, wroom;
+	struct mpt_qconsumer *c;
+	size_t nc, croom;
+};
+
+/* Room for one more element of @size in *@v (*@room of them). */
+static int mpt_grow(void **v, size_t n, size_t *room, size_t size)
+{
+	void *nv;
+
+	if (n < *room)
+		return 0;
+	nv = reallocarray(*v, *room ? *room * 2 : 16, size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*room = *room ? *room * 2 : 16;
+	return 0;
+}
+
+static int mpt_parse_qlist(struct nlattr *a, struct mpt_queues_acc *acc,
+			   struct mpt_queue_info *qi)
+{
+	struct nlattr *tb[MPT_QWAITER_A_MAX + MPT_QCONSUMER_A_MAX + 2];
+
+	if (nla_type(a) == MPT_QUEUE_A_WAITER) {
+		struct mpt_qwaiter *w;
+
+		if (nla_parse_nested(tb, MPT_QWAITER_A_MAX, a, NULL) ||
+		    mpt_grow((void **)&acc->w, acc->nw, &acc->wroom,
+			     sizeof(*w)))
+			return -EBADMSG;
+		w = &acc->w[acc->nw++];
+		memset(w, 0, sizeof(*w));
+		w->pid = attr_u32(tb, MPT_QWAITER_A_PID);
+		w->tid = attr_u32(tb, MPT_QWAITER_A_TID);
+		w->what = attr_u32(tb, MPT_QWAITER_A_WHAT);
+		w->since_ns = attr_u64(tb, MPT_QWAITER_A_SINCE_NS);
+		qi->waiters_max++;
+	} else if (nla_type(a) == MPT_QUEUE_A_CONSUMER) {
+		struct mpt_qconsumer *c;
+
+		if (nla_parse_nested(tb, MPT_QCONSUMER_A_MAX, a, NULL) ||
+		    mpt_grow((void **)&acc->c, acc->nc, &acc->croom,
+			     sizeof(*c)))
+			return -EBADMSG;
+		c = &acc->c[acc->nc++];
+		memset(c, 0, sizeof(*c));
+		c->pid = attr_u32(tb, MPT_QCONSUMER_A_PID);
+		c->inflight = attr_u64(tb, MPT_QCONSUMER_A_INFLIGHT);
+		qi->consumers_max++;
+	}
+	return 0;
+}
+
+static int mpt_parse_queue(struct nlattr **top, void *arg)
+{
+	struct mpt_queues_acc *acc = arg;
+	struct nlattr *tb[MPT_QUEUE_A_MAX + 1], *a;
+	struct mpt_queue_info *qi;
+	int rem;
+
+	if (!top[MPT_A_QUEUE] ||
+	    nla_parse_nested(tb, MPT_QUEUE_A_MAX, top[MPT_A_QUEUE], NULL) ||
+	    !tb[MPT_QUEUE_A_ID] ||
+	    mpt_grow((void **)&acc->qs, acc->n, &acc->room, sizeof(*qi)))
+		return -EBADMSG;
+	qi = &acc->qs[acc->n++];
+	memset(qi, 0, sizeof(*qi));
+	qi->id = attr_u64(tb, MPT_QUEUE_A_ID);
+	if (tb[MPT_QUEUE_A_NAME])
+		nla_strlcpy(qi->name, tb[MPT_QUEUE_A_NAME], sizeof(qi->name));
+	qi->capacity = attr_u32(tb, MPT_QUEUE_A_CAPACITY);
+	qi->msgsize = attr_u32(tb, MPT_QUEUE_A_MSGSIZE);
+	qi->flags = attr_u32(tb, MPT_QUEUE_A_FLAGS);
+	qi->mode = attr_u32(tb, MPT_QUEUE_A_MODE);
+	qi->uid = attr_u32(tb, MPT_QUEUE_A_UID);
+	qi->gid = attr_u32(tb, MPT_QUEUE_A_GID);
+	qi->depth = attr_u32(tb, MPT_QUEUE_A_DEPTH);
+	qi->hwm = attr_u32(tb, MPT_QUEUE_A_HWM);
+	qi->bytes = attr_u64(tb, MPT_QUEUE_A_BYTES);
+	qi->puts = attr_u64(tb, MPT_QUEUE_A_PUTS);
+	qi->gets = attr_u64(tb, MPT_QUEUE_A_GETS);
+	qi->unfinished = attr_u64(tb, MPT_QUEUE_A_UNFINISHED);
+	qi->loose = attr_u64(tb, MPT_QUEUE_A_LOOSE);
+	qi->released = attr_u64(tb, MPT_QUEUE_A_RELEASED);
+	qi->consumer_deaths = attr_u64(tb, MPT_QUEUE_A_CONSUMER_DEATHS);
+	qi->full_waits = attr_u64(tb, MPT_QUEUE_A_FULL_WAITS);
+	qi->empty_waits = attr_u64(tb, MPT_QUEUE_A_EMPTY_WAITS);
+	qi->created_ns = attr_u64(tb, MPT_QUEUE_A_CREATED_NS);
+	qi->openers = attr_u32(tb, MPT_QUEUE_A_OPENERS);
+	qi->nput = attr_u32(tb, MPT_QUEUE_A_NPUT);
+	qi->nget = attr_u32(tb, MPT_QUEUE_A_NGET);
+	qi->njoin = attr_u32(tb, MPT_QUEUE_A_NJOIN);
+	qi->nconsumers = attr_u32(tb, MPT_QUEUE_A_NCONSUMERS);
+	qi->waiters = acc->nw;
+	qi->consumers = acc->nc;
+	nla_for_each_nested(a, top[MPT_A_QUEUE], rem)
+		if (mpt_parse_qlist(a, acc, qi))
+			return -EBADMSG;
+	return 0;
+}
+
+int mpt_nl_get_queues(struct mpt_nl *nl, struct mpt_queue_info **qs,
+		      size_t *n, struct mpt_qwaiter **waiters,
+		      struct mpt_qconsumer **consumers)
+{
+	struct nl_msg *msg = mpt_nl_msg_flags(nl, MPT_CMD_GET_QUEUES,
+					      NLM_F_DUMP);
+	struct mpt_queues_acc acc = { 0 };
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	ret = mpt_nl_transact(nl, msg, mpt_parse_queue, &acc);
+	if (ret < 0) {
+		free(acc.qs);
+		free(acc.w);
+		free(acc.c);
+		return ret;
+	}
+	*qs = acc.qs;
+	*n = acc.n;
+	*waiters = acc.w;
+	*consumers = acc.c;
+	return 0;
+}
+
 const char *mpt_event_name(uint32_t type)
 {
 	if (type >= sizeof(event_names) / sizeof(event_names[0]))
@@ -489,6 +629,13 @@ static int mpt_event_valid(struct nl_msg *msg, void *arg)
 	ev.old_ppid = attr_u32(tb, MPT_EV_A_OLD_PPID);
 	ev.orig_ppid = attr_u32(tb, MPT_EV_A_ORIG_PPID);
 	ev.info_flags = attr_u32(tb, MPT_EV_A_INFO_FLAGS);
+	ev.obj_id = attr_u64(tb, MPT_EV_A_OBJ_ID);
+	ev.depth = attr_u32(tb, MPT_EV_A_DEPTH);
+	ev.len = attr_u32(tb, MPT_EV_A_LEN);
+	ev.count = attr_u64(tb, MPT_EV_A_COUNT);
+	if (tb[MPT_EV_A_OBJ_NAME])
+		nla_strlcpy(ev.obj_name, tb[MPT_EV_A_OBJ_NAME],
+			    sizeof(ev.obj_name));
 	if (tb[MPT_EV_A_COMM])
 		nla_strlcpy(ev.comm, tb[MPT_EV_A_COMM], sizeof(ev.comm));
 	if (tb[MPT_EV_A_FILENAME])
@@ -558,6 +705,7 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 	const struct mpt_event_reap *r = rec;
 	const struct mpt_event_orphan *o = rec;
 	const struct mpt_event_lost *l = rec;
+	const struct mpt_event_queue *q = rec;
 
 	memset(v, 0, sizeof(*v));
 	v->type = h->type;
@@ -597,6 +745,14 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 		v->old_ppid = o->old_ppid;
 		v->orig_ppid = o->orig_ppid;
 		v->info_flags = o->flags;
+	} else if (h->type >= MPT_EV_QUEUE_CREATE &&
+		   h->type <= MPT_EV_QUEUE_GET) {
+		v->obj_id = q->queue_id;
+		v->depth = q->depth;
+		v->len = q->len;
+		v->count = q->count;
+		memcpy(v->obj_name, q->name, sizeof(v->obj_name));
+		v->obj_name[sizeof(v->obj_name) - 1] = '\0';
 	}
 }
 

@@ -62,6 +62,10 @@ struct mpt_event_view {
 	uint64_t zombie_ns;			/* REAP */
 	uint32_t old_ppid, orig_ppid;		/* ORPHAN */
 	uint32_t info_flags;			/* REAP, ORPHAN: MPT_REAP_*, MPT_ORPHAN_* */
+	uint64_t obj_id;			/* QUEUE_*: the queue's id */
+	char obj_name[MPT_NAME_LEN];		/* QUEUE_*: its name */
+	uint32_t depth, len;			/* QUEUE_* */
+	uint64_t count;				/* QUEUE_CONSUMER_DIED, PUT, GET */
 };
 
 /* Return 0 to go on, anything else to stop (mpt_*_events returns it). */
@@ -88,6 +92,71 @@ int mpt_dev_events(int fd, int timeout_ms, mpt_event_cb cb, void *arg);
  */
 int mpt_nl_get_procs(struct mpt_nl *nl, struct mpt_proc **procs, size_t *n);
 int mpt_dev_get_procs(int fd, struct mpt_proc **procs, size_t *n);
+
+/*
+ * Queues (linux/mptrace.h, "Queues").  A queue's file descriptor comes
+ * from mpt_queue_open(); it is shared across fork(2) like any other.
+ * Timeouts are in nanoseconds: MPT_FOREVER (negative) blocks as long as
+ * needed, 0 never blocks (-EAGAIN), a positive value blocks at most that
+ * long (-ETIMEDOUT).  Every call returns a negative errno on failure.
+ */
+#define MPT_FOREVER	(-1LL)
+
+/* Attributes of a new queue; zeros take the defaults. */
+struct mpt_queue_params {
+	uint32_t capacity;	/* messages */
+	uint32_t msgsize;	/* bytes per message */
+	uint32_t mode;		/* permission bits, e.g. 0600 */
+	uint32_t qflags;	/* MPT_QUEUE_TRACE */
+};
+
+/*
+ * Open queue @name with @flags (MPT_QOPEN_*: READ and/or WRITE, CREATE,
+ * EXCL, NONBLOCK, CLOEXEC); @attr is used when CREATE makes it (NULL:
+ * defaults, mode 0600).  Returns the descriptor.
+ */
+int mpt_queue_open(const char *name, uint32_t flags,
+		   const struct mpt_queue_params *attr);
+/* Remove @name; the queue lives while descriptors are open on it. */
+int mpt_queue_unlink(const char *name);
+/* Put @len bytes; *@seq (if not NULL) gets the message's number. */
+int mpt_queue_put(int qfd, const void *buf, size_t len, long long timeout_ns,
+		  uint64_t *seq);
+/*
+ * Get the oldest message into @buf (room @len); returns its length.
+ * @flags: MPT_QMSG_DETACHED or 0.  -EMSGSIZE when it does not fit
+ * (nothing is taken).
+ */
+ssize_t mpt_queue_get(int qfd, void *buf, size_t len, long long timeout_ns,
+		      uint32_t flags, uint64_t *seq);
+/* Mark @count items got from the queue as done. */
+int mpt_queue_task_done(int qfd, uint32_t count);
+/* Wait until every message put has been marked done (or released). */
+int mpt_queue_join(int qfd, long long timeout_ns);
+/*
+ * What the queue holds and who waits on it.  @waiters and @consumers may
+ * be NULL; *@nwaiters and *@nconsumers give their room and receive how
+ * many were written.  By descriptor (mpt_queue_info) or, on an open
+ * /dev/mptrace @devfd, by name (mpt_queue_info_name).
+ */
+int mpt_queue_info(int qfd, struct mpt_queue_info *qi,
+		   struct mpt_qwaiter *waiters, uint32_t *nwaiters,
+		   struct mpt_qconsumer *consumers, uint32_t *nconsumers);
+int mpt_queue_info_name(int devfd, const char *name,
+			struct mpt_queue_info *qi,
+			struct mpt_qwaiter *waiters, uint32_t *nwaiters,
+			struct mpt_qconsumer *consumers, uint32_t *nconsumers);
+/* Every queue the caller may open, by id, into a malloc'ed array. */
+int mpt_dev_get_queues(int devfd, struct mpt_queue_info **qs, size_t *n);
+/*
+ * The same through netlink, with each queue's waiters and consumers (at
+ * most MPT_QUEUE_DUMP_LIST each) in the malloc'ed arrays *@waiters and
+ * *@consumers: qs[i].waiters is the index there of its first waiter and
+ * qs[i].waiters_max their number; the same for consumers.
+ */
+int mpt_nl_get_queues(struct mpt_nl *nl, struct mpt_queue_info **qs,
+		      size_t *n, struct mpt_qwaiter **waiters,
+		      struct mpt_qconsumer **consumers);
 
 /* "fork", "exec", ... for an event type; NULL if unknown. */
 const char *mpt_event_name(uint32_t type);

@@ -18,6 +18,7 @@ static int cmd_help(int argc, char **argv);
 static const struct mpt_command commands[] = {
 	{ "help",    cmd_help,    "[COMMAND]", "show help for mptrace or a command" },
 	{ "ps",      cmd_ps,      "[OPTIONS]", "processes, zombies and orphans" },
+	{ "queue",   cmd_queue,   "SUBCMD",    "kernel-backed message queues" },
 	{ "spawn",   cmd_spawn,   "SPEC",      "make a process tree (zombies, orphans...)" },
 	{ "stat",    cmd_stat,    "",	 "module counters" },
 	{ "version", cmd_version, "",	 "CLI and module versions and ABI" },

@@ -45,6 +45,7 @@ int mpt_option_err(const char *cmd, const char *with_value, char **argv);
 
 int cmd_version(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
 int cmd_spawn(int argc, char **argv);
 int cmd_stat(int argc, char **argv);
 int cmd_watch(int argc, char **argv);

@@ -97,6 +97,7 @@ enum mpt_feature {
 	MPT_FEAT_EVENTS_BIT,
 	MPT_FEAT_PROCS_BIT,
 	MPT_FEAT_REAP_BIT,
+	MPT_FEAT_QUEUES_BIT,
 	__MPT_FEAT_BIT_LAST,
 };
 
@@ -110,6 +111,8 @@ enum mpt_feature {
  * without them loads the module without this feature.
  */
 #define MPT_FEAT_REAP		_BITULL(MPT_FEAT_REAP_BIT)
+/* Queues: %MPT_IOC_QUEUE_OPEN and the rest of "Queues" below. */
+#define MPT_FEAT_QUEUES		_BITULL(MPT_FEAT_QUEUES_BIT)
 
 /*
  * Reading events
@@ -158,6 +161,15 @@ enum mpt_feature {
  *	kernel did (struct mpt_event_reap)
  * @MPT_EV_ORPHAN: a process's parent ended before it; the kernel gave it
  *	a new parent (struct mpt_event_orphan)
+ * @MPT_EV_QUEUE_CREATE: a queue was created (struct mpt_event_queue)
+ * @MPT_EV_QUEUE_REMOVE: a queue's name was removed; the queue itself
+ *	lives on until its last file is closed
+ * @MPT_EV_QUEUE_FULL: a producer blocks: the queue is full
+ * @MPT_EV_QUEUE_EMPTY: a consumer blocks: the queue is empty
+ * @MPT_EV_QUEUE_CONSUMER_DIED: a process ended with items it got from the
+ *	queue and had not marked done; @count says how many were released
+ * @MPT_EV_QUEUE_PUT: a message was put (queues with %MPT_QUEUE_TRACE)
+ * @MPT_EV_QUEUE_GET: a message was got (queues with %MPT_QUEUE_TRACE)
  *
  * The life of a process in events: FORK, any number of EXEC, EXIT when
  * its last thread ends, then either ZOMBIE and later REAP (%MPT_REAP_WAIT)
@@ -187,6 +199,13 @@ enum mpt_event_type {
 	MPT_EV_ZOMBIE,
 	MPT_EV_REAP,
 	MPT_EV_ORPHAN,
+	MPT_EV_QUEUE_CREATE,
+	MPT_EV_QUEUE_REMOVE,
+	MPT_EV_QUEUE_FULL,
+	MPT_EV_QUEUE_EMPTY,
+	MPT_EV_QUEUE_CONSUMER_DIED,
+	MPT_EV_QUEUE_PUT,
+	MPT_EV_QUEUE_GET,
 	__MPT_EV_MAX,
 };
 
@@ -395,6 +414,31 @@ struct mpt_event_orphan {
 	__u32			reserved;
 };
 
+/* Length of a queue or lock name, including its terminating NUL. */
+#define MPT_NAME_LEN		64
+
+/**
+ * struct mpt_event_queue - the %MPT_EV_QUEUE_* events
+ * @hdr: header
+ * @task: the process that acted: the creator, the remover, the blocked
+ *	producer or consumer, the consumer that died, the putter or getter
+ * @queue_id: the queue's id (struct mpt_queue_info.id)
+ * @depth: messages in the queue after the event
+ * @len: PUT, GET: the message's length in bytes
+ * @count: CONSUMER_DIED: items released; PUT, GET: the message's
+ *	sequence number in the queue (1 for the first message ever put)
+ * @name: the queue's name, NUL-terminated
+ */
+struct mpt_event_queue {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__u64			queue_id;
+	__u32			depth;
+	__u32			len;
+	__u64			count;
+	char			name[MPT_NAME_LEN];
+};
+
 /* Flags of struct mpt_filter */
 #define MPT_FILTER_SUBTREE	_BITUL(0)	/* @pid and its descendants */
 #define MPT_FILTER_THREADS	_BITUL(1)	/* threads' events too */
@@ -590,6 +634,358 @@ struct mpt_procs_req {
  */
 #define MPT_IOC_PROCS		_IOWR(MPT_IOC_MAGIC, 0x04, struct mpt_procs_req)
 
+/*
+ * Queues
+ * ======
+ *
+ * A queue is a bounded FIFO of messages, kept in the kernel, that any
+ * number of processes put to and get from: multiprocessing.Queue and
+ * JoinableQueue, with every count exact.
+ *
+ * Names.  A queue has a name of 1 to %MPT_NAME_LEN - 1 bytes of
+ * [A-Za-z0-9._+:@-], not starting with '.'.  Names belong to the pid
+ * namespace of the process that creates the queue: processes of another
+ * pid namespace (another container) neither see nor open it.
+ *
+ * Opening.  %MPT_IOC_QUEUE_OPEN on /dev/mptrace creates and/or opens a
+ * queue and returns a new file descriptor for it, which fork(2) shares
+ * and SCM_RIGHTS passes like any other.  Access is checked at open, as
+ * for POSIX message queues: the queue's owner (the creator's fsuid and
+ * fsgid) and its mode grant read (get, task_done, join) and write (put,
+ * join); CAP_IPC_OWNER over the namespace's user namespace overrides.
+ * Removing the name (%MPT_IOC_QUEUE_UNLINK) is for the owner or
+ * CAP_IPC_OWNER; the queue lives until its last file is closed.  A queue
+ * whose name is still there lives on with no file open, as POSIX message
+ * queues do, until it is removed or the module unloaded.
+ *
+ * Messages.  put(2) and get keep message boundaries and FIFO order; a
+ * message may be empty.  write(2) on the queue's file is a put of the
+ * whole buffer, read(2) a get into it (a get that tracks the item, see
+ * below); O_NONBLOCK (%MPT_QOPEN_NONBLOCK or fcntl) makes them fail with
+ * EAGAIN instead of blocking.  poll(2) reports POLLIN when a message
+ * waits and POLLOUT when there is room.  A message larger than the
+ * queue's @msgsize is refused with EMSGSIZE; a get into a buffer smaller
+ * than the next message fails with EMSGSIZE, gives the size needed in
+ * @len and consumes nothing.  Blocking calls sleep interruptibly (so a
+ * fatal signal always ends them): a put interrupted before the message
+ * went in did not put it, a get interrupted before it took one took
+ * none, and a get whose copy to user memory fails puts the message back
+ * at the head of the queue: a message is never lost or duplicated.
+ *
+ * Tasks.  Every message put is an unfinished task until a task_done
+ * settles it (%MPT_QIOC_TASK_DONE); join (%MPT_QIOC_JOIN) waits until no
+ * task is unfinished.  A get makes the item "in flight" for the process
+ * that got it; its task_done settles its own items first.  When that
+ * process ends with items in flight, they are released: settled as if
+ * done (the message was delivered; it is not put back), counted in
+ * @released, and reported by %MPT_EV_QUEUE_CONSUMER_DIED, so that join
+ * never hangs on a dead consumer.  A get with %MPT_QMSG_DETACHED leaves
+ * its item "loose" instead: not tied to the process, settled by any
+ * process's task_done (the CLI's "queue get" and "queue done" work this
+ * way, from separate processes).  A task_done with more items than the
+ * caller has in flight plus the loose ones fails with EINVAL and
+ * settles nothing.
+ *
+ * Limits.  The module parameters max_queues (default 256) and
+ * max_queue_bytes (default 64 MiB) bound the queues: creating a queue
+ * reserves @capacity * @msgsize bytes of max_queue_bytes, as POSIX
+ * message queues charge RLIMIT_MSGQUEUE; a create that would exceed
+ * either fails with ENOSPC (%MPT_STATS_A_QUEUE_REFUSED).  Messages are
+ * charged to the putter's memory cgroup.
+ */
+
+#define MPT_QUEUE_CAPACITY_MAX	65536
+#define MPT_QUEUE_MSGSIZE_MAX	65536
+#define MPT_QUEUE_DEFAULT_CAPACITY 64
+#define MPT_QUEUE_DEFAULT_MSGSIZE 8192
+
+/*
+ * Flags of struct mpt_queue_open.flags
+ *
+ * MPT_QOPEN_CREATE: create the queue if the name is free.
+ * MPT_QOPEN_EXCL: with CREATE, fail with EEXIST if the name is taken.
+ * MPT_QOPEN_READ: open for get, task_done and join.
+ * MPT_QOPEN_WRITE: open for put and join.
+ * MPT_QOPEN_NONBLOCK: the file starts with O_NONBLOCK.
+ * MPT_QOPEN_CLOEXEC: the descriptor is close-on-exec.
+ */
+#define MPT_QOPEN_CREATE	_BITUL(0)
+#define MPT_QOPEN_EXCL		_BITUL(1)
+#define MPT_QOPEN_READ		_BITUL(2)
+#define MPT_QOPEN_WRITE		_BITUL(3)
+#define MPT_QOPEN_NONBLOCK	_BITUL(4)
+#define MPT_QOPEN_CLOEXEC	_BITUL(5)
+#define MPT_QOPEN_ALL_FLAGS	(_BITUL(6) - 1)
+
+/*
+ * Flags of a queue (struct mpt_queue_open.qflags, struct
+ * mpt_queue_info.flags)
+ *
+ * MPT_QUEUE_TRACE: every put and get makes an event.
+ * MPT_QUEUE_UNLINKED: (info only) its name was removed.
+ */
+#define MPT_QUEUE_TRACE		_BITUL(0)
+#define MPT_QUEUE_UNLINKED	_BITUL(1)
+
+/**
+ * struct mpt_queue_open - argument of %MPT_IOC_QUEUE_OPEN
+ * @name: the queue's name, NUL-terminated
+ * @flags: %MPT_QOPEN_* flags; READ, WRITE or both
+ * @mode: with CREATE: permission bits (0 to 0777) of a new queue
+ * @capacity: with CREATE: messages it holds, 1 to
+ *	%MPT_QUEUE_CAPACITY_MAX; 0 for %MPT_QUEUE_DEFAULT_CAPACITY
+ * @msgsize: with CREATE: bytes a message may have, 1 to
+ *	%MPT_QUEUE_MSGSIZE_MAX; 0 for %MPT_QUEUE_DEFAULT_MSGSIZE
+ * @qflags: with CREATE: %MPT_QUEUE_TRACE or 0
+ * @created: out: 1 if this call created the queue, else 0
+ * @id: out: the queue's id, unique while the module is loaded
+ *
+ * Opening an existing queue ignores @mode, @capacity, @msgsize and
+ * @qflags.
+ */
+struct mpt_queue_open {
+	char	name[MPT_NAME_LEN];
+	__u32	flags;
+	__u32	mode;
+	__u32	capacity;
+	__u32	msgsize;
+	__u32	qflags;
+	__u32	created;
+	__u64	id;
+};
+
+/*
+ * MPT_IOC_QUEUE_OPEN - create and/or open a queue; returns a new file
+ * descriptor.  EINVAL for a bad name, flag, mode or size; ENOENT when
+ * the queue does not exist and CREATE is not given; EEXIST with
+ * CREATE|EXCL when it does; EACCES when its mode refuses the access
+ * asked; ENOSPC at a limit; EMFILE when the caller has no free
+ * descriptor.
+ */
+#define MPT_IOC_QUEUE_OPEN	_IOWR(MPT_IOC_MAGIC, 0x10, struct mpt_queue_open)
+
+/**
+ * struct mpt_name - argument of %MPT_IOC_QUEUE_UNLINK
+ * @name: NUL-terminated
+ */
+struct mpt_name {
+	char	name[MPT_NAME_LEN];
+};
+
+/*
+ * MPT_IOC_QUEUE_UNLINK - remove a queue's name.  ENOENT when there is
+ * none, EPERM when the caller is not its owner and lacks CAP_IPC_OWNER.
+ */
+#define MPT_IOC_QUEUE_UNLINK	_IOW(MPT_IOC_MAGIC, 0x11, struct mpt_name)
+
+/*
+ * Flags of struct mpt_qmsg
+ *
+ * MPT_QMSG_NOWAIT: fail with EAGAIN instead of blocking (full on put,
+ *	empty on get, tasks unfinished on join).  The ioctls follow this
+ *	flag alone, never the file's O_NONBLOCK, which read(2) and
+ *	write(2) follow.
+ * MPT_QMSG_TIMEOUT: block at most until @deadline_ns (CLOCK_MONOTONIC),
+ *	then fail with ETIMEDOUT.  An absolute deadline, so that a call
+ *	restarted after a signal does not wait longer.
+ * MPT_QMSG_DETACHED: (get) the item is loose, not in flight for the
+ *	caller (see "Tasks").
+ */
+#define MPT_QMSG_NOWAIT		_BITUL(0)
+#define MPT_QMSG_TIMEOUT	_BITUL(1)
+#define MPT_QMSG_DETACHED	_BITUL(2)
+
+/**
+ * struct mpt_qmsg - argument of %MPT_QIOC_PUT and %MPT_QIOC_GET
+ * @buf: user pointer to the message (put) or to room for it (get)
+ * @len: put: the message's length; get: in, the room at @buf; out, the
+ *	message's length (also on EMSGSIZE: the room needed)
+ * @flags: %MPT_QMSG_* flags
+ * @deadline_ns: with %MPT_QMSG_TIMEOUT
+ * @seq: out: the message's sequence number in the queue (1 for the first
+ *	message ever put to it)
+ */
+struct mpt_qmsg {
+	__u64	buf;
+	__u32	len;
+	__u32	flags;
+	__u64	deadline_ns;
+	__u64	seq;
+};
+
+/**
+ * struct mpt_qwait - argument of %MPT_QIOC_TASK_DONE and %MPT_QIOC_JOIN
+ * @count: TASK_DONE: items to settle (>= 1); JOIN: zero
+ * @flags: JOIN: %MPT_QMSG_NOWAIT or %MPT_QMSG_TIMEOUT; TASK_DONE: zero
+ * @deadline_ns: with %MPT_QMSG_TIMEOUT
+ */
+struct mpt_qwait {
+	__u32	count;
+	__u32	flags;
+	__u64	deadline_ns;
+};
+
+/* Who waits (struct mpt_qwaiter.what) */
+enum mpt_qwait_what {
+	MPT_QW_PUT = 1,		/* a producer, the queue being full */
+	MPT_QW_GET,		/* a consumer, the queue being empty */
+	MPT_QW_JOIN,		/* a join, tasks being unfinished */
+};
+
+/**
+ * struct mpt_qwaiter - a thread blocked on a queue
+ * @pid: its process (0: outside the caller's pid namespace)
+ * @tid: the thread
+ * @what: enum mpt_qwait_what
+ * @reserved: zero
+ * @since_ns: CLOCK_BOOTTIME when it began to wait
+ */
+struct mpt_qwaiter {
+	__u32	pid;
+	__u32	tid;
+	__u32	what;
+	__u32	reserved;
+	__u64	since_ns;
+};
+
+/**
+ * struct mpt_qconsumer - a process with items in flight
+ * @pid: the process (0: outside the caller's pid namespace)
+ * @reserved: zero
+ * @inflight: items it got and has not marked done
+ */
+struct mpt_qconsumer {
+	__u32	pid;
+	__u32	reserved;
+	__u64	inflight;
+};
+
+/**
+ * struct mpt_queue_info - a queue, as %MPT_QIOC_INFO, %MPT_IOC_QUEUE_INFO,
+ * %MPT_IOC_QUEUES and %MPT_CMD_GET_QUEUES report it
+ * @id: unique while the module is loaded; ids grow
+ * @name: NUL-terminated
+ * @capacity: messages it holds at most
+ * @msgsize: bytes a message may have at most
+ * @flags: %MPT_QUEUE_* flags
+ * @mode: permission bits
+ * @uid: owner, in the caller's user namespace
+ * @gid: owner group, in the caller's user namespace
+ * @depth: messages in it now
+ * @hwm: the most it ever held
+ * @bytes: bytes of the messages in it now
+ * @puts: messages put since it was created
+ * @gets: messages got since it was created
+ * @unfinished: tasks not yet settled: put, and not marked done nor
+ *	released
+ * @loose: items got with %MPT_QMSG_DETACHED, not yet done
+ * @released: items settled because their consumer died
+ * @consumer_deaths: processes that died with items in flight
+ * @full_waits: times a producer blocked on a full queue
+ * @empty_waits: times a consumer blocked on an empty queue
+ * @created_ns: CLOCK_BOOTTIME of its creation
+ * @openers: files open on it now
+ * @nput: producers blocked now
+ * @nget: consumers blocked now
+ * @njoin: joins blocked now
+ * @nconsumers: processes with items in flight now
+ * @reserved: zero
+ * @waiters: in: user pointer to room for @waiters_max struct mpt_qwaiter
+ *	(0: none wanted); only with %MPT_QIOC_INFO and %MPT_IOC_QUEUE_INFO
+ * @waiters_max: in: that room; out: entries written (the longest
+ *	waiting first); at most %MPT_QUEUE_LIST_MAX
+ * @consumers_max: in: room at @consumers; out: entries written
+ * @consumers: in: user pointer to room for struct mpt_qconsumer
+ */
+struct mpt_queue_info {
+	__u64	id;
+	char	name[MPT_NAME_LEN];
+	__u32	capacity;
+	__u32	msgsize;
+	__u32	flags;
+	__u32	mode;
+	__u32	uid;
+	__u32	gid;
+	__u32	depth;
+	__u32	hwm;
+	__u64	bytes;
+	__u64	puts;
+	__u64	gets;
+	__u64	unfinished;
+	__u64	loose;
+	__u64	released;
+	__u64	consumer_deaths;
+	__u64	full_waits;
+	__u64	empty_waits;
+	__u64	created_ns;
+	__u32	openers;
+	__u32	nput;
+	__u32	nget;
+	__u32	njoin;
+	__u32	nconsumers;
+	__u32	reserved;
+	__u64	waiters;
+	__u32	waiters_max;
+	__u32	consumers_max;
+	__u64	consumers;
+};
+
+#define MPT_QUEUE_LIST_MAX	1024
+
+/*
+ * ioctls on a queue's file descriptor.  They fail with ENOTTY on
+ * /dev/mptrace, as the /dev ioctls do on a queue.
+ *
+ * MPT_QIOC_PUT - put a message: EBADF when the file was not opened for
+ *	writing, EMSGSIZE when @len exceeds the queue's msgsize, EAGAIN
+ *	(full, not waiting), ETIMEDOUT, EINTR/restart on a signal.
+ * MPT_QIOC_GET - get the oldest message: EBADF when the file was not
+ *	opened for reading, EMSGSIZE when it does not fit in @len, EAGAIN
+ *	(empty, not waiting), ETIMEDOUT.
+ * MPT_QIOC_TASK_DONE - settle @count items (see "Tasks"): EINVAL when
+ *	more than the caller may settle.  Needs a file opened for reading.
+ * MPT_QIOC_JOIN - wait until no task is unfinished: EAGAIN (NOWAIT, some
+ *	unfinished), ETIMEDOUT.
+ * MPT_QIOC_INFO - the queue's struct mpt_queue_info.
+ */
+#define MPT_QIOC_PUT		_IOWR(MPT_IOC_MAGIC, 0x20, struct mpt_qmsg)
+#define MPT_QIOC_GET		_IOWR(MPT_IOC_MAGIC, 0x21, struct mpt_qmsg)
+#define MPT_QIOC_TASK_DONE	_IOW(MPT_IOC_MAGIC, 0x22, struct mpt_qwait)
+#define MPT_QIOC_JOIN		_IOW(MPT_IOC_MAGIC, 0x23, struct mpt_qwait)
+#define MPT_QIOC_INFO		_IOWR(MPT_IOC_MAGIC, 0x24, struct mpt_queue_info)
+
+/*
+ * MPT_IOC_QUEUE_INFO - on /dev/mptrace: the queue named @name, of the
+ * caller's pid namespace, if the caller may open it for reading or
+ * writing (else EACCES); ENOENT when there is none.  The other fields are
+ * as for %MPT_QIOC_INFO.
+ */
+#define MPT_IOC_QUEUE_INFO	_IOWR(MPT_IOC_MAGIC, 0x12, struct mpt_queue_info)
+
+/**
+ * struct mpt_queues_req - argument of %MPT_IOC_QUEUES
+ * @buf: user pointer to an array of struct mpt_queue_info (their
+ *	@waiters and @consumers are not filled)
+ * @count: in: room in @buf (1 to %MPT_QUEUE_LIST_MAX); out: written
+ * @reserved: zero
+ * @start: in: list queues with an id >= @start
+ * @next: out: the @start of the next call; 0 when the list is complete
+ */
+struct mpt_queues_req {
+	__u64	buf;
+	__u32	count;
+	__u32	reserved;
+	__u64	start;
+	__u64	next;
+};
+
+/*
+ * MPT_IOC_QUEUES - list, in id order, the queues of the caller's pid
+ * namespace that it may open for reading or writing, named or not
+ * (%MPT_QUEUE_UNLINKED).
+ */
+#define MPT_IOC_QUEUES		_IOWR(MPT_IOC_MAGIC, 0x13, struct mpt_queues_req)
+
 /**
  * enum mpt_cmd - generic netlink commands of family "mptrace"
  * @MPT_CMD_UNSPEC: never used
@@ -609,6 +1005,9 @@ struct mpt_procs_req {
  * @MPT_CMD_GET_PROCS: dump: takes no attribute.  One message per process
  *	the caller can see (see "The process table"), each with a
  *	%MPT_A_PROC nest of enum mpt_proc_attr, in pid order.
+ * @MPT_CMD_GET_QUEUES: dump: takes no attribute.  One message per queue
+ *	the caller may open (as %MPT_IOC_QUEUES), each with a %MPT_A_QUEUE
+ *	nest of enum mpt_queue_attr, in id order.
  */
 enum mpt_cmd {
 	MPT_CMD_UNSPEC,
@@ -616,6 +1015,7 @@ enum mpt_cmd {
 	MPT_CMD_GET_STATS,
 	MPT_CMD_EVENT,
 	MPT_CMD_GET_PROCS,
+	MPT_CMD_GET_QUEUES,
 	__MPT_CMD_MAX,
 };
 
@@ -631,6 +1031,7 @@ enum mpt_cmd {
  * @MPT_A_STATS: nest, enum mpt_stats_attr
  * @MPT_A_EVENT: nest, enum mpt_event_attr
  * @MPT_A_PROC: nest, enum mpt_proc_attr
+ * @MPT_A_QUEUE: nest, enum mpt_queue_attr
  */
 enum mpt_attr {
 	MPT_A_UNSPEC,
@@ -641,6 +1042,7 @@ enum mpt_attr {
 	MPT_A_STATS,
 	MPT_A_EVENT,
 	MPT_A_PROC,
+	MPT_A_QUEUE,
 	__MPT_A_MAX,
 };
 
@@ -673,6 +1075,13 @@ enum mpt_attr {
  *	the table was full
  * @MPT_STATS_A_PROCS_UNTRACKED: u64, processes created while the table
  *	was full, or when no memory could be had, and not tracked
+ * @MPT_STATS_A_QUEUES: u64, queues that exist now
+ * @MPT_STATS_A_QUEUES_MAX: u64, the max_queues parameter
+ * @MPT_STATS_A_QUEUE_BYTES: u64, bytes the queues reserve
+ *	(capacity * msgsize each)
+ * @MPT_STATS_A_QUEUE_BYTES_MAX: u64, the max_queue_bytes parameter
+ * @MPT_STATS_A_QUEUE_MSG_BYTES: u64, bytes of the messages in all queues
+ * @MPT_STATS_A_QUEUE_REFUSED: u64, queue creations refused at a limit
  *
  * A client must ignore counters it does not know.
  */
@@ -695,6 +1104,12 @@ enum mpt_stats_attr {
 	MPT_STATS_A_PROCS_BYTES,
 	MPT_STATS_A_PROCS_EVICTED,
 	MPT_STATS_A_PROCS_UNTRACKED,
+	MPT_STATS_A_QUEUES,
+	MPT_STATS_A_QUEUES_MAX,
+	MPT_STATS_A_QUEUE_BYTES,
+	MPT_STATS_A_QUEUE_BYTES_MAX,
+	MPT_STATS_A_QUEUE_MSG_BYTES,
+	MPT_STATS_A_QUEUE_REFUSED,
 	__MPT_STATS_A_MAX,
 };
 
@@ -726,6 +1141,11 @@ enum mpt_stats_attr {
  * @MPT_EV_A_ORIG_PPID: u32, ORPHAN: struct mpt_event_orphan.orig_ppid
  * @MPT_EV_A_INFO_FLAGS: u32, REAP and ORPHAN: the event's own flags
  *	(%MPT_REAP_*, %MPT_ORPHAN_*)
+ * @MPT_EV_A_OBJ_ID: u64, QUEUE_*: struct mpt_event_queue.queue_id
+ * @MPT_EV_A_OBJ_NAME: string, QUEUE_*: struct mpt_event_queue.name
+ * @MPT_EV_A_DEPTH: u32, QUEUE_*: struct mpt_event_queue.depth
+ * @MPT_EV_A_LEN: u32, QUEUE_PUT, QUEUE_GET: struct mpt_event_queue.len
+ * @MPT_EV_A_COUNT: u64, QUEUE_*: struct mpt_event_queue.count
  *
  * %MPT_EV_A_STATUS also comes with ZOMBIE and REAP.
  *
@@ -755,6 +1175,11 @@ enum mpt_event_attr {
 	MPT_EV_A_OLD_PPID,
 	MPT_EV_A_ORIG_PPID,
 	MPT_EV_A_INFO_FLAGS,
+	MPT_EV_A_OBJ_ID,
+	MPT_EV_A_OBJ_NAME,
+	MPT_EV_A_DEPTH,
+	MPT_EV_A_LEN,
+	MPT_EV_A_COUNT,
 	__MPT_EV_A_MAX,
 };
 
@@ -801,5 +1226,120 @@ enum mpt_proc_attr {
 };
 
 #define MPT_PROC_A_MAX	(__MPT_PROC_A_MAX - 1)
+
+/**
+ * enum mpt_queue_attr - a queue in a %MPT_CMD_GET_QUEUES dump, nested in
+ * %MPT_A_QUEUE; each is the struct mpt_queue_info field of the same name
+ * @MPT_QUEUE_A_UNSPEC: never used
+ * @MPT_QUEUE_A_PAD: padding for 64-bit attributes
+ * @MPT_QUEUE_A_ID: u64
+ * @MPT_QUEUE_A_NAME: string
+ * @MPT_QUEUE_A_CAPACITY: u32
+ * @MPT_QUEUE_A_MSGSIZE: u32
+ * @MPT_QUEUE_A_FLAGS: u32, %MPT_QUEUE_*
+ * @MPT_QUEUE_A_MODE: u32
+ * @MPT_QUEUE_A_UID: u32
+ * @MPT_QUEUE_A_GID: u32
+ * @MPT_QUEUE_A_DEPTH: u32
+ * @MPT_QUEUE_A_HWM: u32
+ * @MPT_QUEUE_A_BYTES: u64
+ * @MPT_QUEUE_A_PUTS: u64
+ * @MPT_QUEUE_A_GETS: u64
+ * @MPT_QUEUE_A_UNFINISHED: u64
+ * @MPT_QUEUE_A_LOOSE: u64
+ * @MPT_QUEUE_A_RELEASED: u64
+ * @MPT_QUEUE_A_CONSUMER_DEATHS: u64
+ * @MPT_QUEUE_A_FULL_WAITS: u64
+ * @MPT_QUEUE_A_EMPTY_WAITS: u64
+ * @MPT_QUEUE_A_CREATED_NS: u64
+ * @MPT_QUEUE_A_OPENERS: u32
+ * @MPT_QUEUE_A_NPUT: u32
+ * @MPT_QUEUE_A_NGET: u32
+ * @MPT_QUEUE_A_NJOIN: u32
+ * @MPT_QUEUE_A_NCONSUMERS: u32
+ * @MPT_QUEUE_A_WAITER: nest, enum mpt_qwaiter_attr; one per blocked
+ *	thread, the longest waiting first, at most %MPT_QUEUE_DUMP_LIST
+ * @MPT_QUEUE_A_CONSUMER: nest, enum mpt_qconsumer_attr; one per process
+ *	with items in flight, at most %MPT_QUEUE_DUMP_LIST
+ *
+ * A client must ignore attributes it does not know.
+ */
+enum mpt_queue_attr {
+	MPT_QUEUE_A_UNSPEC,
+	MPT_QUEUE_A_PAD,
+	MPT_QUEUE_A_ID,
+	MPT_QUEUE_A_NAME,
+	MPT_QUEUE_A_CAPACITY,
+	MPT_QUEUE_A_MSGSIZE,
+	MPT_QUEUE_A_FLAGS,
+	MPT_QUEUE_A_MODE,
+	MPT_QUEUE_A_UID,
+	MPT_QUEUE_A_GID,
+	MPT_QUEUE_A_DEPTH,
+	MPT_QUEUE_A_HWM,
+	MPT_QUEUE_A_BYTES,
+	MPT_QUEUE_A_PUTS,
+	MPT_QUEUE_A_GETS,
+	MPT_QUEUE_A_UNFINISHED,
+	MPT_QUEUE_A_LOOSE,
+	MPT_QUEUE_A_RELEASED,
+	MPT_QUEUE_A_CONSUMER_DEATHS,
+	MPT_QUEUE_A_FULL_WAITS,
+	MPT_QUEUE_A_EMPTY_WAITS,
+	MPT_QUEUE_A_CREATED_NS,
+	MPT_QUEUE_A_OPENERS,
+	MPT_QUEUE_A_NPUT,
+	MPT_QUEUE_A_NGET,
+	MPT_QUEUE_A_NJOIN,
+	MPT_QUEUE_A_NCONSUMERS,
+	MPT_QUEUE_A_WAITER,
+	MPT_QUEUE_A_CONSUMER,
+	__MPT_QUEUE_A_MAX,
+};
+
+#define MPT_QUEUE_A_MAX	(__MPT_QUEUE_A_MAX - 1)
+
+/* Waiters and consumers a dump message carries at most. */
+#define MPT_QUEUE_DUMP_LIST	64
+
+/**
+ * enum mpt_qwaiter_attr - a blocked thread, nested in %MPT_QUEUE_A_WAITER;
+ * the fields of struct mpt_qwaiter
+ * @MPT_QWAITER_A_UNSPEC: never used
+ * @MPT_QWAITER_A_PAD: padding for 64-bit attributes
+ * @MPT_QWAITER_A_PID: u32
+ * @MPT_QWAITER_A_TID: u32
+ * @MPT_QWAITER_A_WHAT: u32, enum mpt_qwait_what
+ * @MPT_QWAITER_A_SINCE_NS: u64
+ */
+enum mpt_qwaiter_attr {
+	MPT_QWAITER_A_UNSPEC,
+	MPT_QWAITER_A_PAD,
+	MPT_QWAITER_A_PID,
+	MPT_QWAITER_A_TID,
+	MPT_QWAITER_A_WHAT,
+	MPT_QWAITER_A_SINCE_NS,
+	__MPT_QWAITER_A_MAX,
+};
+
+#define MPT_QWAITER_A_MAX	(__MPT_QWAITER_A_MAX - 1)
+
+/**
+ * enum mpt_qconsumer_attr - a consumer, nested in %MPT_QUEUE_A_CONSUMER;
+ * the fields of struct mpt_qconsumer
+ * @MPT_QCONSUMER_A_UNSPEC: never used
+ * @MPT_QCONSUMER_A_PAD: padding for 64-bit attributes
+ * @MPT_QCONSUMER_A_PID: u32
+ * @MPT_QCONSUMER_A_INFLIGHT: u64
+ */
+enum mpt_qconsumer_attr {
+	MPT_QCONSUMER_A_UNSPEC,
+	MPT_QCONSUMER_A_PAD,
+	MPT_QCONSUMER_A_PID,
+	MPT_QCONSUMER_A_INFLIGHT,
+	__MPT_QCONSUMER_A_MAX,
+};
+
+#define MPT_QCONSUMER_A_MAX	(__MPT_QCONSUMER_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_MPTRACE_H */

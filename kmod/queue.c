@@ -1,0 +1,1312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queues: bounded FIFOs of messages that processes share through file
+ * descriptors, with multiprocessing.JoinableQueue's task accounting kept
+ * exact and visible (linux/mptrace.h, "Queues").
+ *
+ * Locking:
+ *	mpt_queues_lock (mutex)	the list of queues, names, ids, limits
+ *	queue->lock (spinlock)	messages, counters, waiters, consumers
+ *	mpt_qcons_lock		the hash of consumers by process, taken
+ *				inside queue->lock or alone
+ *
+ * A queue is counted (kref) by its name while it has one, and by each
+ * open file.  It is freed after an RCU grace period, as are consumer
+ * entries, because the exit hook reaches them from the hash without a
+ * reference.
+ *
+ * Invariant, under queue->lock:
+ *	unfinished = depth + (sum of consumers' inflight) + loose
+ */
+#include <linux/anon_inodes.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/ctype.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/hrtimer.h>
+#include <linux/kref.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/pid_namespace.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <linux/wait.h>
+#include <linux/mptrace.h>
+
+#include "event.h"
+#include "queue.h"
+#include "stats.h"
+
+static unsigned int max_queues = 256;
+module_param(max_queues, uint, 0444);
+MODULE_PARM_DESC(max_queues, "queues that may exist at once (default 256)");
+
+static unsigned long max_queue_bytes = 64UL << 20;
+module_param(max_queue_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_queue_bytes,
+		 "bytes all queues may reserve together, capacity * msgsize each (default 64 MiB)");
+
+/**
+ * struct mpt_qmsg_k - one message
+ * @node: in the queue's @msgs
+ * @seq: its number in the queue
+ * @len: bytes of @data
+ * @data: the message
+ */
+struct mpt_qmsg_k {
+	struct list_head	node;
+	u64			seq;
+	u32			len;
+	char			data[];
+};
+
+/**
+ * struct mpt_qwaiter_k - a thread blocked on a queue, on its stack
+ * @node: in the queue's @waiters, the longest waiting first
+ * @task: the thread
+ * @what: MPT_QW_*
+ * @since_ns: CLOCK_BOOTTIME when it began to wait
+ */
+struct mpt_qwaiter_k {
+	struct list_head	node;
+	struct task_struct	*task;
+	u32			what;
+	u64			since_ns;
+};
+
+/**
+ * struct mpt_qcons - a process with items in flight on one queue
+ * @node: in the queue's @consumers; empty once removed
+ * @hnode: in mpt_qcons_hash, by @tgid
+ * @q: the queue
+ * @tgid: the process; a reference
+ * @inflight: items it got and has not settled (always >= 1)
+ * @dead_next: the exit hook's private list
+ * @rcu: freed after a grace period
+ */
+struct mpt_qcons {
+	struct list_head	node;
+	struct hlist_node	hnode;
+	struct mpt_queue	*q;
+	struct pid		*tgid;
+	u64			inflight;
+	struct mpt_qcons	*dead_next;
+	struct rcu_head		rcu;
+};
+
+/**
+ * struct mpt_queue - a queue
+ * @ref: one for the name while linked, one per open file
+ * @node: in mpt_queues, by id
+ * @ns: the pid namespace its name belongs to; a reference
+ * @id: unique while the module is loaded
+ * @name: its name
+ * @linked: the name is in use (under mpt_queues_lock)
+ * @uid: owner
+ * @gid: owner group
+ * @mode: permission bits
+ * @capacity: messages at most
+ * @msgsize: bytes per message at most
+ * @qflags: MPT_QUEUE_TRACE
+ * @created_ns: CLOCK_BOOTTIME of its creation
+ * @openers: files open on it
+ * @lock: everything below
+ * @msgs: the messages, oldest first
+ * @waiters: blocked threads
+ * @consumers: processes with items in flight
+ * @dead: being freed: no consumer may be settled any more
+ * @depth: messages in @msgs
+ * @hwm: the largest @depth
+ * @nput: producers blocked
+ * @nget: consumers blocked
+ * @njoin: joins blocked
+ * @nconsumers: entries in @consumers
+ * @bytes: bytes in @msgs
+ * @puts: messages put (and the last sequence number given)
+ * @gets: messages got
+ * @unfinished: tasks not settled
+ * @loose: items got detached, not settled
+ * @released: items settled by their consumer's death
+ * @consumer_deaths: consumers that died with items in flight
+ * @full_waits: producers that blocked
+ * @empty_waits: consumers that blocked
+ * @rd_wait: consumers and POLLIN pollers
+ * @wr_wait: producers and POLLOUT pollers
+ * @join_wait: joins
+ * @rcu: freed after a grace period
+ */
+struct mpt_queue {
+	struct kref		ref;
+	struct list_head	node;
+	struct pid_namespace	*ns;
+	u64			id;
+	char			name[MPT_NAME_LEN];
+	bool			linked;
+	kuid_t			uid;
+	kgid_t			gid;
+	umode_t			mode;
+	u32			capacity;
+	u32			msgsize;
+	u32			qflags;
+	u64			created_ns;
+	atomic_t		openers;
+
+	spinlock_t		lock;	/* see the top of this file */
+	struct list_head	msgs;
+	struct list_head	waiters;
+	struct list_head	consumers;
+	bool			dead;
+	u32			depth;
+	u32			hwm;
+	u32			nput;
+	u32			nget;
+	u32			njoin;
+	u32			nconsumers;
+	u64			bytes;
+	u64			puts;
+	u64			gets;
+	u64			unfinished;
+	u64			loose;
+	u64			released;
+	u64			consumer_deaths;
+	u64			full_waits;
+	u64			empty_waits;
+	wait_queue_head_t	rd_wait;
+	wait_queue_head_t	wr_wait;
+	wait_queue_head_t	join_wait;
+	struct rcu_head		rcu;
+};
+
+static LIST_HEAD(mpt_queues);
+static DEFINE_MUTEX(mpt_queues_lock);
+static unsigned int mpt_nqueues;
+static u64 mpt_queues_next_id = 1;
+static u64 mpt_queues_rsv;
+
+static DEFINE_HASHTABLE(mpt_qcons_hash, 8);
+static DEFINE_SPINLOCK(mpt_qcons_lock);
+static atomic_t mpt_nqcons = ATOMIC_INIT(0);
+
+static const struct file_operations mpt_queue_fops;
+
+/* 1 to MPT_NAME_LEN - 1 bytes of [A-Za-z0-9._+:@-], not starting with '.' */
+int mpt_name_check(const char *name)
+{
+	size_t len = strnlen(name, MPT_NAME_LEN), i;
+
+	if (!len || len == MPT_NAME_LEN || name[0] == '.')
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("._+:@-", name[i]))
+			return -EINVAL;
+	return 0;
+}
+
+/* The permission bits (4 read, 2 write) the caller has on @q. */
+static unsigned int mpt_q_granted(const struct mpt_queue *q, bool noaudit)
+{
+	unsigned int mode = q->mode;
+
+	if (uid_eq(current_fsuid(), q->uid))
+		mode >>= 6;
+	else if (in_group_p(q->gid))
+		mode >>= 3;
+	mode &= 7;
+	if ((mode & 6) != 6 &&
+	    (noaudit ? ns_capable_noaudit(q->ns->user_ns, CAP_IPC_OWNER) :
+		       ns_capable(q->ns->user_ns, CAP_IPC_OWNER)))
+		mode |= 6;
+	return mode;
+}
+
+/* Under mpt_queues_lock: the queue named @name in @ns. */
+static struct mpt_queue *mpt_q_find(struct pid_namespace *ns,
+				    const char *name)
+{
+	struct mpt_queue *q;
+
+	list_for_each_entry(q, &mpt_queues, node)
+		if (q->linked && q->ns == ns && !strcmp(q->name, name))
+			return q;
+	return NULL;
+}
+
+static void mpt_q_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct mpt_queue, rcu));
+}
+
+/* The last reference is gone: no file, no name. */
+static void mpt_q_free(struct mpt_queue *q)
+{
+	struct mpt_qmsg_k *m, *mn;
+	struct mpt_qcons *e, *en;
+
+	spin_lock(&q->lock);
+	q->dead = true;
+	list_for_each_entry_safe(e, en, &q->consumers, node) {
+		spin_lock(&mpt_qcons_lock);
+		if (!hlist_unhashed(&e->hnode))
+			hash_del(&e->hnode);
+		spin_unlock(&mpt_qcons_lock);
+		list_del_init(&e->node);
+		atomic_dec(&mpt_nqcons);
+		put_pid(e->tgid);
+		kfree_rcu(e, rcu);
+	}
+	spin_unlock(&q->lock);
+
+	list_for_each_entry_safe(m, mn, &q->msgs, node)
+		kvfree(m);
+	put_pid_ns(q->ns);
+	call_rcu(&q->rcu, mpt_q_free_rcu);
+}
+
+static void mpt_q_release(struct kref *ref)
+	__releases(&mpt_queues_lock)
+{
+	struct mpt_queue *q = container_of(ref, struct mpt_queue, ref);
+
+	list_del(&q->node);
+	mpt_nqueues--;
+	mpt_queues_rsv -= (u64)q->capacity * q->msgsize;
+	mutex_unlock(&mpt_queues_lock);
+	mpt_q_free(q);
+}
+
+static void mpt_q_put(struct mpt_queue *q)
+{
+	kref_put_mutex(&q->ref, mpt_q_release, &mpt_queues_lock);
+}
+
+/* Tell the listeners about @q; @task acted. */
+static void mpt_q_event(struct mpt_queue *q, u16 type, u32 depth, u32 len,
+			u64 count)
+{
+	struct mpt_src src = {
+		.type = type,
+		.task = current,
+		.obj_id = q->id,
+		.obj_name = q->name,
+		.depth = depth,
+		.len = len,
+		.count = count,
+	};
+
+	mpt_emit(&src);
+}
+
+/* Under mpt_queues_lock. */
+static struct mpt_queue *mpt_q_create(const struct mpt_queue_open *qo,
+				      struct pid_namespace *ns)
+{
+	u32 capacity = qo->capacity ?: MPT_QUEUE_DEFAULT_CAPACITY;
+	u32 msgsize = qo->msgsize ?: MPT_QUEUE_DEFAULT_MSGSIZE;
+	u64 rsv = (u64)capacity * msgsize;
+	struct mpt_queue *q;
+
+	if (mpt_nqueues >= max_queues ||
+	    mpt_queues_rsv + rsv > max_queue_bytes) {
+		atomic64_inc(&mpt_stats.queue_refused);
+		return ERR_PTR(-ENOSPC);
+	}
+	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+	if (!q)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&q->ref);		/* the name's */
+	q->ns = get_pid_ns(ns);
+	q->id = mpt_queues_next_id++;
+	strscpy(q->name, qo->name, sizeof(q->name));
+	q->linked = true;
+	q->uid = current_fsuid();
+	q->gid = current_fsgid();
+	q->mode = qo->mode;
+	q->capacity = capacity;
+	q->msgsize = msgsize;
+	q->qflags = qo->qflags;
+	q->created_ns = ktime_get_boottime_ns();
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->msgs);
+	INIT_LIST_HEAD(&q->waiters);
+	INIT_LIST_HEAD(&q->consumers);
+	init_waitqueue_head(&q->rd_wait);
+	init_waitqueue_head(&q->wr_wait);
+	init_waitqueue_head(&q->join_wait);
+
+	list_add_tail(&q->node, &mpt_queues);
+	mpt_nqueues++;
+	mpt_queues_rsv += rsv;
+	return q;
+}
+
+static int mpt_qopen_check(const struct mpt_queue_open *qo)
+{
+	if ((qo->flags & ~MPT_QOPEN_ALL_FLAGS) ||
+	    !(qo->flags & (MPT_QOPEN_READ | MPT_QOPEN_WRITE)) ||
+	    ((qo->flags & MPT_QOPEN_EXCL) && !(qo->flags & MPT_QOPEN_CREATE)) ||
+	    qo->created || qo->id)
+		return -EINVAL;
+	if (mpt_name_check(qo->name))
+		return -EINVAL;
+	if (!(qo->flags & MPT_QOPEN_CREATE))
+		return 0;
+	if ((qo->mode & ~0777) || qo->capacity > MPT_QUEUE_CAPACITY_MAX ||
+	    qo->msgsize > MPT_QUEUE_MSGSIZE_MAX ||
+	    (qo->qflags & ~MPT_QUEUE_TRACE))
+		return -EINVAL;
+	return 0;
+}
+
+long mpt_ioc_queue_open(void __user *argp)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct mpt_queue_open qo;
+	unsigned int want = 0;
+	struct mpt_queue *q;
+	struct file *file;
+	int fd, fflags;
+	long ret;
+
+	if (copy_from_user(&qo, argp, sizeof(qo)))
+		return -EFAULT;
+	ret = mpt_qopen_check(&qo);
+	if (ret)
+		return ret;
+	if (qo.flags & MPT_QOPEN_READ)
+		want |= 4;
+	if (qo.flags & MPT_QOPEN_WRITE)
+		want |= 2;
+
+	fd = get_unused_fd_flags(qo.flags & MPT_QOPEN_CLOEXEC ? O_CLOEXEC : 0);
+	if (fd < 0)
+		return fd;
+
+	mutex_lock(&mpt_queues_lock);
+	q = mpt_q_find(ns, qo.name);
+	if (q) {
+		if ((qo.flags & MPT_QOPEN_CREATE) &&
+		    (qo.flags & MPT_QOPEN_EXCL))
+			ret = -EEXIST;
+		else if ((mpt_q_granted(q, false) & want) != want)
+			ret = -EACCES;
+		else
+			kref_get(&q->ref);
+	} else if (!(qo.flags & MPT_QOPEN_CREATE)) {
+		ret = -ENOENT;
+	} else {
+		q = mpt_q_create(&qo, ns);
+		if (IS_ERR(q))
+			ret = PTR_ERR(q);
+		else
+			qo.created = 1;
+		if (!ret)
+			kref_get(&q->ref);	/* the file's */
+	}
+	mutex_unlock(&mpt_queues_lock);
+	if (ret)
+		goto err_fd;
+
+	fflags = want == 6 ? O_RDWR : want == 4 ? O_RDONLY : O_WRONLY;
+	if (qo.flags & MPT_QOPEN_NONBLOCK)
+		fflags |= O_NONBLOCK;
+	file = anon_inode_getfile("[mptrace-queue]", &mpt_queue_fops, q,
+				  fflags);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_unlink;
+	}
+	stream_open(file_inode(file), file);
+	atomic_inc(&q->openers);
+
+	qo.id = q->id;
+	if (copy_to_user(argp, &qo, sizeof(qo))) {
+		ret = -EFAULT;
+		fput(file);		/* drops the file's reference */
+		q = NULL;
+		goto err_fd;
+	}
+	if (qo.created)
+		mpt_q_event(q, MPT_EV_QUEUE_CREATE, 0, 0, 0);
+	fd_install(fd, file);
+	return fd;
+
+err_unlink:
+	mpt_q_put(q);			/* the file's */
+err_fd:
+	put_unused_fd(fd);
+	/* A queue this call made and cannot hand over is not left behind. */
+	if (qo.created) {
+		mutex_lock(&mpt_queues_lock);
+		q = mpt_q_find(ns, qo.name);
+		if (q && q->id == qo.id) {
+			q->linked = false;
+			mutex_unlock(&mpt_queues_lock);
+			mpt_q_put(q);
+		} else {
+			mutex_unlock(&mpt_queues_lock);
+		}
+	}
+	return ret;
+}
+
+long mpt_ioc_queue_unlink(void __user *argp)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct mpt_queue *q;
+	struct mpt_name n;
+
+	if (copy_from_user(&n, argp, sizeof(n)))
+		return -EFAULT;
+	if (mpt_name_check(n.name))
+		return -EINVAL;
+
+	mutex_lock(&mpt_queues_lock);
+	q = mpt_q_find(ns, n.name);
+	if (!q) {
+		mutex_unlock(&mpt_queues_lock);
+		return -ENOENT;
+	}
+	if (!uid_eq(current_fsuid(), q->uid) &&
+	    !ns_capable(q->ns->user_ns, CAP_IPC_OWNER)) {
+		mutex_unlock(&mpt_queues_lock);
+		return -EPERM;
+	}
+	q->linked = false;		/* the name's reference is ours now */
+	mutex_unlock(&mpt_queues_lock);
+
+	mpt_q_event(q, MPT_EV_QUEUE_REMOVE, READ_ONCE(q->depth), 0, 0);
+	mpt_q_put(q);
+	return 0;
+}
+
+/* Under q->lock: may @what go on? */
+static bool mpt_q_ready(const struct mpt_queue *q, u32 what)
+{
+	switch (what) {
+	case MPT_QW_PUT:
+		return q->depth < q->capacity;
+	case MPT_QW_GET:
+		return q->depth > 0;
+	default:
+		return !q->unfinished;
+	}
+}
+
+static wait_queue_head_t *mpt_q_wq(struct mpt_queue *q, u32 what)
+{
+	switch (what) {
+	case MPT_QW_PUT:
+		return &q->wr_wait;
+	case MPT_QW_GET:
+		return &q->rd_wait;
+	default:
+		return &q->join_wait;
+	}
+}
+
+static u32 *mpt_q_nwait(struct mpt_queue *q, u32 what)
+{
+	switch (what) {
+	case MPT_QW_PUT:
+		return &q->nput;
+	case MPT_QW_GET:
+		return &q->nget;
+	default:
+		return &q->njoin;
+	}
+}
+
+/**
+ * mpt_q_wait - wait, with q->lock held, until @what may go on
+ * @q: the queue, locked; locked again on return
+ * @what: MPT_QW_*
+ * @nowait: fail with -EAGAIN rather than block
+ * @deadline: CLOCK_MONOTONIC, or NULL to wait for ever
+ *
+ * Interruptible: a fatal signal always ends the wait.  Returns 0 when
+ * @what may go on, -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.  Puts and gets
+ * wait exclusively (one wake-up, one waiter): a waiter that leaves
+ * without using its wake-up passes it on.
+ */
+static int mpt_q_wait(struct mpt_queue *q, u32 what, bool nowait,
+		      ktime_t *deadline)
+	__must_hold(&q->lock)
+{
+	wait_queue_head_t *wq = mpt_q_wq(q, what);
+	struct mpt_qwaiter_k w;
+	bool timed_out = false;
+	DEFINE_WAIT(wait);
+	int ret = 0;
+
+	if (mpt_q_ready(q, what))
+		return 0;
+	if (nowait)
+		return -EAGAIN;
+
+	w.task = current;
+	w.what = what;
+	w.since_ns = ktime_get_boottime_ns();
+	list_add_tail(&w.node, &q->waiters);
+	(*mpt_q_nwait(q, what))++;
+	if (what == MPT_QW_PUT)
+		q->full_waits++;
+	else if (what == MPT_QW_GET)
+		q->empty_waits++;
+	if (what != MPT_QW_JOIN)
+		mpt_q_event(q, what == MPT_QW_PUT ? MPT_EV_QUEUE_FULL :
+			    MPT_EV_QUEUE_EMPTY, q->depth, 0, 0);
+
+	while (!mpt_q_ready(q, what)) {
+		if (what == MPT_QW_JOIN)
+			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+		else
+			prepare_to_wait_exclusive(wq, &wait,
+						  TASK_INTERRUPTIBLE);
+		spin_unlock(&q->lock);
+		if (signal_pending(current))
+			ret = -ERESTARTSYS;
+		else if (deadline)
+			timed_out = !schedule_hrtimeout_range(deadline,
+							      current->timer_slack_ns,
+							      HRTIMER_MODE_ABS);
+		else
+			schedule();
+		spin_lock(&q->lock);
+		if (ret)
+			break;
+		if (timed_out && !mpt_q_ready(q, what)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	finish_wait(wq, &wait);
+	list_del(&w.node);
+	(*mpt_q_nwait(q, what))--;
+	if (ret && what != MPT_QW_JOIN && mpt_q_ready(q, what))
+		wake_up_interruptible_poll(wq, what == MPT_QW_PUT ?
+					   EPOLLOUT | EPOLLWRNORM :
+					   EPOLLIN | EPOLLRDNORM);
+	return ret;
+}
+
+static void mpt_q_wake(wait_queue_head_t *wq, __poll_t key)
+{
+	if (wq_has_sleeper(wq))
+		wake_up_interruptible_poll(wq, key);
+}
+
+/* Under q->lock: the caller's process's entry, or NULL. */
+static struct mpt_qcons *mpt_q_consumer(struct mpt_queue *q)
+{
+	struct pid *tgid = task_tgid(current);
+	struct mpt_qcons *e;
+
+	list_for_each_entry(e, &q->consumers, node)
+		if (e->tgid == tgid)
+			return e;
+	return NULL;
+}
+
+/* Under q->lock: @e settled its last item. */
+static void mpt_q_consumer_drop(struct mpt_queue *q, struct mpt_qcons *e)
+{
+	spin_lock(&mpt_qcons_lock);
+	if (!hlist_unhashed(&e->hnode))
+		hash_del(&e->hnode);
+	spin_unlock(&mpt_qcons_lock);
+	list_del_init(&e->node);
+	q->nconsumers--;
+	atomic_dec(&mpt_nqcons);
+	put_pid(e->tgid);
+	kfree_rcu(e, rcu);
+}
+
+static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
+			 u32 len, bool nowait, ktime_t *deadline, u64 *seq)
+{
+	struct mpt_qmsg_k *m;
+	u32 depth;
+	int ret;
+
+	if (len > q->msgsize)
+		return -EMSGSIZE;
+	m = kvmalloc(struct_size(m, data, len), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return -ENOMEM;
+	if (copy_from_user(m->data, ubuf, len)) {
+		kvfree(m);
+		return -EFAULT;
+	}
+	m->len = len;
+
+	spin_lock(&q->lock);
+	ret = mpt_q_wait(q, MPT_QW_PUT, nowait, deadline);
+	if (ret) {
+		spin_unlock(&q->lock);
+		kvfree(m);
+		return ret;
+	}
+	m->seq = ++q->puts;
+	list_add_tail(&m->node, &q->msgs);
+	depth = ++q->depth;
+	if (depth > q->hwm)
+		q->hwm = depth;
+	q->bytes += len;
+	q->unfinished++;
+	*seq = m->seq;
+	spin_unlock(&q->lock);
+
+	mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
+	if (q->qflags & MPT_QUEUE_TRACE)
+		mpt_q_event(q, MPT_EV_QUEUE_PUT, depth, len, *seq);
+	return 0;
+}
+
+/* A get whose copy failed: the message goes back first in line. */
+static void mpt_q_putback(struct mpt_queue *q, struct mpt_qmsg_k *m,
+			  bool detached)
+{
+	struct mpt_qcons *e;
+
+	spin_lock(&q->lock);
+	list_add(&m->node, &q->msgs);
+	q->depth++;
+	q->bytes += m->len;
+	q->gets--;
+	e = detached ? NULL : mpt_q_consumer(q);
+	if (e) {
+		if (!--e->inflight)
+			mpt_q_consumer_drop(q, e);
+	} else if (detached && q->loose) {
+		q->loose--;
+	} else {
+		/* Another thread settled the item already: it is back. */
+		q->unfinished++;
+	}
+	spin_unlock(&q->lock);
+	mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+static int mpt_q_get_msg(struct mpt_queue *q, void __user *ubuf, u32 *len,
+			 u32 flags, ktime_t *deadline, u64 *seq)
+{
+	bool detached = flags & MPT_QMSG_DETACHED;
+	struct mpt_qcons *e, *spare = NULL;
+	struct mpt_qmsg_k *m;
+	u32 depth;
+	int ret;
+
+again:
+	spin_lock(&q->lock);
+	ret = mpt_q_wait(q, MPT_QW_GET, flags & MPT_QMSG_NOWAIT, deadline);
+	if (ret)
+		goto unlock;
+	m = list_first_entry(&q->msgs, struct mpt_qmsg_k, node);
+	if (m->len > *len) {
+		*len = m->len;
+		ret = -EMSGSIZE;
+		goto unlock;
+	}
+	if (detached) {
+		q->loose++;
+	} else {
+		e = mpt_q_consumer(q);
+		if (!e) {
+			if (!spare) {
+				spin_unlock(&q->lock);
+				spare = kzalloc(sizeof(*spare),
+						GFP_KERNEL_ACCOUNT);
+				if (!spare)
+					return -ENOMEM;
+				goto again;
+			}
+			e = spare;
+			spare = NULL;
+			e->q = q;
+			e->tgid = get_pid(task_tgid(current));
+			list_add_tail(&e->node, &q->consumers);
+			q->nconsumers++;
+			atomic_inc(&mpt_nqcons);
+			spin_lock(&mpt_qcons_lock);
+			hash_add(mpt_qcons_hash, &e->hnode,
+				 (unsigned long)e->tgid);
+			spin_unlock(&mpt_qcons_lock);
+		}
+		e->inflight++;
+	}
+	list_del(&m->node);
+	depth = --q->depth;
+	q->bytes -= m->len;
+	q->gets++;
+	spin_unlock(&q->lock);
+	kfree(spare);
+
+	mpt_q_wake(&q->wr_wait, EPOLLOUT | EPOLLWRNORM);
+	if (copy_to_user(ubuf, m->data, m->len)) {
+		mpt_q_putback(q, m, detached);
+		return -EFAULT;
+	}
+	*len = m->len;
+	*seq = m->seq;
+	if (q->qflags & MPT_QUEUE_TRACE)
+		mpt_q_event(q, MPT_EV_QUEUE_GET, depth, m->len, m->seq);
+	kvfree(m);
+	return 0;
+
+unlock:
+	spin_unlock(&q->lock);
+	kfree(spare);
+	return ret;
+}
+
+static int mpt_q_task_done(struct mpt_queue *q, u32 count)
+{
+	struct mpt_qcons *e;
+	u64 own, wake;
+
+	spin_lock(&q->lock);
+	e = mpt_q_consumer(q);
+	own = e ? e->inflight : 0;
+	if (count > own + q->loose) {
+		spin_unlock(&q->lock);
+		return -EINVAL;
+	}
+	if (e) {
+		e->inflight -= min_t(u64, own, count);
+		if (!e->inflight)
+			mpt_q_consumer_drop(q, e);
+	}
+	if (count > own)
+		q->loose -= count - own;
+	q->unfinished -= count;
+	wake = !q->unfinished;
+	spin_unlock(&q->lock);
+	if (wake)
+		mpt_q_wake(&q->join_wait, EPOLLIN);
+	return 0;
+}
+
+static int mpt_q_join(struct mpt_queue *q, bool nowait, ktime_t *deadline)
+{
+	int ret;
+
+	spin_lock(&q->lock);
+	ret = mpt_q_wait(q, MPT_QW_JOIN, nowait, deadline);
+	spin_unlock(&q->lock);
+	return ret;
+}
+
+/*
+ * The last thread of @task's process ends: its items in flight, on every
+ * queue, are released.  Called from the sched_process_exit probe: no
+ * sleeping.
+ */
+void mpt_queues_exit_task(struct task_struct *task)
+{
+	struct pid *tgid = task_tgid(task);
+	struct mpt_qcons *e, *dead = NULL;
+	struct hlist_node *tmp;
+
+	if (!atomic_read(&mpt_nqcons))
+		return;
+
+	spin_lock(&mpt_qcons_lock);
+	hash_for_each_possible_safe(mpt_qcons_hash, e, tmp, hnode,
+				    (unsigned long)tgid) {
+		if (e->tgid != tgid)
+			continue;
+		hash_del(&e->hnode);
+		e->dead_next = dead;
+		dead = e;
+	}
+	spin_unlock(&mpt_qcons_lock);
+
+	rcu_read_lock();
+	for (e = dead; e; e = dead) {
+		struct mpt_queue *q = e->q;
+		u64 n = 0;
+		bool wake;
+		u32 depth;
+
+		dead = e->dead_next;
+		spin_lock(&q->lock);
+		if (!q->dead && !list_empty(&e->node)) {
+			n = e->inflight;
+			q->unfinished -= n;
+			q->released += n;
+			q->consumer_deaths++;
+			list_del_init(&e->node);
+			q->nconsumers--;
+			atomic_dec(&mpt_nqcons);
+			put_pid(e->tgid);
+			kfree_rcu(e, rcu);
+		}
+		wake = n && !q->unfinished;
+		depth = q->depth;
+		spin_unlock(&q->lock);
+		if (!n)
+			continue;
+		if (wake)
+			mpt_q_wake(&q->join_wait, EPOLLIN);
+		mpt_q_event(q, MPT_EV_QUEUE_CONSUMER_DIED, depth, 0, n);
+	}
+	rcu_read_unlock();
+}
+
+/* Fill @qi from @q as @view sees it.  The lists go to @view's room. */
+static void mpt_q_info(struct mpt_queue *q, const struct mpt_queues_view *view,
+		       struct mpt_queue_info *qi)
+{
+	struct mpt_qwaiter_k *w;
+	struct mpt_qcons *e;
+	u32 n;
+
+	memset(qi, 0, sizeof(*qi));
+	qi->id = q->id;
+	strscpy(qi->name, q->name, sizeof(qi->name));
+	qi->capacity = q->capacity;
+	qi->msgsize = q->msgsize;
+	qi->flags = q->qflags | (READ_ONCE(q->linked) ? 0 : MPT_QUEUE_UNLINKED);
+	qi->mode = q->mode;
+	qi->uid = from_kuid_munged(view->userns, q->uid);
+	qi->gid = from_kgid_munged(view->userns, q->gid);
+	qi->created_ns = q->created_ns;
+	qi->openers = atomic_read(&q->openers);
+
+	spin_lock(&q->lock);
+	qi->depth = q->depth;
+	qi->hwm = q->hwm;
+	qi->bytes = q->bytes;
+	qi->puts = q->puts;
+	qi->gets = q->gets;
+	qi->unfinished = q->unfinished;
+	qi->loose = q->loose;
+	qi->released = q->released;
+	qi->consumer_deaths = q->consumer_deaths;
+	qi->full_waits = q->full_waits;
+	qi->empty_waits = q->empty_waits;
+	qi->nput = q->nput;
+	qi->nget = q->nget;
+	qi->njoin = q->njoin;
+	qi->nconsumers = q->nconsumers;
+
+	n = 0;
+	list_for_each_entry(w, &q->waiters, node) {
+		if (n == view->waiters_max)
+			break;
+		view->waiters[n].pid = task_tgid_nr_ns(w->task, view->ns);
+		view->waiters[n].tid = task_pid_nr_ns(w->task, view->ns);
+		view->waiters[n].what = w->what;
+		view->waiters[n].reserved = 0;
+		view->waiters[n].since_ns = w->since_ns;
+		n++;
+	}
+	qi->waiters_max = n;
+
+	n = 0;
+	list_for_each_entry(e, &q->consumers, node) {
+		if (n == view->consumers_max)
+			break;
+		view->consumers[n].pid = pid_nr_ns(e->tgid, view->ns);
+		view->consumers[n].reserved = 0;
+		view->consumers[n].inflight = e->inflight;
+		n++;
+	}
+	qi->consumers_max = n;
+	spin_unlock(&q->lock);
+}
+
+/*
+ * The next queue, by id from *@id, that the caller may open, in @view's
+ * namespace; *@id is then the id after it.  False at the end.
+ */
+bool mpt_queues_next(const struct mpt_queues_view *view, u64 *id,
+		     struct mpt_queue_info *qi)
+{
+	struct mpt_queue *q, *found = NULL;
+
+	mutex_lock(&mpt_queues_lock);
+	list_for_each_entry(q, &mpt_queues, node) {
+		if (q->id < *id || q->ns != view->ns ||
+		    !(mpt_q_granted(q, true) & 6))
+			continue;
+		found = q;
+		kref_get(&q->ref);
+		break;
+	}
+	mutex_unlock(&mpt_queues_lock);
+	if (!found)
+		return false;
+	mpt_q_info(found, view, qi);
+	*id = found->id + 1;
+	mpt_q_put(found);
+	return true;
+}
+
+/*
+ * Room for the waiter and consumer lists that @qi points to: allocate
+ * it in @view, checked against the limits.
+ */
+static int mpt_q_info_prepare(struct mpt_queue_info *qi,
+			      struct mpt_queues_view *view)
+{
+	if (qi->waiters_max > MPT_QUEUE_LIST_MAX ||
+	    qi->consumers_max > MPT_QUEUE_LIST_MAX)
+		return -EINVAL;
+	view->waiters_max = qi->waiters ? qi->waiters_max : 0;
+	view->consumers_max = qi->consumers ? qi->consumers_max : 0;
+	view->waiters = kcalloc(view->waiters_max, sizeof(*view->waiters),
+				GFP_KERNEL);
+	view->consumers = kcalloc(view->consumers_max,
+				  sizeof(*view->consumers), GFP_KERNEL);
+	if ((view->waiters_max && !view->waiters) ||
+	    (view->consumers_max && !view->consumers)) {
+		kfree(view->waiters);
+		kfree(view->consumers);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Fill the info of @q for the caller and copy it, lists included, out. */
+static long mpt_q_info_out(struct mpt_queue *q, void __user *argp,
+			   struct mpt_queue_info *qi)
+{
+	struct mpt_queues_view view = {
+		.ns = task_active_pid_ns(current),
+		.userns = current_user_ns(),
+	};
+	u64 wbuf = qi->waiters, cbuf = qi->consumers;
+	long ret;
+
+	ret = mpt_q_info_prepare(qi, &view);
+	if (ret)
+		return ret;
+	mpt_q_info(q, &view, qi);
+	qi->waiters = wbuf;
+	qi->consumers = cbuf;
+	ret = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(wbuf), view.waiters,
+			 qi->waiters_max * sizeof(*view.waiters)) ||
+	    copy_to_user(u64_to_user_ptr(cbuf), view.consumers,
+			 qi->consumers_max * sizeof(*view.consumers)) ||
+	    copy_to_user(argp, qi, sizeof(*qi)))
+		goto out;
+	ret = 0;
+out:
+	kfree(view.waiters);
+	kfree(view.consumers);
+	return ret;
+}
+
+long mpt_ioc_queue_info(void __user *argp)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct mpt_queue_info qi;
+	struct mpt_queue *q;
+	long ret = 0;
+
+	if (copy_from_user(&qi, argp, sizeof(qi)))
+		return -EFAULT;
+	if (mpt_name_check(qi.name))
+		return -EINVAL;
+	mutex_lock(&mpt_queues_lock);
+	q = mpt_q_find(ns, qi.name);
+	if (!q)
+		ret = -ENOENT;
+	else if (!(mpt_q_granted(q, false) & 6))
+		ret = -EACCES;
+	else
+		kref_get(&q->ref);
+	mutex_unlock(&mpt_queues_lock);
+	if (ret)
+		return ret;
+	ret = mpt_q_info_out(q, argp, &qi);
+	mpt_q_put(q);
+	return ret;
+}
+
+/* Infos are made under the list's mutex in chunks this big, then copied. */
+#define MPT_QUEUES_CHUNK	16
+
+long mpt_ioc_queues(void __user *argp)
+{
+	struct mpt_queues_view view = {
+		.ns = task_active_pid_ns(current),
+		.userns = current_user_ns(),
+	};
+	struct mpt_queue_info __user *ubuf;
+	struct mpt_queue_info *chunk;
+	struct mpt_queues_req req;
+	u32 n, want, room;
+	long ret = 0;
+	u64 id;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.count > MPT_QUEUE_LIST_MAX || req.reserved ||
+	    req.next)
+		return -EINVAL;
+	chunk = kmalloc_array(MPT_QUEUES_CHUNK, sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+
+	ubuf = u64_to_user_ptr(req.buf);
+	id = req.start;
+	want = req.count;
+	req.count = 0;
+	while (req.count < want) {
+		room = min_t(u32, MPT_QUEUES_CHUNK, want - req.count);
+		for (n = 0; n < room; n++)
+			if (!mpt_queues_next(&view, &id, &chunk[n]))
+				break;
+		if (n && copy_to_user(ubuf + req.count, chunk,
+				      n * sizeof(*chunk))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		req.count += n;
+		if (n < room) {
+			id = 0;
+			break;
+		}
+	}
+	req.next = id;
+	if (copy_to_user(argp, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(chunk);
+	return ret;
+}
+
+/* --- the queue's file ------------------------------------------------------ */
+
+static int mpt_queue_release(struct inode *inode, struct file *file)
+{
+	struct mpt_queue *q = file->private_data;
+
+	atomic_dec(&q->openers);
+	mpt_q_put(q);
+	return 0;
+}
+
+static ssize_t mpt_queue_read(struct file *file, char __user *buf,
+			      size_t len, loff_t *ppos)
+{
+	u32 room = min_t(size_t, len, U32_MAX);
+	u64 seq;
+	int ret;
+
+	ret = mpt_q_get_msg(file->private_data, buf, &room,
+			    file->f_flags & O_NONBLOCK ? MPT_QMSG_NOWAIT : 0,
+			    NULL, &seq);
+	return ret ? ret : (ssize_t)room;
+}
+
+static ssize_t mpt_queue_write(struct file *file, const char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	struct mpt_queue *q = file->private_data;
+	u64 seq;
+	int ret;
+
+	if (len > q->msgsize)
+		return -EMSGSIZE;
+	ret = mpt_q_put_msg(q, buf, len, file->f_flags & O_NONBLOCK, NULL,
+			    &seq);
+	return ret ? ret : (ssize_t)len;
+}
+
+static __poll_t mpt_queue_poll(struct file *file, poll_table *wait)
+{
+	struct mpt_queue *q = file->private_data;
+	__poll_t mask = 0;
+
+	if (file->f_mode & FMODE_READ)
+		poll_wait(file, &q->rd_wait, wait);
+	if (file->f_mode & FMODE_WRITE)
+		poll_wait(file, &q->wr_wait, wait);
+	spin_lock(&q->lock);
+	if ((file->f_mode & FMODE_READ) && q->depth)
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if ((file->f_mode & FMODE_WRITE) && q->depth < q->capacity)
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	spin_unlock(&q->lock);
+	return mask;
+}
+
+/* A deadline from user space, or NULL for none. */
+static ktime_t *mpt_q_deadline(u32 flags, u64 deadline_ns, ktime_t *kt)
+{
+	if (!(flags & MPT_QMSG_TIMEOUT))
+		return NULL;
+	*kt = ns_to_ktime(min_t(u64, deadline_ns, KTIME_MAX));
+	return kt;
+}
+
+static long mpt_qioc_msg(struct file *file, unsigned int cmd,
+			 void __user *argp)
+{
+	struct mpt_queue *q = file->private_data;
+	u32 allowed = MPT_QMSG_NOWAIT | MPT_QMSG_TIMEOUT;
+	struct mpt_qmsg qm;
+	ktime_t kt, *deadline;
+	long ret;
+
+	if (copy_from_user(&qm, argp, sizeof(qm)))
+		return -EFAULT;
+	if (cmd == MPT_QIOC_GET)
+		allowed |= MPT_QMSG_DETACHED;
+	if ((qm.flags & ~allowed) || qm.seq)
+		return -EINVAL;
+	if (!(file->f_mode & (cmd == MPT_QIOC_GET ? FMODE_READ : FMODE_WRITE)))
+		return -EBADF;
+	deadline = mpt_q_deadline(qm.flags, qm.deadline_ns, &kt);
+
+	if (cmd == MPT_QIOC_PUT)
+		ret = mpt_q_put_msg(q, u64_to_user_ptr(qm.buf), qm.len,
+				    qm.flags & MPT_QMSG_NOWAIT, deadline,
+				    &qm.seq);
+	else
+		ret = mpt_q_get_msg(q, u64_to_user_ptr(qm.buf), &qm.len,
+				    qm.flags, deadline, &qm.seq);
+	if (ret && ret != -EMSGSIZE)
+		return ret;
+	/*
+	 * The message has moved: a failed copy of the answer cannot undo
+	 * that, so the caller that passes a bad argument loses its seq.
+	 */
+	if (copy_to_user(argp, &qm, sizeof(qm)) && !ret)
+		return -EFAULT;
+	return ret;
+}
+
+static long mpt_qioc_wait(struct file *file, unsigned int cmd,
+			  void __user *argp)
+{
+	struct mpt_queue *q = file->private_data;
+	struct mpt_qwait qw;
+	ktime_t kt;
+
+	if (copy_from_user(&qw, argp, sizeof(qw)))
+		return -EFAULT;
+	if (cmd == MPT_QIOC_TASK_DONE) {
+		if (!qw.count || qw.flags || qw.deadline_ns)
+			return -EINVAL;
+		if (!(file->f_mode & FMODE_READ))
+			return -EBADF;
+		return mpt_q_task_done(q, qw.count);
+	}
+	if (qw.count || (qw.flags & ~(MPT_QMSG_NOWAIT | MPT_QMSG_TIMEOUT)))
+		return -EINVAL;
+	return mpt_q_join(q, qw.flags & MPT_QMSG_NOWAIT,
+			  mpt_q_deadline(qw.flags, qw.deadline_ns, &kt));
+}
+
+static long mpt_queue_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	struct mpt_queue_info qi;
+	long ret;
+
+	switch (cmd) {
+	case MPT_QIOC_PUT:
+	case MPT_QIOC_GET:
+		ret = mpt_qioc_msg(file, cmd, argp);
+		break;
+	case MPT_QIOC_TASK_DONE:
+	case MPT_QIOC_JOIN:
+		ret = mpt_qioc_wait(file, cmd, argp);
+		break;
+	case MPT_QIOC_INFO:
+		if (copy_from_user(&qi, argp, sizeof(qi)))
+			ret = -EFAULT;
+		else
+			ret = mpt_q_info_out(file->private_data, argp, &qi);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	if (ret == -ENOTTY || ret == -EFAULT || ret == -EINVAL)
+		atomic64_inc(&mpt_stats.bad_requests);
+	return ret;
+}
+
+static const struct file_operations mpt_queue_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mpt_queue_release,
+	.read		= mpt_queue_read,
+	.write		= mpt_queue_write,
+	.poll		= mpt_queue_poll,
+	.unlocked_ioctl	= mpt_queue_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+/* --- counters and life ------------------------------------------------------ */
+
+u64 mpt_queues_count(void)
+{
+	return READ_ONCE(mpt_nqueues);
+}
+
+u64 mpt_queues_max(void)
+{
+	return max_queues;
+}
+
+u64 mpt_queues_reserved(void)
+{
+	return READ_ONCE(mpt_queues_rsv);
+}
+
+u64 mpt_queues_bytes_max(void)
+{
+	return max_queue_bytes;
+}
+
+u64 mpt_queues_msg_bytes(void)
+{
+	struct mpt_queue *q;
+	u64 sum = 0;
+
+	mutex_lock(&mpt_queues_lock);
+	list_for_each_entry(q, &mpt_queues, node)
+		sum += READ_ONCE(q->bytes);
+	mutex_unlock(&mpt_queues_lock);
+	return sum;
+}
+
+int mpt_queues_init(void)
+{
+	return 0;
+}
+
+/*
+ * No file is open (each holds a reference on the module): what is left
+ * are queues kept by their names alone.
+ */
+void mpt_queues_exit(void)
+{
+	struct mpt_queue *q, *n;
+
+	mutex_lock(&mpt_queues_lock);
+	list_for_each_entry_safe(q, n, &mpt_queues, node) {
+		list_del(&q->node);
+		mpt_q_free(q);
+	}
+	mpt_nqueues = 0;
+	mpt_queues_rsv = 0;
+	mutex_unlock(&mpt_queues_lock);
+	/* mpt_q_free_rcu() is this module's code. */
+	rcu_barrier();
+}

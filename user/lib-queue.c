@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libmptrace: queues, through /dev/mptrace and the queues' own
+ * descriptors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libmptrace.h"
+
+static int mpt_set_name(char *dst, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!len || len >= MPT_NAME_LEN)
+		return -EINVAL;
+	memset(dst, 0, MPT_NAME_LEN);
+	memcpy(dst, name, len);
+	return 0;
+}
+
+/* Run @req on a /dev/mptrace opened for the occasion. */
+static int mpt_dev_ioctl(unsigned long req, void *arg)
+{
+	int fd = mpt_dev_open(O_RDONLY), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = ioctl(fd, req, arg);
+	ret = ret < 0 ? -errno : ret;
+	close(fd);
+	return ret;
+}
+
+int mpt_queue_open(const char *name, uint32_t flags,
+		   const struct mpt_queue_params *attr)
+{
+	struct mpt_queue_open qo = { .flags = flags, .mode = 0600 };
+
+	if (mpt_set_name(qo.name, name))
+		return -EINVAL;
+	if (attr && (flags & MPT_QOPEN_CREATE)) {
+		qo.capacity = attr->capacity;
+		qo.msgsize = attr->msgsize;
+		qo.mode = attr->mode;
+		qo.qflags = attr->qflags;
+	}
+	return mpt_dev_ioctl(MPT_IOC_QUEUE_OPEN, &qo);
+}
+
+int mpt_queue_unlink(const char *name)
+{
+	struct mpt_name n;
+
+	if (mpt_set_name(n.name, name))
+		return -EINVAL;
+	return mpt_dev_ioctl(MPT_IOC_QUEUE_UNLINK, &n);
+}
+
+/* Flags and deadline for a timeout in ns (see libmptrace.h). */
+static uint32_t mpt_deadline(long long timeout_ns, __u64 *deadline)
+{
+	struct timespec now;
+
+	*deadline = 0;
+	if (timeout_ns < 0)
+		return 0;
+	if (!timeout_ns)
+		return MPT_QMSG_NOWAIT;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*deadline = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec +
+		    (uint64_t)timeout_ns;
+	return MPT_QMSG_TIMEOUT;
+}
+
+int mpt_queue_put(int qfd, const void *buf, size_t len, long long timeout_ns,
+		  uint64_t *seq)
+{
+	struct mpt_qmsg m = { .buf = (uintptr_t)buf, .len = len };
+
+	if (len > UINT32_MAX)
+		return -EMSGSIZE;
+	m.flags = mpt_deadline(timeout_ns, &m.deadline_ns);
+	if (ioctl(qfd, MPT_QIOC_PUT, &m) < 0)
+		return -errno;
+	if (seq)
+		*seq = m.seq;
+	return 0;
+}
+
+ssize_t mpt_queue_get(int qfd, void *buf, size_t len, long long timeout_ns,
+		      uint32_t flags, uint64_t *seq)
+{
+	struct mpt_qmsg m = {
+		.buf = (uintptr_t)buf,
+		.len = len > UINT32_MAX ? UINT32_MAX : len,
+	};
+
+	m.flags = flags | mpt_deadline(timeout_ns, &m.deadline_ns);
+	if (ioctl(qfd, MPT_QIOC_GET, &m) < 0)
+		return -errno;
+	if (seq)
+		*seq = m.seq;
+	return m.len;
+}
+
+int mpt_queue_task_done(int qfd, uint32_t count)
+{
+	struct mpt_qwait w = { .count = count };
+
+	return ioctl(qfd, MPT_QIOC_TASK_DONE, &w) < 0 ? -errno : 0;
+}
+
+int mpt_queue_join(int qfd, long long timeout_ns)
+{
+	struct mpt_qwait w = { 0 };
+
+	w.flags = mpt_deadline(timeout_ns, &w.deadline_ns);
+	return ioctl(qfd, MPT_QIOC_JOIN, &w) < 0 ? -errno : 0;
+}
+
+static int mpt_queue_info_req(int fd, unsigned long req,
+			      struct mpt_queue_info *qi,
+			      struct mpt_qwaiter *waiters, uint32_t *nwaiters,
+			      struct mpt_qconsumer *consumers,
+			      uint32_t *nconsumers)
+{
+	if (waiters && nwaiters) {
+		qi->waiters = (uintptr_t)waiters;
+		qi->waiters_max = *nwaiters;
+	}
+	if (consumers && nconsumers) {
+		qi->consumers = (uintptr_t)consumers;
+		qi->consumers_max = *nconsumers;
+	}
+	if (ioctl(fd, req, qi) < 0)
+		return -errno;
+	if (nwaiters)
+		*nwaiters = waiters ? qi->waiters_max : 0;
+	if (nconsumers)
+		*nconsumers = consumers ? qi->consumers_max : 0;
+	return 0;
+}
+
+int mpt_queue_info(int qfd, struct mpt_queue_info *qi,
+		   struct mpt_qwaiter *waiters, uint32_t *nwaiters,
+		   struct mpt_qconsumer *consumers, uint32_t *nconsumers)
+{
+	memset(qi, 0, sizeof(*qi));
+	return mpt_queue_info_req(qfd, MPT_QIOC_INFO, qi, waiters, nwaiters,
+				  consumers, nconsumers);
+}
+
+int mpt_queue_info_name(int devfd, const char *name,
+			struct mpt_queue_info *qi,
+			struct mpt_qwaiter *waiters, uint32_t *nwaiters,
+			struct mpt_qconsumer *consumers, uint32_t *nconsumers)
+{
+	memset(qi, 0, sizeof(*qi));
+	if (mpt_set_name(qi->name, name))
+		return -EINVAL;
+	return mpt_queue_info_req(devfd, MPT_IOC_QUEUE_INFO, qi, waiters,
+				  nwaiters, consumers, nconsumers);
+}
+
+int mpt_dev_get_queues(int devfd, struct mpt_queue_info **qs, size_t *n)
+{
+	struct mpt_queues_req req = { .start = 0 };
+	struct mpt_queue_info *v = NULL, *nv;
+	size_t have = 0, room = 0;
+
+	do {
+		if (room - have < 64) {
+			room = room ? room * 2 : 64;
+			nv = reallocarray(v, room, sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		req.buf = (uintptr_t)(v + have);
+		req.count = room - have;
+		if (req.count > MPT_QUEUE_LIST_MAX)
+			req.count = MPT_QUEUE_LIST_MAX;
+		req.next = 0;
+		if (ioctl(devfd, MPT_IOC_QUEUES, &req)) {
+			free(v);
+			return -errno;
+		}
+		have += req.count;
+		req.start = req.next;
+	} while (req.next);
+	*qs = v;
+	*n = have;
+	return 0;
+}
