@@ -269,8 +269,8 @@ static void mpt_q_free(struct mpt_queue *q)
 	call_rcu(&q->rcu, mpt_q_free_rcu);
 }
 
+/* Called by kref_put_mutex() with mpt_queues_lock held; unlocks it. */
 static void mpt_q_release(struct kref *ref)
-	__releases(&mpt_queues_lock)
 {
 	struct mpt_queue *q = container_of(ref, struct mpt_queue, ref);
 

@@ -134,7 +134,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 	a->timeout_ns = MPT_FOREVER;
 	a->mode = 0600;
 	a->count = 1;
-	optind = 1;
+	optind = 0;		/* re-initialise: main() parsed in order, we permute */
 	opterr = 0;
 	/* Options may follow NAME; '-' alone is an operand; -- ends options. */
 	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {

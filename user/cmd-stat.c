@@ -29,6 +29,12 @@ static const struct {
 	{ MPT_STATS_A_PROCS_BYTES,  "procs_bytes",  "memory the process table holds" },
 	{ MPT_STATS_A_PROCS_EVICTED, "procs_evicted", "records taken from plain processes when full" },
 	{ MPT_STATS_A_PROCS_UNTRACKED, "procs_untracked", "processes not tracked (table full, no memory)" },
+	{ MPT_STATS_A_QUEUES,       "queues",       "queues that exist now" },
+	{ MPT_STATS_A_QUEUES_MAX,   "queues_max",   "limit of queues (max_queues)" },
+	{ MPT_STATS_A_QUEUE_BYTES,  "queue_bytes",  "bytes the queues reserve (capacity * msgsize)" },
+	{ MPT_STATS_A_QUEUE_BYTES_MAX, "queue_bytes_max", "limit of that (max_queue_bytes)" },
+	{ MPT_STATS_A_QUEUE_MSG_BYTES, "queue_msg_bytes", "bytes of the messages in all queues" },
+	{ MPT_STATS_A_QUEUE_REFUSED, "queue_refused", "queue creations refused at a limit" },
 };
 
 static const struct mpt_column stat_cols[] = {

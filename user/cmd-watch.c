@@ -157,6 +157,26 @@ static void details(const struct mpt_event_view *ev, char *buf, size_t len)
 			 ev->orig_ppid,
 			 ev->info_flags & MPT_ORPHAN_HISTORY_UNKNOWN ? " or earlier" : "");
 		break;
+	case MPT_EV_QUEUE_CREATE:
+	case MPT_EV_QUEUE_REMOVE:
+		snprintf(buf, len, "queue %s (id %llu), %u waiting", ev->obj_name,
+			 (unsigned long long)ev->obj_id, ev->depth);
+		break;
+	case MPT_EV_QUEUE_FULL:
+	case MPT_EV_QUEUE_EMPTY:
+		snprintf(buf, len, "blocks on queue %s: %u of its messages waiting",
+			 ev->obj_name, ev->depth);
+		break;
+	case MPT_EV_QUEUE_CONSUMER_DIED:
+		snprintf(buf, len, "died with %llu item(s) of queue %s in flight: released",
+			 (unsigned long long)ev->count, ev->obj_name);
+		break;
+	case MPT_EV_QUEUE_PUT:
+	case MPT_EV_QUEUE_GET:
+		snprintf(buf, len, "queue %s: message #%llu, %u bytes; %u waiting",
+			 ev->obj_name, (unsigned long long)ev->count, ev->len,
+			 ev->depth);
+		break;
 	default:
 		snprintf(buf, len, "event type %u", ev->type);
 	}
@@ -212,6 +232,18 @@ static void print_json(const struct mpt_event_view *ev)
 		       ev->info_flags & MPT_ORPHAN_NS_INIT ? "true" : "false",
 		       ev->info_flags & MPT_ORPHAN_ZOMBIE ? "true" : "false",
 		       ev->info_flags & MPT_ORPHAN_HISTORY_UNKNOWN ? "true" : "false");
+		break;
+	case MPT_EV_QUEUE_CREATE ... MPT_EV_QUEUE_GET:
+		printf(", \"queue\": ");
+		mpt_json_string(stdout, ev->obj_name);
+		printf(", \"queue_id\": %llu, \"depth\": %u",
+		       (unsigned long long)ev->obj_id, ev->depth);
+		if (ev->type == MPT_EV_QUEUE_CONSUMER_DIED)
+			printf(", \"released\": %llu",
+			       (unsigned long long)ev->count);
+		if (ev->type == MPT_EV_QUEUE_PUT || ev->type == MPT_EV_QUEUE_GET)
+			printf(", \"msg_seq\": %llu, \"len\": %u",
+			       (unsigned long long)ev->count, ev->len);
 		break;
 	}
 	printf("}\n");

@@ -599,6 +599,141 @@ TEST_F(cli, spawn_bad_specs)
 }
 
 /* Without the module, commands fail with 1 and name the fix. */
+/* A queue's life through the CLI: every count checked after each step. */
+TEST_F(cli, queue_roundtrip)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "cliq-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--capacity", "4",
+			 "--msgsize", "32", "--mode", "0640"));
+	ASSERT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "alpha", "beta", "",
+			 "gamma"));
+	EXPECT_EQ(0, self->r.status);
+	/* Full: --nowait refuses, --timeout gives up. */
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "--nowait", "delta"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "would have to wait"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "--timeout", "0.1",
+			 "delta"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "timed out"));
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "queue", "ls", "-o",
+			 "NAME,DEPTH,PUTS,UNFINISHED,MODE"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, name));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"depth\": 4"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"mode\": \"0640\""));
+
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--count", "3"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_STREQ("alpha\nbeta\n\n", self->r.out);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "stat", name, "-j"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"depth\": 1"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"unfinished\": 4"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"loose\": 3"));
+
+	/* Three got, so four done is too many; nothing changes. */
+	ASSERT_EQ(0, RUN(&self->r, "queue", "done", name, "4"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "more items marked done"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "done", name, "3"));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "join", name, "--timeout", "0.1"));
+	EXPECT_EQ(1, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "queue", "get", name));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"message\": \"gamma\""));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"seq\": 4"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "done", name));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "join", name));
+	EXPECT_EQ(0, self->r.status);
+
+	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--nowait"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
+}
+
+TEST_F(cli, queue_usage_errors)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "cliqb-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "queue"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "frobnicate"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "unknown subcommand"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "NAME is needed"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--capacity", "0"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--capacity",
+			 "65537"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--msgsize", "x"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--mode", "0999"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "octal"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--timeout", "soon"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--count", "-1"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "--count", "2", "m"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not apply"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", "a/b"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "not starting with"));
+	/* None of that made a queue. */
+	ASSERT_EQ(0, RUN(&self->r, "queue", "stat", name));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
+
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--msgsize", "4"));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "exists already"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "toolong"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "exceeds its msgsize of 4"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--nowait"));
+	EXPECT_EQ(1, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+}
+
+/* Another user meets the queue's mode, and cannot remove it. */
+TEST_F(cli, queue_permissions)
+{
+	char name[32];
+	char *get[] = { "mptrace", "queue", "get", name, "--nowait", NULL };
+	char *rm[] = { "mptrace", "queue", "rm", name, NULL };
+
+	snprintf(name, sizeof(name), "cliqp-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--mode", "0600"));
+	ASSERT_EQ(0, self->r.status);
+	ASSERT_EQ(0, run_as(&self->r, 65534, get));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "mode does not let you"));
+	ASSERT_EQ(0, run_as(&self->r, 65534, rm));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "only its owner"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+}
+
 TEST_F(cli, module_missing)
 {
 	if (geteuid() != 0 || !mpt_ko_path())
