@@ -54,6 +54,7 @@ static int family;
 
 struct counts {
 	unsigned long ioctls, fileops, nlmsgs, forks;
+	unsigned long qopens, qok;	/* queues opened, queue ioctls that worked */
 };
 
 static uint64_t rnd(void)
@@ -63,6 +64,14 @@ static uint64_t rnd(void)
 	rng ^= rng << 25;
 	rng ^= rng >> 27;
 	return rng * 2685821657736338717ULL;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static unsigned int below(unsigned int n)
@@ -100,12 +109,81 @@ static void setup_memory(void)
 	edge = two + page;
 }
 
+/* A queue to open, valid or nearly. */
+static unsigned long queue_open_arg(void)
+{
+	struct mpt_queue_open *qo = (void *)rw_buf;
+
+	memset(qo, 0, sizeof(*qo));
+	snprintf(qo->name, sizeof(qo->name), "fz%u", below(4));
+	if (below(8) == 0)
+		fill_random(qo->name, sizeof(qo->name));
+	qo->flags = below(2) ? MPT_QOPEN_CREATE | MPT_QOPEN_READ |
+			       MPT_QOPEN_WRITE | (rnd() & MPT_QOPEN_NONBLOCK) :
+		    below(2) ? rnd() & MPT_QOPEN_ALL_FLAGS : rnd();
+	qo->flags |= MPT_QOPEN_CLOEXEC;
+	qo->mode = below(4) ? rnd() & 0777 : rnd();
+	qo->capacity = below(4) ? below(64) : rnd();
+	qo->msgsize = below(4) ? below(8192) : rnd();
+	qo->qflags = below(4) ? rnd() & MPT_QUEUE_TRACE : rnd();
+	return (unsigned long)qo;
+}
+
+/* A message to put, or room to get one into. */
+static unsigned long qmsg_arg(void)
+{
+	struct mpt_qmsg *m = (void *)rw_buf;
+
+	memset(m, 0, sizeof(*m));
+	m->buf = below(3) ? (unsigned long)rw_buf + page :
+		 below(2) ? (unsigned long)edge - below(200) :
+		 (unsigned long)hole;
+	m->len = below(4) ? below(page) : rnd();
+	m->flags = below(4) ? MPT_QMSG_TIMEOUT | (rnd() & MPT_QMSG_NOWAIT) |
+			      (below(2) ? 0 : MPT_QMSG_DETACHED) : rnd();
+	m->deadline_ns = below(4) ? now_ns() + below(20000000) : rnd();
+	return (unsigned long)m;
+}
+
 /* An ioctl argument: mostly hostile. */
 static unsigned long pick_arg(void)
 {
-	switch (below(13)) {
+	switch (below(18)) {
 	case 0:
 		return 0;
+	case 13:
+		return queue_open_arg();
+	case 14:
+	case 15:
+		return qmsg_arg();
+	case 16: {		/* task_done or join */
+		struct mpt_qwait *w = (void *)rw_buf;
+
+		w->count = below(4) ? below(3) : rnd();
+		w->flags = below(4) ? MPT_QMSG_TIMEOUT : rnd();
+		w->deadline_ns = now_ns() + below(20000000);
+		return (unsigned long)w;
+	}
+	case 17: {		/* a queue's info, or the list */
+		struct mpt_queue_info *qi = (void *)rw_buf;
+
+		memset(qi, 0, sizeof(*qi));
+		snprintf(qi->name, sizeof(qi->name), "fz%u", below(4));
+		qi->waiters = below(2) ? (unsigned long)rw_buf + page :
+			      (unsigned long)hole;
+		qi->waiters_max = below(4) ? below(8) : rnd();
+		qi->consumers = below(2) ? (unsigned long)edge - 16 : rnd();
+		qi->consumers_max = below(4) ? below(8) : rnd();
+		if (below(2)) {
+			struct mpt_queues_req *r = (void *)rw_buf;
+
+			r->buf = (unsigned long)rw_buf + page;
+			r->count = below(4) ? below(4) : rnd();
+			r->start = below(3);
+			r->next = below(4) ? 0 : rnd();
+		}
+		return (unsigned long)qi;
+	}
 	case 10: {		/* a process listing, valid or nearly */
 		struct mpt_procs_req *req = (void *)rw_buf;
 
@@ -163,7 +241,10 @@ static unsigned long pick_cmd(void)
 {
 	static const unsigned long known[] = {
 		MPT_IOC_VERSION, MPT_IOC_RING_SET, MPT_IOC_RING_GET,
-		MPT_IOC_FILTER_SET, MPT_IOC_PROCS,
+		MPT_IOC_FILTER_SET, MPT_IOC_PROCS, MPT_IOC_QUEUE_OPEN,
+		MPT_IOC_QUEUE_UNLINK, MPT_IOC_QUEUE_INFO, MPT_IOC_QUEUES,
+		MPT_QIOC_PUT, MPT_QIOC_GET, MPT_QIOC_TASK_DONE, MPT_QIOC_JOIN,
+		MPT_QIOC_INFO,
 	};
 	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
 
@@ -187,6 +268,60 @@ static void fuzz_ioctl(int fd, struct counts *c)
 {
 	ioctl(fd, pick_cmd(), pick_arg());
 	c->ioctls++;
+}
+
+static void fuzz_fileop(int *fd, struct counts *c);
+
+/*
+ * A queue's descriptor: open one (of four names, created on demand with
+ * random attributes), then throw queue requests and file operations at
+ * it; sometimes remove a name.  Blocking calls end with their random
+ * deadlines or the interval timer's signals.
+ */
+static void fuzz_queue(int dev, int *qfd, struct counts *c)
+{
+	struct mpt_name n = { 0 };
+	int fd;
+
+	if (*qfd < 0 || below(16) == 0) {
+		fd = ioctl(dev, MPT_IOC_QUEUE_OPEN, below(4) ? queue_open_arg() :
+							  pick_arg());
+		if (fd >= 0) {
+			if (*qfd >= 0)
+				close(*qfd);
+			*qfd = fd;
+			c->qopens++;
+		}
+		c->ioctls++;
+		return;
+	}
+	switch (below(4)) {
+	case 0:
+		snprintf(n.name, sizeof(n.name), "fz%u", below(4));
+		ioctl(dev, MPT_IOC_QUEUE_UNLINK, &n);
+		c->ioctls++;
+		break;
+	case 1:
+		fd = *qfd;
+		fuzz_fileop(&fd, c);
+		if (fd != *qfd) {	/* closed, and /dev/mptrace opened */
+			if (fd >= 0)
+				close(fd);
+			*qfd = -1;
+		}
+		break;
+	case 2:			/* a put or a get, valid or nearly */
+		if (ioctl(*qfd, below(2) ? MPT_QIOC_PUT : MPT_QIOC_GET,
+			  qmsg_arg()) >= 0)
+			c->qok++;
+		c->ioctls++;
+		break;
+	default:
+		if (ioctl(*qfd, pick_cmd(), pick_arg()) >= 0)
+			c->qok++;
+		c->ioctls++;
+		break;
+	}
 }
 
 static void fuzz_fileop(int *fd, struct counts *c)
@@ -337,7 +472,7 @@ static void start_interrupts(void)
 static void worker(uint64_t seed, time_t deadline)
 {
 	struct counts c = { 0 };
-	int fd, sk;
+	int fd, sk, qfd = -1;
 
 	rng = seed ? seed : 1;
 	start_interrupts();
@@ -352,15 +487,17 @@ static void worker(uint64_t seed, time_t deadline)
 
 		if (fd < 0)
 			fd = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-		if (op < 5 && fd >= 0)
+		if (op < 3 && fd >= 0)
 			fuzz_ioctl(fd, &c);
+		else if (op < 5 && fd >= 0)
+			fuzz_queue(fd, &qfd, &c);
 		else if (op < 7 && fd >= 0)
 			fuzz_fileop(&fd, &c);
 		else
 			fuzz_netlink(sk, &c);
 	}
-	printf("mpt_fuzz: worker %d: %lu ioctls, %lu file ops, %lu netlink messages\n",
-	       getpid(), c.ioctls, c.fileops, c.nlmsgs);
+	printf("mpt_fuzz: worker %d: %lu ioctls, %lu file ops, %lu netlink messages, %lu queues opened, %lu queue ioctls done\n",
+	       getpid(), c.ioctls, c.fileops, c.nlmsgs, c.qopens, c.qok);
 	fflush(stdout);
 	_exit(0);
 }
