@@ -36,7 +36,7 @@ static void queue_usage(FILE *out)
 		"                  make a queue (defaults: %u messages of %u bytes, mode 0600)\n"
 		"  put NAME [--timeout S|--nowait] MSG...|-\n"
 		"                  put each MSG, or each line of standard input for -\n"
-		"  get NAME [--count N] [--timeout S|--nowait]\n"
+		"  get NAME [--count N] [--timeout S|--nowait] [--inflight]\n"
 		"                  get N messages (default 1), each printed on a line\n"
 		"  done NAME [N]   mark N got messages (default 1) as done\n"
 		"  join NAME [--timeout S|--nowait]\n"
@@ -46,7 +46,8 @@ static void queue_usage(FILE *out)
 		"  rm NAME         remove the name (the queue goes with its last user)\n"
 		"\n"
 		"Options: -j/--json on every subcommand; ls also takes -r -n -o --output-all -H.\n"
-		"Messages got by 'get' stay unfinished until 'done', even after it exits.\n"
+		"Messages got by 'get' stay unfinished until 'done', even after it exits;\n"
+		"with --inflight they are this process's, released (settled) when it ends.\n"
 		"Exit status: 0 success, 1 failure (timeout, empty, full, refused), 2 usage.\n",
 		MPT_QUEUE_DEFAULT_CAPACITY, MPT_QUEUE_DEFAULT_MSGSIZE);
 }
@@ -73,12 +74,13 @@ struct qargs {
 	long capacity, msgsize, count;
 	unsigned int mode;
 	bool trace;
+	bool inflight;
 	int first;		/* argv index of the first operand after NAME */
 };
 
 enum {
 	OPT_CAPACITY = 2000, OPT_MSGSIZE, OPT_MODE, OPT_TRACE, OPT_TIMEOUT,
-	OPT_NOWAIT, OPT_COUNT,
+	OPT_NOWAIT, OPT_COUNT, OPT_INFLIGHT,
 };
 
 /* Which options each subcommand takes. */
@@ -95,6 +97,7 @@ static bool sub_takes(const char *sub, int opt)
 		return !strcmp(sub, "put") || !strcmp(sub, "get") ||
 		       !strcmp(sub, "join");
 	case OPT_COUNT:
+	case OPT_INFLIGHT:
 		return !strcmp(sub, "get");
 	default:
 		return false;
@@ -125,6 +128,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 		{ "timeout",  required_argument, NULL, OPT_TIMEOUT },
 		{ "nowait",   no_argument,	 NULL, OPT_NOWAIT },
 		{ "count",    required_argument, NULL, OPT_COUNT },
+		{ "inflight", no_argument,	 NULL, OPT_INFLIGHT },
 		{ "help",     no_argument,	 NULL, 'h' },
 		{ "json",     no_argument,	 NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
@@ -172,6 +176,10 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 			break;
 		case OPT_NOWAIT:
 			a->timeout_ns = 0;
+			ret = 0;
+			break;
+		case OPT_INFLIGHT:
+			a->inflight = true;
 			ret = 0;
 			break;
 		default:
@@ -224,7 +232,9 @@ static int qfail(const struct qargs *a, const char *what, int err)
 			a->name);
 		break;
 	case EAGAIN:
-		mpt_err("queue '%s': %s would have to wait (--nowait)", a->name,
+		mpt_err("queue '%s' %s: %s would have to wait (--nowait)",
+			a->name, !strcmp(what, "put") ? "is full" :
+			!strcmp(what, "get") ? "is empty" : "has unfinished tasks",
 			what);
 		break;
 	case ETIMEDOUT:
@@ -290,7 +300,7 @@ static int put_one(const struct qargs *a, int fd, const char *msg, size_t len)
 				a->name, len, qi.msgsize);
 		return MPT_EXIT_FAIL;
 	}
-	return ret ? qfail(a, "put to", ret) : MPT_EXIT_OK;
+	return ret ? qfail(a, "put", ret) : MPT_EXIT_OK;
 }
 
 static int q_put(struct qargs *a, int argc, char **argv)
@@ -355,11 +365,12 @@ static int q_get(struct qargs *a, int argc)
 	for (n = 0; n < a->count; n++) {
 		uint64_t seq;
 		ssize_t len = mpt_queue_get(fd, buf, MPT_QUEUE_MSGSIZE_MAX,
-					    a->timeout_ns, MPT_QMSG_DETACHED,
+					    a->timeout_ns,
+					    a->inflight ? 0 : MPT_QMSG_DETACHED,
 					    &seq);
 
 		if (len < 0) {
-			ret = qfail(a, "get from", len);
+			ret = qfail(a, "get", len);
 			break;
 		}
 		buf[len] = '\0';
