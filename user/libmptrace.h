@@ -10,7 +10,9 @@
 #define LIBMPTRACE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/mptrace.h>
 
 /* /dev/mptrace */
