@@ -21,7 +21,6 @@
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
@@ -41,6 +40,7 @@
 #include <linux/mptrace.h>
 
 #include "event.h"
+#include "name.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -195,19 +195,6 @@ static DEFINE_SPINLOCK(mpt_qcons_lock);
 static atomic_t mpt_nqcons = ATOMIC_INIT(0);
 
 static const struct file_operations mpt_queue_fops;
-
-/* 1 to MPT_NAME_LEN - 1 bytes of [A-Za-z0-9._+:@-], not starting with '.' */
-int mpt_name_check(const char *name)
-{
-	size_t len = strnlen(name, MPT_NAME_LEN), i;
-
-	if (!len || len == MPT_NAME_LEN || name[0] == '.')
-		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("._+:@-", name[i]))
-			return -EINVAL;
-	return 0;
-}
 
 /* The permission bits (4 read, 2 write) the caller has on @q. */
 static unsigned int mpt_q_granted(const struct mpt_queue *q, bool noaudit)

@@ -51,6 +51,4 @@ u64 mpt_queues_reserved(void);
 u64 mpt_queues_bytes_max(void);
 u64 mpt_queues_msg_bytes(void);
 
-int mpt_name_check(const char *name);
-
 #endif /* _MPT_QUEUE_H */

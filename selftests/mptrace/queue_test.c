@@ -778,6 +778,8 @@ TEST_F(q, bad_input)
 	EXPECT_EQ(-EINVAL, qopen(self->dev, ".hidden", CREATE, 0600, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, qopen(self->dev, "a/b", CREATE, 0600, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, qopen(self->dev, "a b", CREATE, 0600, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, qopen(self->dev, "caf\xc3\xa9", CREATE, 0600, 0, 0,
+				 0));
 	memset(qo.name, 'n', sizeof(qo.name));		/* unterminated */
 	EXPECT_EQ(-1, ioctl(self->dev, MPT_IOC_QUEUE_OPEN, &qo));
 	EXPECT_EQ(EINVAL, errno);
