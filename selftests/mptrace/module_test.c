@@ -221,19 +221,6 @@ TEST_F(mod, unload_under_netlink)
 	close(fd);
 }
 
-static int load_with(const char *params)
-{
-	int fd = open(mpt_ko_path(), O_RDONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_finit_module, fd, params, 0) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* ring_mem_max bounds all rings together: past it, ENOSPC. */
 TEST_F(mod, ring_mem_max)
 {
@@ -242,7 +229,7 @@ TEST_F(mod, ring_mem_max)
 	int a, b, c, nl, family;
 
 	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, load_with("ring_mem_max=8192"));
+	ASSERT_EQ(0, mpt_load_with("ring_mem_max=8192"));
 	nl = mpt_nl_socket();
 	ASSERT_LE(0, nl);
 	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
@@ -292,7 +279,7 @@ TEST_F_TIMEOUT(mod, max_procs, 180)
 	int go[2], i, fd, seen = 0;
 
 	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, load_with("max_procs=" MPT_STR(TABLE_MAX)));
+	ASSERT_EQ(0, mpt_load_with("max_procs=" MPT_STR(TABLE_MAX)));
 	EXPECT_EQ(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS_MAX));
 	/* The VM has more processes than that, kernel threads included. */
 	EXPECT_EQ(TABLE_MAX, mpt_stat_now(MPT_STATS_A_PROCS));
@@ -357,11 +344,15 @@ TEST_F_TIMEOUT(mod, max_procs, 180)
 TEST_F(mod, bad_parameters)
 {
 	ASSERT_EQ(0, mpt_unload());
-	EXPECT_EQ(-EINVAL, load_with("ring_mem_max=lots"));
+	EXPECT_EQ(-EINVAL, mpt_load_with("ring_mem_max=lots"));
 	EXPECT_FALSE(mpt_loaded());
-	EXPECT_EQ(-EINVAL, load_with("max_procs=-1"));
+	EXPECT_EQ(-EINVAL, mpt_load_with("max_procs=-1"));
 	EXPECT_FALSE(mpt_loaded());
-	EXPECT_EQ(0, load_with(""));
+	EXPECT_EQ(-EINVAL, mpt_load_with("max_queues=many"));
+	EXPECT_FALSE(mpt_loaded());
+	EXPECT_EQ(-EINVAL, mpt_load_with("max_queue_bytes=-5"));
+	EXPECT_FALSE(mpt_loaded());
+	EXPECT_EQ(0, mpt_load_with(""));
 }
 
 /* A fresh load starts its counters from zero. */

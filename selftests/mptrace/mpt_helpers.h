@@ -69,7 +69,8 @@ static inline int mpt_unload(void)
 	return 0;
 }
 
-static inline int mpt_load(void)
+/* Load mptrace.ko with module parameters @params ("" for none). */
+static inline int mpt_load_with(const char *params)
 {
 	const char *ko = mpt_ko_path();
 	int fd, ret = 0;
@@ -79,10 +80,15 @@ static inline int mpt_load(void)
 	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (syscall(__NR_finit_module, fd, "", 0) < 0)
+	if (syscall(__NR_finit_module, fd, params, 0) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+static inline int mpt_load(void)
+{
+	return mpt_load_with("");
 }
 
 /*

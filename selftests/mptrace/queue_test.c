@@ -1129,19 +1129,6 @@ TEST_F_TIMEOUT(q, no_loss_no_dup, 600)
 	munmap(s, sizeof(*s));
 }
 
-static int load_with(const char *params)
-{
-	int fd = open(mpt_ko_path(), O_RDONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (syscall(__NR_finit_module, fd, params, 0) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /*
  * Limits: max_queues and max_queue_bytes refuse with ENOSPC, counted.
  * Unload: refused while a file is open (a waiter blocked on it), clean
@@ -1158,7 +1145,7 @@ TEST_F(q, limits_and_unload)
 	close(self->dev);
 	self->dev = -1;
 	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, load_with("max_queues=2 max_queue_bytes=4096"));
+	ASSERT_EQ(0, mpt_load_with("max_queues=2 max_queue_bytes=4096"));
 	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
 	nl = mpt_nl_socket();
