@@ -4,8 +4,8 @@
  * descriptors, with multiprocessing.JoinableQueue's task accounting kept
  * exact and visible (linux/mptrace.h, "Queues").
  *
- * Locking:
- *	mpt_queues_lock (mutex)	the list of queues, names, ids, limits
+ * Names, owners, modes, files and the registry are obj.c's.  Locking:
+ *	obj.c's mutex		the registry, names, mpt_queues_rsv
  *	queue->lock (spinlock)	messages, counters, waiters, consumers
  *	mpt_qcons_lock		the hash of consumers by process, taken
  *				inside queue->lock or alone
@@ -18,16 +18,10 @@
  * Invariant, under queue->lock:
  *	unfinished = depth + (sum of consumers' inflight) + loose
  */
-#include <linux/anon_inodes.h>
-#include <linux/capability.h>
-#include <linux/cred.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
-#include <linux/kref.h>
 #include <linux/moduleparam.h>
-#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
@@ -41,6 +35,7 @@
 
 #include "event.h"
 #include "name.h"
+#include "obj.h"
 #include "queue.h"
 #include "stats.h"
 
@@ -103,20 +98,10 @@ struct mpt_qcons {
 
 /**
  * struct mpt_queue - a queue
- * @ref: one for the name while linked, one per open file
- * @node: in mpt_queues, by id
- * @ns: the pid namespace its name belongs to; a reference
- * @id: unique while the module is loaded
- * @name: its name
- * @linked: the name is in use (under mpt_queues_lock)
- * @uid: owner
- * @gid: owner group
- * @mode: permission bits
+ * @obj: its name, owner, mode, files (obj.c)
  * @capacity: messages at most
  * @msgsize: bytes per message at most
  * @qflags: MPT_QUEUE_TRACE
- * @created_ns: CLOCK_BOOTTIME of its creation
- * @openers: files open on it
  * @lock: everything below
  * @msgs: the messages, oldest first
  * @waiters: blocked threads
@@ -143,20 +128,10 @@ struct mpt_qcons {
  * @rcu: freed after a grace period
  */
 struct mpt_queue {
-	struct kref		ref;
-	struct list_head	node;
-	struct pid_namespace	*ns;
-	u64			id;
-	char			name[MPT_NAME_LEN];
-	bool			linked;
-	kuid_t			uid;
-	kgid_t			gid;
-	umode_t			mode;
+	struct mpt_obj		obj;
 	u32			capacity;
 	u32			msgsize;
 	u32			qflags;
-	u64			created_ns;
-	atomic_t		openers;
 
 	spinlock_t		lock;	/* see the top of this file */
 	struct list_head	msgs;
@@ -184,45 +159,18 @@ struct mpt_queue {
 	struct rcu_head		rcu;
 };
 
-static LIST_HEAD(mpt_queues);
-static DEFINE_MUTEX(mpt_queues_lock);
-static unsigned int mpt_nqueues;
-static u64 mpt_queues_next_id = 1;
-static u64 mpt_queues_rsv;
+static u64 mpt_queues_rsv;	/* capacity * msgsize of all, under obj.c's mutex */
 
 static DEFINE_HASHTABLE(mpt_qcons_hash, 8);
 static DEFINE_SPINLOCK(mpt_qcons_lock);
 static atomic_t mpt_nqcons = ATOMIC_INIT(0);
 
 static const struct file_operations mpt_queue_fops;
+static struct mpt_obj_type mpt_queue_type;
 
-/* The permission bits (4 read, 2 write) the caller has on @q. */
-static unsigned int mpt_q_granted(const struct mpt_queue *q, bool noaudit)
+static struct mpt_queue *to_queue(struct mpt_obj *obj)
 {
-	unsigned int mode = q->mode;
-
-	if (uid_eq(current_fsuid(), q->uid))
-		mode >>= 6;
-	else if (in_group_p(q->gid))
-		mode >>= 3;
-	mode &= 7;
-	if ((mode & 6) != 6 &&
-	    (noaudit ? ns_capable_noaudit(q->ns->user_ns, CAP_IPC_OWNER) :
-		       ns_capable(q->ns->user_ns, CAP_IPC_OWNER)))
-		mode |= 6;
-	return mode;
-}
-
-/* Under mpt_queues_lock: the queue named @name in @ns. */
-static struct mpt_queue *mpt_q_find(struct pid_namespace *ns,
-				    const char *name)
-{
-	struct mpt_queue *q;
-
-	list_for_each_entry(q, &mpt_queues, node)
-		if (q->linked && q->ns == ns && !strcmp(q->name, name))
-			return q;
-	return NULL;
+	return container_of(obj, struct mpt_queue, obj);
 }
 
 static void mpt_q_free_rcu(struct rcu_head *rcu)
@@ -231,8 +179,9 @@ static void mpt_q_free_rcu(struct rcu_head *rcu)
 }
 
 /* The last reference is gone: no file, no name. */
-static void mpt_q_free(struct mpt_queue *q)
+static void mpt_q_free(struct mpt_obj *obj)
 {
+	struct mpt_queue *q = to_queue(obj);
 	struct mpt_qmsg_k *m, *mn;
 	struct mpt_qcons *e, *en;
 
@@ -252,74 +201,48 @@ static void mpt_q_free(struct mpt_queue *q)
 
 	list_for_each_entry_safe(m, mn, &q->msgs, node)
 		kvfree(m);
-	put_pid_ns(q->ns);
 	call_rcu(&q->rcu, mpt_q_free_rcu);
 }
 
-/* Called by kref_put_mutex() with mpt_queues_lock held; unlocks it. */
-static void mpt_q_release(struct kref *ref)
+/* Under obj.c's mutex: the queue leaves the registry. */
+static void mpt_q_unlist(struct mpt_obj *obj)
 {
-	struct mpt_queue *q = container_of(ref, struct mpt_queue, ref);
+	struct mpt_queue *q = to_queue(obj);
 
-	list_del(&q->node);
-	mpt_nqueues--;
 	mpt_queues_rsv -= (u64)q->capacity * q->msgsize;
-	mutex_unlock(&mpt_queues_lock);
-	mpt_q_free(q);
 }
 
-static void mpt_q_put(struct mpt_queue *q)
-{
-	kref_put_mutex(&q->ref, mpt_q_release, &mpt_queues_lock);
-}
-
-/* Tell the listeners about @q; @task acted. */
+/* Tell the listeners about @q; current acted. */
 static void mpt_q_event(struct mpt_queue *q, u16 type, u32 depth, u32 len,
 			u64 count)
 {
 	struct mpt_src src = {
 		.type = type,
-		.task = current,
-		.obj_id = q->id,
-		.obj_name = q->name,
 		.depth = depth,
 		.len = len,
 		.count = count,
 	};
 
-	mpt_emit(&src);
+	mpt_obj_event(&q->obj, &src);
 }
 
-/* Under mpt_queues_lock. */
-static struct mpt_queue *mpt_q_create(const struct mpt_queue_open *qo,
-				      struct pid_namespace *ns)
+/* Under obj.c's mutex: a new queue for @arg, a struct mpt_queue_open. */
+static struct mpt_obj *mpt_q_make(void *arg)
 {
+	const struct mpt_queue_open *qo = arg;
 	u32 capacity = qo->capacity ?: MPT_QUEUE_DEFAULT_CAPACITY;
 	u32 msgsize = qo->msgsize ?: MPT_QUEUE_DEFAULT_MSGSIZE;
 	u64 rsv = (u64)capacity * msgsize;
 	struct mpt_queue *q;
 
-	if (mpt_nqueues >= max_queues ||
-	    mpt_queues_rsv + rsv > max_queue_bytes) {
-		atomic64_inc(&mpt_stats.queue_refused);
+	if (mpt_queues_rsv + rsv > max_queue_bytes)
 		return ERR_PTR(-ENOSPC);
-	}
 	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
-
-	kref_init(&q->ref);		/* the name's */
-	q->ns = get_pid_ns(ns);
-	q->id = mpt_queues_next_id++;
-	strscpy(q->name, qo->name, sizeof(q->name));
-	q->linked = true;
-	q->uid = current_fsuid();
-	q->gid = current_fsgid();
-	q->mode = qo->mode;
 	q->capacity = capacity;
 	q->msgsize = msgsize;
 	q->qflags = qo->qflags;
-	q->created_ns = ktime_get_boottime_ns();
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->msgs);
 	INIT_LIST_HEAD(&q->waiters);
@@ -327,151 +250,40 @@ static struct mpt_queue *mpt_q_create(const struct mpt_queue_open *qo,
 	init_waitqueue_head(&q->rd_wait);
 	init_waitqueue_head(&q->wr_wait);
 	init_waitqueue_head(&q->join_wait);
-
-	list_add_tail(&q->node, &mpt_queues);
-	mpt_nqueues++;
 	mpt_queues_rsv += rsv;
-	return q;
-}
-
-static int mpt_qopen_check(const struct mpt_queue_open *qo)
-{
-	if ((qo->flags & ~MPT_QOPEN_ALL_FLAGS) ||
-	    !(qo->flags & (MPT_QOPEN_READ | MPT_QOPEN_WRITE)) ||
-	    ((qo->flags & MPT_QOPEN_EXCL) && !(qo->flags & MPT_QOPEN_CREATE)) ||
-	    qo->created || qo->id)
-		return -EINVAL;
-	if (mpt_name_check(qo->name))
-		return -EINVAL;
-	if (!(qo->flags & MPT_QOPEN_CREATE))
-		return 0;
-	if ((qo->mode & ~0777) || qo->capacity > MPT_QUEUE_CAPACITY_MAX ||
-	    qo->msgsize > MPT_QUEUE_MSGSIZE_MAX ||
-	    (qo->qflags & ~MPT_QUEUE_TRACE))
-		return -EINVAL;
-	return 0;
+	return &q->obj;
 }
 
 long mpt_ioc_queue_open(void __user *argp)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct mpt_queue_open qo;
-	unsigned int want = 0;
-	struct mpt_queue *q;
-	struct file *file;
-	int fd, fflags;
-	long ret;
+	struct mpt_obj *obj;
+	bool created;
+	int ret;
 
 	if (copy_from_user(&qo, argp, sizeof(qo)))
 		return -EFAULT;
-	ret = mpt_qopen_check(&qo);
-	if (ret)
-		return ret;
-	if (qo.flags & MPT_QOPEN_READ)
-		want |= 4;
-	if (qo.flags & MPT_QOPEN_WRITE)
-		want |= 2;
+	ret = mpt_obj_check_open(qo.flags, qo.name, qo.mode);
+	if (ret || qo.created || qo.id)
+		return -EINVAL;
+	if ((qo.flags & MPT_QOPEN_CREATE) &&
+	    (qo.capacity > MPT_QUEUE_CAPACITY_MAX ||
+	     qo.msgsize > MPT_QUEUE_MSGSIZE_MAX ||
+	     (qo.qflags & ~MPT_QUEUE_TRACE)))
+		return -EINVAL;
 
-	fd = get_unused_fd_flags(qo.flags & MPT_QOPEN_CLOEXEC ? O_CLOEXEC : 0);
-	if (fd < 0)
-		return fd;
-
-	mutex_lock(&mpt_queues_lock);
-	q = mpt_q_find(ns, qo.name);
-	if (q) {
-		if ((qo.flags & MPT_QOPEN_CREATE) &&
-		    (qo.flags & MPT_QOPEN_EXCL))
-			ret = -EEXIST;
-		else if ((mpt_q_granted(q, false) & want) != want)
-			ret = -EACCES;
-		else
-			kref_get(&q->ref);
-	} else if (!(qo.flags & MPT_QOPEN_CREATE)) {
-		ret = -ENOENT;
-	} else {
-		q = mpt_q_create(&qo, ns);
-		if (IS_ERR(q))
-			ret = PTR_ERR(q);
-		else
-			qo.created = 1;
-		if (!ret)
-			kref_get(&q->ref);	/* the file's */
-	}
-	mutex_unlock(&mpt_queues_lock);
-	if (ret)
-		goto err_fd;
-
-	fflags = want == 6 ? O_RDWR : want == 4 ? O_RDONLY : O_WRONLY;
-	if (qo.flags & MPT_QOPEN_NONBLOCK)
-		fflags |= O_NONBLOCK;
-	file = anon_inode_getfile("[mptrace-queue]", &mpt_queue_fops, q,
-				  fflags);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_unlink;
-	}
-	stream_open(file_inode(file), file);
-	atomic_inc(&q->openers);
-
-	qo.id = q->id;
-	if (copy_to_user(argp, &qo, sizeof(qo))) {
-		ret = -EFAULT;
-		fput(file);		/* drops the file's reference */
-		q = NULL;
-		goto err_fd;
-	}
-	if (qo.created)
-		mpt_q_event(q, MPT_EV_QUEUE_CREATE, 0, 0, 0);
-	fd_install(fd, file);
-	return fd;
-
-err_unlink:
-	mpt_q_put(q);			/* the file's */
-err_fd:
-	put_unused_fd(fd);
-	/* A queue this call made and cannot hand over is not left behind. */
-	if (qo.created) {
-		mutex_lock(&mpt_queues_lock);
-		q = mpt_q_find(ns, qo.name);
-		if (q && q->id == qo.id) {
-			q->linked = false;
-			mutex_unlock(&mpt_queues_lock);
-			mpt_q_put(q);
-		} else {
-			mutex_unlock(&mpt_queues_lock);
-		}
-	}
-	return ret;
+	obj = mpt_obj_get(&mpt_queue_type, qo.name, qo.flags, qo.mode,
+			  mpt_q_make, &qo, &created);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	qo.created = created;
+	qo.id = obj->id;
+	return mpt_obj_install(obj, qo.flags, created, argp, &qo, sizeof(qo));
 }
 
 long mpt_ioc_queue_unlink(void __user *argp)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
-	struct mpt_queue *q;
-	struct mpt_name n;
-
-	if (copy_from_user(&n, argp, sizeof(n)))
-		return -EFAULT;
-	if (mpt_name_check(n.name))
-		return -EINVAL;
-
-	mutex_lock(&mpt_queues_lock);
-	q = mpt_q_find(ns, n.name);
-	if (!q) {
-		mutex_unlock(&mpt_queues_lock);
-		return -ENOENT;
-	}
-	if (!uid_eq(current_fsuid(), q->uid) &&
-	    !ns_capable(q->ns->user_ns, CAP_IPC_OWNER)) {
-		mutex_unlock(&mpt_queues_lock);
-		return -EPERM;
-	}
-	q->linked = false;		/* the name's reference is ours now */
-	mutex_unlock(&mpt_queues_lock);
-
-	mpt_q_event(q, MPT_EV_QUEUE_REMOVE, READ_ONCE(q->depth), 0, 0);
-	mpt_q_put(q);
-	return 0;
+	return mpt_obj_unlink(&mpt_queue_type, argp);
 }
 
 /* Under q->lock: may @what go on? */
@@ -857,16 +669,17 @@ static void mpt_q_info(struct mpt_queue *q, const struct mpt_queues_view *view,
 	u32 n;
 
 	memset(qi, 0, sizeof(*qi));
-	qi->id = q->id;
-	strscpy(qi->name, q->name, sizeof(qi->name));
+	qi->id = q->obj.id;
+	strscpy(qi->name, q->obj.name, sizeof(qi->name));
 	qi->capacity = q->capacity;
 	qi->msgsize = q->msgsize;
-	qi->flags = q->qflags | (READ_ONCE(q->linked) ? 0 : MPT_QUEUE_UNLINKED);
-	qi->mode = q->mode;
-	qi->uid = from_kuid_munged(view->userns, q->uid);
-	qi->gid = from_kgid_munged(view->userns, q->gid);
-	qi->created_ns = q->created_ns;
-	qi->openers = atomic_read(&q->openers);
+	qi->flags = q->qflags |
+		    (READ_ONCE(q->obj.linked) ? 0 : MPT_QUEUE_UNLINKED);
+	qi->mode = q->obj.mode;
+	qi->uid = from_kuid_munged(view->userns, q->obj.uid);
+	qi->gid = from_kgid_munged(view->userns, q->obj.gid);
+	qi->created_ns = q->obj.created_ns;
+	qi->openers = atomic_read(&q->obj.openers);
 
 	spin_lock(&q->lock);
 	qi->depth = q->depth;
@@ -918,23 +731,12 @@ static void mpt_q_info(struct mpt_queue *q, const struct mpt_queues_view *view,
 bool mpt_queues_next(const struct mpt_queues_view *view, u64 *id,
 		     struct mpt_queue_info *qi)
 {
-	struct mpt_queue *q, *found = NULL;
+	struct mpt_obj *obj = mpt_obj_next(&mpt_queue_type, view->ns, id);
 
-	mutex_lock(&mpt_queues_lock);
-	list_for_each_entry(q, &mpt_queues, node) {
-		if (q->id < *id || q->ns != view->ns ||
-		    !(mpt_q_granted(q, true) & 6))
-			continue;
-		found = q;
-		kref_get(&q->ref);
-		break;
-	}
-	mutex_unlock(&mpt_queues_lock);
-	if (!found)
+	if (!obj)
 		return false;
-	mpt_q_info(found, view, qi);
-	*id = found->id + 1;
-	mpt_q_put(found);
+	mpt_q_info(to_queue(obj), view, qi);
+	mpt_obj_put(obj);
 	return true;
 }
 
@@ -996,28 +798,17 @@ out:
 
 long mpt_ioc_queue_info(void __user *argp)
 {
-	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct mpt_queue_info qi;
-	struct mpt_queue *q;
-	long ret = 0;
+	struct mpt_obj *obj;
+	long ret;
 
 	if (copy_from_user(&qi, argp, sizeof(qi)))
 		return -EFAULT;
-	if (mpt_name_check(qi.name))
-		return -EINVAL;
-	mutex_lock(&mpt_queues_lock);
-	q = mpt_q_find(ns, qi.name);
-	if (!q)
-		ret = -ENOENT;
-	else if (!(mpt_q_granted(q, false) & 6))
-		ret = -EACCES;
-	else
-		kref_get(&q->ref);
-	mutex_unlock(&mpt_queues_lock);
-	if (ret)
-		return ret;
-	ret = mpt_q_info_out(q, argp, &qi);
-	mpt_q_put(q);
+	obj = mpt_obj_lookup(&mpt_queue_type, qi.name);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ret = mpt_q_info_out(to_queue(obj), argp, &qi);
+	mpt_obj_put(obj);
 	return ret;
 }
 
@@ -1076,15 +867,6 @@ out:
 
 /* --- the queue's file ------------------------------------------------------ */
 
-static int mpt_queue_release(struct inode *inode, struct file *file)
-{
-	struct mpt_queue *q = file->private_data;
-
-	atomic_dec(&q->openers);
-	mpt_q_put(q);
-	return 0;
-}
-
 static ssize_t mpt_queue_read(struct file *file, char __user *buf,
 			      size_t len, loff_t *ppos)
 {
@@ -1092,7 +874,7 @@ static ssize_t mpt_queue_read(struct file *file, char __user *buf,
 	u64 seq;
 	int ret;
 
-	ret = mpt_q_get_msg(file->private_data, buf, &room,
+	ret = mpt_q_get_msg(to_queue(file->private_data), buf, &room,
 			    file->f_flags & O_NONBLOCK ? MPT_QMSG_NOWAIT : 0,
 			    NULL, &seq);
 	return ret ? ret : (ssize_t)room;
@@ -1101,7 +883,7 @@ static ssize_t mpt_queue_read(struct file *file, char __user *buf,
 static ssize_t mpt_queue_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
-	struct mpt_queue *q = file->private_data;
+	struct mpt_queue *q = to_queue(file->private_data);
 	u64 seq;
 	int ret;
 
@@ -1114,7 +896,7 @@ static ssize_t mpt_queue_write(struct file *file, const char __user *buf,
 
 static __poll_t mpt_queue_poll(struct file *file, poll_table *wait)
 {
-	struct mpt_queue *q = file->private_data;
+	struct mpt_queue *q = to_queue(file->private_data);
 	__poll_t mask = 0;
 
 	if (file->f_mode & FMODE_READ)
@@ -1142,7 +924,7 @@ static ktime_t *mpt_q_deadline(u32 flags, u64 deadline_ns, ktime_t *kt)
 static long mpt_qioc_msg(struct file *file, unsigned int cmd,
 			 void __user *argp)
 {
-	struct mpt_queue *q = file->private_data;
+	struct mpt_queue *q = to_queue(file->private_data);
 	u32 allowed = MPT_QMSG_NOWAIT | MPT_QMSG_TIMEOUT;
 	struct mpt_qmsg qm;
 	ktime_t kt, *deadline;
@@ -1179,7 +961,7 @@ static long mpt_qioc_msg(struct file *file, unsigned int cmd,
 static long mpt_qioc_wait(struct file *file, unsigned int cmd,
 			  void __user *argp)
 {
-	struct mpt_queue *q = file->private_data;
+	struct mpt_queue *q = to_queue(file->private_data);
 	struct mpt_qwait qw;
 	ktime_t kt;
 
@@ -1218,7 +1000,7 @@ static long mpt_queue_ioctl(struct file *file, unsigned int cmd,
 		if (copy_from_user(&qi, argp, sizeof(qi)))
 			ret = -EFAULT;
 		else
-			ret = mpt_q_info_out(file->private_data, argp, &qi);
+			ret = mpt_q_info_out(to_queue(file->private_data), argp, &qi);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -1231,7 +1013,7 @@ static long mpt_queue_ioctl(struct file *file, unsigned int cmd,
 
 static const struct file_operations mpt_queue_fops = {
 	.owner		= THIS_MODULE,
-	.release	= mpt_queue_release,
+	.release	= mpt_obj_release,
 	.read		= mpt_queue_read,
 	.write		= mpt_queue_write,
 	.poll		= mpt_queue_poll,
@@ -1241,9 +1023,22 @@ static const struct file_operations mpt_queue_fops = {
 
 /* --- counters and life ------------------------------------------------------ */
 
+static struct mpt_obj_type mpt_queue_type = {
+	.anon_name	= "[mptrace-queue]",
+	.fops		= &mpt_queue_fops,
+	.max		= &max_queues,
+	.refused	= &mpt_stats.queue_refused,
+	.ev_create	= MPT_EV_QUEUE_CREATE,
+	.ev_remove	= MPT_EV_QUEUE_REMOVE,
+	.unlist		= mpt_q_unlist,
+	.free		= mpt_q_free,
+	.objs		= LIST_HEAD_INIT(mpt_queue_type.objs),
+	.next_id	= 1,
+};
+
 u64 mpt_queues_count(void)
 {
-	return READ_ONCE(mpt_nqueues);
+	return READ_ONCE(mpt_queue_type.count);
 }
 
 u64 mpt_queues_max(void)
@@ -1261,16 +1056,14 @@ u64 mpt_queues_bytes_max(void)
 	return max_queue_bytes;
 }
 
+static u64 mpt_q_bytes(struct mpt_obj *obj)
+{
+	return READ_ONCE(to_queue(obj)->bytes);
+}
+
 u64 mpt_queues_msg_bytes(void)
 {
-	struct mpt_queue *q;
-	u64 sum = 0;
-
-	mutex_lock(&mpt_queues_lock);
-	list_for_each_entry(q, &mpt_queues, node)
-		sum += READ_ONCE(q->bytes);
-	mutex_unlock(&mpt_queues_lock);
-	return sum;
+	return mpt_obj_sum(&mpt_queue_type, mpt_q_bytes);
 }
 
 int mpt_queues_init(void)
@@ -1278,22 +1071,10 @@ int mpt_queues_init(void)
 	return 0;
 }
 
-/*
- * No file is open (each holds a reference on the module): what is left
- * are queues kept by their names alone.
- */
 void mpt_queues_exit(void)
 {
-	struct mpt_queue *q, *n;
-
-	mutex_lock(&mpt_queues_lock);
-	list_for_each_entry_safe(q, n, &mpt_queues, node) {
-		list_del(&q->node);
-		mpt_q_free(q);
-	}
-	mpt_nqueues = 0;
+	mpt_obj_exit(&mpt_queue_type);
 	mpt_queues_rsv = 0;
-	mutex_unlock(&mpt_queues_lock);
 	/* mpt_q_free_rcu() is this module's code. */
 	rcu_barrier();
 }

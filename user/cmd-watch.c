@@ -46,7 +46,11 @@ static void usage(void)
 	       "Print process events as they happen: fork, exec, exit, zombie (ended,\n"
 	       "waiting for its parent), reap (gone: who reaped it, after how long),\n"
 	       "orphan (its parent ended: who adopted it), and lost (the events a\n"
-	       "slow reader missed, counted exactly).\n\n"
+	       "slow reader missed, counted exactly).  Queues and locks report\n"
+	       "queue-create, queue-remove, queue-full, queue-empty,\n"
+	       "queue-consumer-died, queue-put, queue-get (traced queues), lock-create,\n"
+	       "lock-remove, lock-contended, lock-owner-died, deadlock, lock-acquire\n"
+	       "and lock-release (traced locks).\n\n"
 	       "Options:\n"
 	       "  -e, --events LIST   only these, e.g. zombie,reap,orphan (lost always\n"
 	       "                      shows)\n"
@@ -310,10 +314,10 @@ static int parse_types(const char *list, unsigned int *types)
 		unsigned int t;
 
 		for (t = MPT_EV_FORK; t <= MPT_EV_MAX; t++)
-			if (!strcmp(tok, mpt_event_name(t)))
+			if (mpt_event_name(t) && !strcmp(tok, mpt_event_name(t)))
 				break;
 		if (t > MPT_EV_MAX) {
-			ret = mpt_usage_err("watch: unknown event '%s' (fork, exec, exit, zombie, reap, orphan)",
+			ret = mpt_usage_err("watch: unknown event '%s' (fork, exec, exit, zombie, reap, orphan, queue-..., lock-..., deadlock; see --help)",
 					    tok);
 			break;
 		}

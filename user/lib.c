@@ -300,6 +300,13 @@ static const char *const event_names[] = {
 	[MPT_EV_QUEUE_CONSUMER_DIED] = "queue-consumer-died",
 	[MPT_EV_QUEUE_PUT] = "queue-put",
 	[MPT_EV_QUEUE_GET] = "queue-get",
+	[MPT_EV_LOCK_CREATE] = "lock-create",
+	[MPT_EV_LOCK_REMOVE] = "lock-remove",
+	[MPT_EV_LOCK_CONTENDED] = "lock-contended",
+	[MPT_EV_LOCK_OWNER_DIED] = "lock-owner-died",
+	[MPT_EV_DEADLOCK] = "deadlock",
+	[MPT_EV_LOCK_ACQUIRE] = "lock-acquire",
+	[MPT_EV_LOCK_RELEASE] = "lock-release",
 };
 
 /* A growing array of processes. */

@@ -98,6 +98,7 @@ enum mpt_feature {
 	MPT_FEAT_PROCS_BIT,
 	MPT_FEAT_REAP_BIT,
 	MPT_FEAT_QUEUES_BIT,
+	MPT_FEAT_LOCKS_BIT,
 	__MPT_FEAT_BIT_LAST,
 };
 
@@ -113,6 +114,8 @@ enum mpt_feature {
 #define MPT_FEAT_REAP		_BITULL(MPT_FEAT_REAP_BIT)
 /* Queues: %MPT_IOC_QUEUE_OPEN and the rest of "Queues" below. */
 #define MPT_FEAT_QUEUES		_BITULL(MPT_FEAT_QUEUES_BIT)
+/* Locks: %MPT_IOC_LOCK_OPEN and the rest of "Locks" below. */
+#define MPT_FEAT_LOCKS		_BITULL(MPT_FEAT_LOCKS_BIT)
 
 /*
  * Reading events
@@ -170,6 +173,15 @@ enum mpt_feature {
  *	queue and had not marked done; @count says how many were released
  * @MPT_EV_QUEUE_PUT: a message was put (queues with %MPT_QUEUE_TRACE)
  * @MPT_EV_QUEUE_GET: a message was got (queues with %MPT_QUEUE_TRACE)
+ * @MPT_EV_LOCK_CREATE: a lock was created (struct mpt_event_lock)
+ * @MPT_EV_LOCK_REMOVE: a lock's name was removed
+ * @MPT_EV_LOCK_CONTENDED: a thread blocks on a lock another holds
+ * @MPT_EV_LOCK_OWNER_DIED: a thread ended holding a lock; the lock was
+ *	released, and its next owner is told
+ * @MPT_EV_DEADLOCK: an acquire was refused with EDEADLK: waiting would
+ *	have closed a cycle (struct mpt_event_deadlock)
+ * @MPT_EV_LOCK_ACQUIRE: a lock was taken (locks with %MPT_LOCK_TRACE)
+ * @MPT_EV_LOCK_RELEASE: a lock was released (locks with %MPT_LOCK_TRACE)
  *
  * The life of a process in events: FORK, any number of EXEC, EXIT when
  * its last thread ends, then either ZOMBIE and later REAP (%MPT_REAP_WAIT)
@@ -206,6 +218,13 @@ enum mpt_event_type {
 	MPT_EV_QUEUE_CONSUMER_DIED,
 	MPT_EV_QUEUE_PUT,
 	MPT_EV_QUEUE_GET,
+	MPT_EV_LOCK_CREATE,
+	MPT_EV_LOCK_REMOVE,
+	MPT_EV_LOCK_CONTENDED,
+	MPT_EV_LOCK_OWNER_DIED,
+	MPT_EV_DEADLOCK,
+	MPT_EV_LOCK_ACQUIRE,
+	MPT_EV_LOCK_RELEASE,
 	__MPT_EV_MAX,
 };
 
@@ -437,6 +456,72 @@ struct mpt_event_queue {
 	__u32			len;
 	__u64			count;
 	char			name[MPT_NAME_LEN];
+};
+
+/**
+ * struct mpt_event_lock - the %MPT_EV_LOCK_* events
+ * @hdr: header
+ * @task: the thread that acted: the creator, the remover, the blocked
+ *	acquirer (CONTENDED), the thread that ended (OWNER_DIED), the
+ *	acquirer or releaser
+ * @lock_id: the lock's id (struct mpt_lock_info.id)
+ * @owner_pid: CONTENDED: the process holding the lock; 0 otherwise
+ * @owner_tid: CONTENDED: the thread holding it
+ * @ns: ACQUIRE: how long it waited; RELEASE, OWNER_DIED: how long the
+ *	lock was held
+ * @count: ACQUIRE, RELEASE: the recursion count after the event
+ * @waiters: threads waiting for the lock after the event
+ * @name: the lock's name
+ */
+struct mpt_event_lock {
+	struct mpt_event_hdr	hdr;
+	struct mpt_task		task;
+	__u64			lock_id;
+	__u32			owner_pid;
+	__u32			owner_tid;
+	__u64			ns;
+	__u32			count;
+	__u32			waiters;
+	char			name[MPT_NAME_LEN];
+};
+
+/* Entries a deadlock record lists at most; and its short names' length. */
+#define MPT_DEADLOCK_MAX	6
+#define MPT_SHORT_NAME_LEN	16
+
+/* Flags of struct mpt_event_deadlock */
+#define MPT_DEADLOCK_TRUNCATED	_BITUL(0)	/* the cycle is longer */
+
+/**
+ * struct mpt_deadlock_entry - one step of a wait-for cycle
+ * @pid: a process
+ * @tid: its thread, which waits for (the first entry: would wait for)
+ *	lock @lock_id, held by the next entry's thread (the last entry's
+ *	lock is held by the first entry's thread)
+ * @lock_id: that lock
+ * @name: the lock's name, cut to %MPT_SHORT_NAME_LEN - 1 bytes
+ */
+struct mpt_deadlock_entry {
+	__u32	pid;
+	__u32	tid;
+	__u64	lock_id;
+	char	name[MPT_SHORT_NAME_LEN];
+};
+
+/**
+ * struct mpt_event_deadlock - %MPT_EV_DEADLOCK
+ * @hdr: header
+ * @task: the thread whose acquire was refused
+ * @len: threads (and locks) in the cycle
+ * @flags: %MPT_DEADLOCK_* flags
+ * @cycle: its first %MPT_DEADLOCK_MAX steps, starting with @task
+ */
+struct mpt_event_deadlock {
+	struct mpt_event_hdr		hdr;
+	struct mpt_task			task;
+	__u32				len;
+	__u32				flags;
+	struct mpt_deadlock_entry	cycle[MPT_DEADLOCK_MAX];
 };
 
 /* Flags of struct mpt_filter */
@@ -986,6 +1071,232 @@ struct mpt_queues_req {
  */
 #define MPT_IOC_QUEUES		_IOWR(MPT_IOC_MAGIC, 0x13, struct mpt_queues_req)
 
+/*
+ * Locks
+ * =====
+ *
+ * A lock is a named mutual-exclusion object in the kernel that knows its
+ * owner: the thread that acquired it.  Names, opening, access and removal
+ * work as for queues: names per pid namespace, %MPT_IOC_LOCK_OPEN
+ * returns a new descriptor, the owner's fsuid/fsgid and the mode decide
+ * who may open it for acquiring (write) or inspecting (read),
+ * %MPT_IOC_LOCK_UNLINK removes the name, and a lock lives while it has a
+ * name, a descriptor or an owner.
+ *
+ * Kinds.  A mutex may not be taken again by its owner (EDEADLK).  A
+ * recursive lock may: it is released when the owner has released it as
+ * many times as it took it (Python's RLock).
+ *
+ * Acquiring blocks, with an optional deadline, or not at all
+ * (%MPT_LOCK_TRY: EBUSY when another thread holds it).  Waits are
+ * interruptible and killable.  Waiters are served in FIFO order: a
+ * release hands the lock to the thread that has waited longest, which
+ * returns owning it; nobody can take it in between.  Only the owner may
+ * release (EPERM for anyone else, and for a lock nobody holds).
+ *
+ * Owner death.  When a thread ends holding locks, each is released and
+ * %MPT_EV_LOCK_OWNER_DIED names the dead thread.  The next acquirer (the
+ * first waiter, or whoever takes it next) gets the lock with
+ * %MPT_LOCK_PREV_OWNER_DIED and the dead owner's ids, as a robust
+ * pthread mutex returns EOWNERDEAD: the data it protects may be
+ * half-updated.  A recursive lock is released whatever its count.
+ *
+ * Deadlocks.  Before a thread waits (with or without a deadline), the
+ * module follows the wait-for graph from the lock it wants: its owner,
+ * the lock that owner waits for, that lock's owner, and so on.  If the
+ * path comes back to the caller, waiting would never end: the acquire
+ * fails at once with EDEADLK, the lock's %deadlocks counter grows, and
+ * %MPT_EV_DEADLOCK lists the cycle.  Only the thread whose wait would
+ * close a cycle is refused; a chain that does not come back waits.
+ *
+ * Limits.  The module parameter max_locks (default 1024) bounds the
+ * locks; past it, creating one fails with ENOSPC, counted.
+ */
+
+/* Kinds of lock (struct mpt_lock_open.kind) */
+enum mpt_lock_kind {
+	MPT_LOCK_MUTEX = 1,
+	MPT_LOCK_RECURSIVE,
+};
+
+/*
+ * Flags of a lock (struct mpt_lock_open.lflags, struct
+ * mpt_lock_info.flags)
+ *
+ * MPT_LOCK_TRACE: every acquire and release makes an event.
+ * MPT_LOCK_UNLINKED: (info only) its name was removed.
+ * MPT_LOCK_OWNER_DEAD: (info only) its last owner died holding it and
+ *	no one has taken it since.
+ */
+#define MPT_LOCK_TRACE		_BITUL(0)
+#define MPT_LOCK_UNLINKED	_BITUL(1)
+#define MPT_LOCK_OWNER_DEAD	_BITUL(2)
+
+/**
+ * struct mpt_lock_open - argument of %MPT_IOC_LOCK_OPEN
+ * @name: the lock's name, NUL-terminated (as a queue's)
+ * @flags: %MPT_QOPEN_* flags: CREATE, EXCL, READ (inspect), WRITE
+ *	(acquire and release), CLOEXEC; NONBLOCK is refused
+ * @mode: with CREATE: permission bits (0 to 0777)
+ * @kind: with CREATE: enum mpt_lock_kind
+ * @lflags: with CREATE: %MPT_LOCK_TRACE or 0
+ * @created: out: 1 if this call created the lock
+ * @id: out: the lock's id, unique while the module is loaded
+ */
+struct mpt_lock_open {
+	char	name[MPT_NAME_LEN];
+	__u32	flags;
+	__u32	mode;
+	__u32	kind;
+	__u32	lflags;
+	__u32	created;
+	__u32	reserved;
+	__u64	id;
+};
+
+/*
+ * MPT_IOC_LOCK_OPEN - create and/or open a lock; returns a new file
+ * descriptor.  Errors as %MPT_IOC_QUEUE_OPEN.
+ * MPT_IOC_LOCK_UNLINK - remove a lock's name (struct mpt_name).  A held
+ *	lock stays held.
+ */
+#define MPT_IOC_LOCK_OPEN	_IOWR(MPT_IOC_MAGIC, 0x14, struct mpt_lock_open)
+#define MPT_IOC_LOCK_UNLINK	_IOW(MPT_IOC_MAGIC, 0x15, struct mpt_name)
+
+/*
+ * Flags of struct mpt_lock_acq
+ *
+ * MPT_LOCK_TRY: (in) fail with EBUSY rather than wait.
+ * MPT_LOCK_TIMEOUT: (in) wait at most until @deadline_ns
+ *	(CLOCK_MONOTONIC), then fail with ETIMEDOUT.
+ * MPT_LOCK_PREV_OWNER_DIED: (out) acquired; its previous owner died
+ *	holding it (@dead_pid, @dead_tid).
+ */
+#define MPT_LOCK_TRY		_BITUL(0)
+#define MPT_LOCK_TIMEOUT	_BITUL(1)
+#define MPT_LOCK_PREV_OWNER_DIED _BITUL(16)
+
+/**
+ * struct mpt_lock_acq - argument of %MPT_LIOC_ACQUIRE
+ * @flags: in: %MPT_LOCK_TRY or %MPT_LOCK_TIMEOUT; out: those, and
+ *	%MPT_LOCK_PREV_OWNER_DIED
+ * @count: out: the recursion count now (1 for a mutex)
+ * @deadline_ns: with %MPT_LOCK_TIMEOUT
+ * @waited_ns: out: how long the call waited
+ * @dead_pid: out: with PREV_OWNER_DIED, the process of the dead owner
+ *	(0 when outside the caller's pid namespace)
+ * @dead_tid: out: and its thread
+ */
+struct mpt_lock_acq {
+	__u32	flags;
+	__u32	count;
+	__u64	deadline_ns;
+	__u64	waited_ns;
+	__u32	dead_pid;
+	__u32	dead_tid;
+};
+
+/**
+ * struct mpt_lwaiter - a thread waiting for a lock
+ * @pid: its process (0: outside the caller's pid namespace)
+ * @tid: the thread
+ * @since_ns: CLOCK_BOOTTIME when it began to wait
+ */
+struct mpt_lwaiter {
+	__u32	pid;
+	__u32	tid;
+	__u64	since_ns;
+};
+
+/**
+ * struct mpt_lock_info - a lock, as %MPT_LIOC_INFO, %MPT_IOC_LOCK_INFO,
+ * %MPT_IOC_LOCKS and %MPT_CMD_GET_LOCKS report it
+ * @id: unique while the module is loaded
+ * @name: NUL-terminated
+ * @kind: enum mpt_lock_kind
+ * @flags: %MPT_LOCK_* flags
+ * @mode: permission bits
+ * @uid: owner of the object (not of the lock's hold), caller's view
+ * @gid: its group
+ * @owner_pid: the process holding it now; 0 when free (or outside the
+ *	caller's pid namespace)
+ * @owner_tid: the thread holding it
+ * @count: recursion count (0 when free)
+ * @owner_comm: the holder's command name
+ * @held_ns: CLOCK_BOOTTIME since when it is held (0 when free)
+ * @created_ns: CLOCK_BOOTTIME of its creation
+ * @acquisitions: times it was taken (recursive re-takes included)
+ * @contentions: times an acquirer had to wait
+ * @owner_deaths: times its owner died holding it
+ * @deadlocks: acquires refused with EDEADLK
+ * @timeouts: acquires that timed out
+ * @hold_total_ns: time it was held, all holds together
+ * @hold_max_ns: the longest hold
+ * @wait_total_ns: time acquirers waited, all together
+ * @wait_max_ns: the longest wait
+ * @openers: files open on it
+ * @nwaiters: threads waiting now
+ * @waiters: in: user pointer to room for @waiters_max struct mpt_lwaiter
+ *	(0: none); only with %MPT_LIOC_INFO and %MPT_IOC_LOCK_INFO
+ * @waiters_max: in: that room (at most %MPT_LOCK_LIST_MAX); out: written,
+ *	in FIFO order
+ * @reserved: zero
+ */
+struct mpt_lock_info {
+	__u64	id;
+	char	name[MPT_NAME_LEN];
+	__u32	kind;
+	__u32	flags;
+	__u32	mode;
+	__u32	uid;
+	__u32	gid;
+	__u32	owner_pid;
+	__u32	owner_tid;
+	__u32	count;
+	char	owner_comm[MPT_COMM_LEN];
+	__u64	held_ns;
+	__u64	created_ns;
+	__u64	acquisitions;
+	__u64	contentions;
+	__u64	owner_deaths;
+	__u64	deadlocks;
+	__u64	timeouts;
+	__u64	hold_total_ns;
+	__u64	hold_max_ns;
+	__u64	wait_total_ns;
+	__u64	wait_max_ns;
+	__u32	openers;
+	__u32	nwaiters;
+	__u64	waiters;
+	__u32	waiters_max;
+	__u32	reserved;
+};
+
+#define MPT_LOCK_LIST_MAX	1024
+
+/*
+ * ioctls on a lock's file descriptor (ENOTTY elsewhere):
+ *
+ * MPT_LIOC_ACQUIRE - take the lock: EBADF (not opened for writing),
+ *	EDEADLK (a mutex its caller holds, or a wait-for cycle), EBUSY
+ *	(TRY, held), ETIMEDOUT, EINTR/restart on a signal.
+ * MPT_LIOC_RELEASE - release it once: EPERM when the caller does not
+ *	hold it.  Takes no argument (0).
+ * MPT_LIOC_INFO - the lock's struct mpt_lock_info.
+ */
+#define MPT_LIOC_ACQUIRE	_IOWR(MPT_IOC_MAGIC, 0x30, struct mpt_lock_acq)
+#define MPT_LIOC_RELEASE	_IO(MPT_IOC_MAGIC, 0x31)
+#define MPT_LIOC_INFO		_IOWR(MPT_IOC_MAGIC, 0x32, struct mpt_lock_info)
+
+/*
+ * MPT_IOC_LOCK_INFO - on /dev/mptrace: the lock named @name of the
+ * caller's pid namespace, if it may open it (else EACCES).
+ * MPT_IOC_LOCKS - list, in id order, the locks the caller may open; a
+ * struct mpt_queues_req whose @buf points to struct mpt_lock_info.
+ */
+#define MPT_IOC_LOCK_INFO	_IOWR(MPT_IOC_MAGIC, 0x16, struct mpt_lock_info)
+#define MPT_IOC_LOCKS		_IOWR(MPT_IOC_MAGIC, 0x17, struct mpt_queues_req)
+
 /**
  * enum mpt_cmd - generic netlink commands of family "mptrace"
  * @MPT_CMD_UNSPEC: never used
@@ -1008,6 +1319,9 @@ struct mpt_queues_req {
  * @MPT_CMD_GET_QUEUES: dump: takes no attribute.  One message per queue
  *	the caller may open (as %MPT_IOC_QUEUES), each with a %MPT_A_QUEUE
  *	nest of enum mpt_queue_attr, in id order.
+ * @MPT_CMD_GET_LOCKS: dump: takes no attribute.  One message per lock
+ *	the caller may open, each with a %MPT_A_LOCK nest of enum
+ *	mpt_lock_attr, in id order.
  */
 enum mpt_cmd {
 	MPT_CMD_UNSPEC,
@@ -1016,6 +1330,7 @@ enum mpt_cmd {
 	MPT_CMD_EVENT,
 	MPT_CMD_GET_PROCS,
 	MPT_CMD_GET_QUEUES,
+	MPT_CMD_GET_LOCKS,
 	__MPT_CMD_MAX,
 };
 
@@ -1032,6 +1347,7 @@ enum mpt_cmd {
  * @MPT_A_EVENT: nest, enum mpt_event_attr
  * @MPT_A_PROC: nest, enum mpt_proc_attr
  * @MPT_A_QUEUE: nest, enum mpt_queue_attr
+ * @MPT_A_LOCK: nest, enum mpt_lock_attr
  */
 enum mpt_attr {
 	MPT_A_UNSPEC,
@@ -1043,6 +1359,7 @@ enum mpt_attr {
 	MPT_A_EVENT,
 	MPT_A_PROC,
 	MPT_A_QUEUE,
+	MPT_A_LOCK,
 	__MPT_A_MAX,
 };
 
@@ -1082,6 +1399,10 @@ enum mpt_attr {
  * @MPT_STATS_A_QUEUE_BYTES_MAX: u64, the max_queue_bytes parameter
  * @MPT_STATS_A_QUEUE_MSG_BYTES: u64, bytes of the messages in all queues
  * @MPT_STATS_A_QUEUE_REFUSED: u64, queue creations refused at a limit
+ * @MPT_STATS_A_LOCKS: u64, locks that exist now
+ * @MPT_STATS_A_LOCKS_MAX: u64, the max_locks parameter
+ * @MPT_STATS_A_LOCK_REFUSED: u64, lock creations refused at the limit
+ * @MPT_STATS_A_LOCKS_HELD: u64, locks held now
  *
  * A client must ignore counters it does not know.
  */
@@ -1110,6 +1431,10 @@ enum mpt_stats_attr {
 	MPT_STATS_A_QUEUE_BYTES_MAX,
 	MPT_STATS_A_QUEUE_MSG_BYTES,
 	MPT_STATS_A_QUEUE_REFUSED,
+	MPT_STATS_A_LOCKS,
+	MPT_STATS_A_LOCKS_MAX,
+	MPT_STATS_A_LOCK_REFUSED,
+	MPT_STATS_A_LOCKS_HELD,
 	__MPT_STATS_A_MAX,
 };
 
@@ -1146,6 +1471,17 @@ enum mpt_stats_attr {
  * @MPT_EV_A_DEPTH: u32, QUEUE_*: struct mpt_event_queue.depth
  * @MPT_EV_A_LEN: u32, QUEUE_PUT, QUEUE_GET: struct mpt_event_queue.len
  * @MPT_EV_A_COUNT: u64, QUEUE_*: struct mpt_event_queue.count
+ * @MPT_EV_A_OWNER_PID: u32, LOCK_CONTENDED: struct mpt_event_lock.owner_pid
+ * @MPT_EV_A_OWNER_TID: u32, LOCK_CONTENDED: struct mpt_event_lock.owner_tid
+ * @MPT_EV_A_NS: u64, LOCK_*: struct mpt_event_lock.ns
+ * @MPT_EV_A_WAITERS: u32, LOCK_*: struct mpt_event_lock.waiters
+ * @MPT_EV_A_CYCLE: nest, DEADLOCK: one per step of the cycle, in order,
+ *	each a nest of enum mpt_cycle_attr (full names, up to
+ *	%MPT_DEADLOCK_MAX steps)
+ *
+ * LOCK_* events carry %MPT_EV_A_OBJ_ID, %MPT_EV_A_OBJ_NAME and (ACQUIRE,
+ * RELEASE: the recursion count) %MPT_EV_A_COUNT too; DEADLOCK carries
+ * %MPT_EV_A_COUNT as the cycle's length and %MPT_EV_A_INFO_FLAGS.
  *
  * %MPT_EV_A_STATUS also comes with ZOMBIE and REAP.
  *
@@ -1180,6 +1516,11 @@ enum mpt_event_attr {
 	MPT_EV_A_DEPTH,
 	MPT_EV_A_LEN,
 	MPT_EV_A_COUNT,
+	MPT_EV_A_OWNER_PID,
+	MPT_EV_A_OWNER_TID,
+	MPT_EV_A_NS,
+	MPT_EV_A_WAITERS,
+	MPT_EV_A_CYCLE,
 	__MPT_EV_A_MAX,
 };
 
@@ -1341,5 +1682,94 @@ enum mpt_qconsumer_attr {
 };
 
 #define MPT_QCONSUMER_A_MAX	(__MPT_QCONSUMER_A_MAX - 1)
+
+/**
+ * enum mpt_cycle_attr - a step of a deadlock cycle, nested in
+ * %MPT_EV_A_CYCLE; the fields of struct mpt_deadlock_entry
+ * @MPT_CYCLE_A_UNSPEC: never used
+ * @MPT_CYCLE_A_PAD: padding for 64-bit attributes
+ * @MPT_CYCLE_A_PID: u32
+ * @MPT_CYCLE_A_TID: u32
+ * @MPT_CYCLE_A_LOCK_ID: u64
+ * @MPT_CYCLE_A_NAME: string, the lock's name (cut as in the record)
+ */
+enum mpt_cycle_attr {
+	MPT_CYCLE_A_UNSPEC,
+	MPT_CYCLE_A_PAD,
+	MPT_CYCLE_A_PID,
+	MPT_CYCLE_A_TID,
+	MPT_CYCLE_A_LOCK_ID,
+	MPT_CYCLE_A_NAME,
+	__MPT_CYCLE_A_MAX,
+};
+
+#define MPT_CYCLE_A_MAX	(__MPT_CYCLE_A_MAX - 1)
+
+/**
+ * enum mpt_lock_attr - a lock in a %MPT_CMD_GET_LOCKS dump, nested in
+ * %MPT_A_LOCK; each is the struct mpt_lock_info field of the same name
+ * @MPT_LOCK_A_UNSPEC: never used
+ * @MPT_LOCK_A_PAD: padding for 64-bit attributes
+ * @MPT_LOCK_A_ID: u64
+ * @MPT_LOCK_A_NAME: string
+ * @MPT_LOCK_A_KIND: u32
+ * @MPT_LOCK_A_FLAGS: u32
+ * @MPT_LOCK_A_MODE: u32
+ * @MPT_LOCK_A_UID: u32
+ * @MPT_LOCK_A_GID: u32
+ * @MPT_LOCK_A_OWNER_PID: u32
+ * @MPT_LOCK_A_OWNER_TID: u32
+ * @MPT_LOCK_A_COUNT: u32
+ * @MPT_LOCK_A_OWNER_COMM: string
+ * @MPT_LOCK_A_HELD_NS: u64
+ * @MPT_LOCK_A_CREATED_NS: u64
+ * @MPT_LOCK_A_ACQUISITIONS: u64
+ * @MPT_LOCK_A_CONTENTIONS: u64
+ * @MPT_LOCK_A_OWNER_DEATHS: u64
+ * @MPT_LOCK_A_DEADLOCKS: u64
+ * @MPT_LOCK_A_TIMEOUTS: u64
+ * @MPT_LOCK_A_HOLD_TOTAL_NS: u64
+ * @MPT_LOCK_A_HOLD_MAX_NS: u64
+ * @MPT_LOCK_A_WAIT_TOTAL_NS: u64
+ * @MPT_LOCK_A_WAIT_MAX_NS: u64
+ * @MPT_LOCK_A_OPENERS: u32
+ * @MPT_LOCK_A_NWAITERS: u32
+ * @MPT_LOCK_A_WAITER: nest, enum mpt_qwaiter_attr (pid, tid, since_ns);
+ *	one per waiter in FIFO order, at most %MPT_QUEUE_DUMP_LIST
+ *
+ * A client must ignore attributes it does not know.
+ */
+enum mpt_lock_attr {
+	MPT_LOCK_A_UNSPEC,
+	MPT_LOCK_A_PAD,
+	MPT_LOCK_A_ID,
+	MPT_LOCK_A_NAME,
+	MPT_LOCK_A_KIND,
+	MPT_LOCK_A_FLAGS,
+	MPT_LOCK_A_MODE,
+	MPT_LOCK_A_UID,
+	MPT_LOCK_A_GID,
+	MPT_LOCK_A_OWNER_PID,
+	MPT_LOCK_A_OWNER_TID,
+	MPT_LOCK_A_COUNT,
+	MPT_LOCK_A_OWNER_COMM,
+	MPT_LOCK_A_HELD_NS,
+	MPT_LOCK_A_CREATED_NS,
+	MPT_LOCK_A_ACQUISITIONS,
+	MPT_LOCK_A_CONTENTIONS,
+	MPT_LOCK_A_OWNER_DEATHS,
+	MPT_LOCK_A_DEADLOCKS,
+	MPT_LOCK_A_TIMEOUTS,
+	MPT_LOCK_A_HOLD_TOTAL_NS,
+	MPT_LOCK_A_HOLD_MAX_NS,
+	MPT_LOCK_A_WAIT_TOTAL_NS,
+	MPT_LOCK_A_WAIT_MAX_NS,
+	MPT_LOCK_A_OPENERS,
+	MPT_LOCK_A_NWAITERS,
+	MPT_LOCK_A_WAITER,
+	__MPT_LOCK_A_MAX,
+};
+
+#define MPT_LOCK_A_MAX	(__MPT_LOCK_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_MPTRACE_H */
