@@ -20,6 +20,7 @@
 #include "dev.h"
 #include "event.h"
 #include "ring.h"
+#include "lock.h"
 #include "procs.h"
 #include "queue.h"
 #include "stats.h"
@@ -454,6 +455,18 @@ static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case MPT_IOC_QUEUES:
 		ret = mpt_ioc_queues(argp);
+		break;
+	case MPT_IOC_LOCK_OPEN:
+		ret = mpt_ioc_lock_open(argp);
+		break;
+	case MPT_IOC_LOCK_UNLINK:
+		ret = mpt_ioc_lock_unlink(argp);
+		break;
+	case MPT_IOC_LOCK_INFO:
+		ret = mpt_ioc_lock_info(argp);
+		break;
+	case MPT_IOC_LOCKS:
+		ret = mpt_ioc_locks(argp);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -11,7 +11,9 @@
 #include <linux/timekeeping.h>
 #include <linux/uidgid.h>
 
+#include "cycle.h"
 #include "dev.h"
+#include "lock.h"
 #include "event.h"
 #include "netlink.h"
 #include "ring.h"
@@ -62,6 +64,25 @@ static void render_task(struct task_struct *task, struct pid_namespace *ns,
 	t->uid = from_kuid_munged(userns, task_cred_xxx(task, uid));
 	rcu_read_unlock();
 	get_task_comm(t->comm, task);
+}
+
+/* The steps of a deadlock cycle; threads outside @ns show as 0. */
+static void render_cycle(const struct mpt_src *src, struct pid_namespace *ns,
+			 struct mpt_event_deadlock *d)
+{
+	int i;
+
+	d->len = src->count;
+	d->flags = src->flags;
+	for (i = 0; i < src->cycle_len && i < MPT_DEADLOCK_MAX; i++) {
+		struct task_struct *task = (void *)src->cycle[i].thread;
+
+		d->cycle[i].pid = task_tgid_nr_ns(task, ns);
+		d->cycle[i].tid = task_pid_nr_ns(task, ns);
+		d->cycle[i].lock_id = mpt_lock_id(src->cycle[i].lock);
+		strscpy(d->cycle[i].name, mpt_lock_name(src->cycle[i].lock),
+			sizeof(d->cycle[i].name));
+	}
 }
 
 /*
@@ -134,6 +155,25 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 		ev->queue.len = src->len;
 		ev->queue.count = src->count;
 		strscpy(ev->queue.name, src->obj_name, sizeof(ev->queue.name));
+		break;
+	case MPT_EV_LOCK_CREATE ... MPT_EV_LOCK_OWNER_DIED:
+	case MPT_EV_LOCK_ACQUIRE ... MPT_EV_LOCK_RELEASE:
+		t = &ev->lock.task;
+		ev->hdr.size = sizeof(ev->lock);
+		ev->lock.lock_id = src->obj_id;
+		if (src->owner) {
+			ev->lock.owner_pid = task_tgid_nr_ns(src->owner, ns);
+			ev->lock.owner_tid = task_pid_nr_ns(src->owner, ns);
+		}
+		ev->lock.ns = src->ns;
+		ev->lock.count = src->count;
+		ev->lock.waiters = src->waiters;
+		strscpy(ev->lock.name, src->obj_name, sizeof(ev->lock.name));
+		break;
+	case MPT_EV_DEADLOCK:
+		t = &ev->deadlock.task;
+		ev->hdr.size = sizeof(ev->deadlock);
+		render_cycle(src, ns, &ev->deadlock);
 		break;
 	default:
 		return false;

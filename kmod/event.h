@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
+struct mpt_cycle_step;
 struct mpt_event;
 struct pid;
 struct pid_namespace;
@@ -41,7 +42,15 @@ struct user_namespace;
  * @depth: QUEUE_*: messages in it after the event
  * @len: QUEUE_PUT, QUEUE_GET: the message's length
  * @count: QUEUE_CONSUMER_DIED: items released; PUT, GET: the message's
- *	sequence number
+ *	sequence number; LOCK_ACQUIRE, LOCK_RELEASE: the recursion count;
+ *	DEADLOCK: the cycle's length
+ * @owner: LOCK_CONTENDED: the thread holding the lock (alive: the
+ *	event is made under the locks' spinlock)
+ * @ns: LOCK_*: a wait's or a hold's length
+ * @waiters: LOCK_*: threads waiting for the lock
+ * @cycle: DEADLOCK: its first @cycle_len steps (threads and locks alive,
+ *	under the locks' spinlock)
+ * @cycle_len: DEADLOCK: entries in @cycle
  */
 struct mpt_src {
 	u16			type;
@@ -68,6 +77,11 @@ struct mpt_src {
 	u32			depth;
 	u32			len;
 	u64			count;
+	struct task_struct	*owner;
+	u64			ns;
+	u32			waiters;
+	const struct mpt_cycle_step *cycle;
+	int			cycle_len;
 };
 
 void mpt_emit(struct mpt_src *src);

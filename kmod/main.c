@@ -10,6 +10,7 @@
 
 #include "dev.h"
 #include "netlink.h"
+#include "lock.h"
 #include "procs.h"
 #include "queue.h"
 #include "stats.h"
@@ -49,6 +50,7 @@ err_track:
 err_dev:
 	mpt_netlink_exit();
 err_netlink:
+	mpt_locks_exit();
 	mpt_queues_exit();
 err_queues:
 	mpt_procs_exit();
@@ -61,6 +63,7 @@ static void __exit mpt_exit(void)
 	mpt_track_exit();
 	mpt_dev_exit();
 	mpt_netlink_exit();
+	mpt_locks_exit();
 	mpt_queues_exit();
 	mpt_procs_exit();
 	pr_info("unloaded\n");

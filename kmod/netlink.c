@@ -12,6 +12,7 @@
 #include "event.h"
 #include "netlink.h"
 #include "ring.h"
+#include "lock.h"
 #include "procs.h"
 #include "queue.h"
 #include "stats.h"
@@ -335,6 +336,113 @@ static int mpt_nl_queues_dump(struct sk_buff *skb,
 	return skb->len;
 }
 
+/* GET_LOCKS: cb->args[0] is room for the waiters, cb->args[1] the next id. */
+static int mpt_nl_locks_start(struct netlink_callback *cb)
+{
+	atomic64_inc(&mpt_stats.nl_requests);
+	cb->args[0] = (long)kcalloc(MPT_QUEUE_DUMP_LIST,
+				    sizeof(struct mpt_lwaiter), GFP_KERNEL);
+	cb->args[1] = 1;
+	return cb->args[0] ? 0 : -ENOMEM;
+}
+
+static int mpt_nl_locks_done(struct netlink_callback *cb)
+{
+	kfree((void *)cb->args[0]);
+	return 0;
+}
+
+static int mpt_nl_put_lock(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct mpt_lock_info *li,
+			   const struct mpt_lwaiter *w)
+{
+	static const struct { int attr; size_t off; } u64s[] = {
+		{ MPT_LOCK_A_ID, offsetof(struct mpt_lock_info, id) },
+		{ MPT_LOCK_A_HELD_NS, offsetof(struct mpt_lock_info, held_ns) },
+		{ MPT_LOCK_A_CREATED_NS, offsetof(struct mpt_lock_info, created_ns) },
+		{ MPT_LOCK_A_ACQUISITIONS, offsetof(struct mpt_lock_info, acquisitions) },
+		{ MPT_LOCK_A_CONTENTIONS, offsetof(struct mpt_lock_info, contentions) },
+		{ MPT_LOCK_A_OWNER_DEATHS, offsetof(struct mpt_lock_info, owner_deaths) },
+		{ MPT_LOCK_A_DEADLOCKS, offsetof(struct mpt_lock_info, deadlocks) },
+		{ MPT_LOCK_A_TIMEOUTS, offsetof(struct mpt_lock_info, timeouts) },
+		{ MPT_LOCK_A_HOLD_TOTAL_NS, offsetof(struct mpt_lock_info, hold_total_ns) },
+		{ MPT_LOCK_A_HOLD_MAX_NS, offsetof(struct mpt_lock_info, hold_max_ns) },
+		{ MPT_LOCK_A_WAIT_TOTAL_NS, offsetof(struct mpt_lock_info, wait_total_ns) },
+		{ MPT_LOCK_A_WAIT_MAX_NS, offsetof(struct mpt_lock_info, wait_max_ns) },
+	};
+	static const struct { int attr; size_t off; } u32s[] = {
+		{ MPT_LOCK_A_KIND, offsetof(struct mpt_lock_info, kind) },
+		{ MPT_LOCK_A_FLAGS, offsetof(struct mpt_lock_info, flags) },
+		{ MPT_LOCK_A_MODE, offsetof(struct mpt_lock_info, mode) },
+		{ MPT_LOCK_A_UID, offsetof(struct mpt_lock_info, uid) },
+		{ MPT_LOCK_A_GID, offsetof(struct mpt_lock_info, gid) },
+		{ MPT_LOCK_A_OWNER_PID, offsetof(struct mpt_lock_info, owner_pid) },
+		{ MPT_LOCK_A_OWNER_TID, offsetof(struct mpt_lock_info, owner_tid) },
+		{ MPT_LOCK_A_COUNT, offsetof(struct mpt_lock_info, count) },
+		{ MPT_LOCK_A_OPENERS, offsetof(struct mpt_lock_info, openers) },
+		{ MPT_LOCK_A_NWAITERS, offsetof(struct mpt_lock_info, nwaiters) },
+	};
+	const void *base = li;
+	struct nlattr *nest, *wn;
+	void *hdr;
+	size_t i;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &mpt_genl_family, NLM_F_MULTI, MPT_CMD_GET_LOCKS);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, MPT_A_LOCK);
+	if (!nest || nla_put_string(skb, MPT_LOCK_A_NAME, li->name) ||
+	    nla_put_string(skb, MPT_LOCK_A_OWNER_COMM, li->owner_comm))
+		goto cancel;
+	for (i = 0; i < ARRAY_SIZE(u64s); i++)
+		if (nla_put_u64_64bit(skb, u64s[i].attr,
+				      *(const u64 *)(base + u64s[i].off),
+				      MPT_LOCK_A_PAD))
+			goto cancel;
+	for (i = 0; i < ARRAY_SIZE(u32s); i++)
+		if (nla_put_u32(skb, u32s[i].attr,
+				*(const u32 *)(base + u32s[i].off)))
+			goto cancel;
+	for (i = 0; i < li->waiters_max; i++) {
+		wn = nla_nest_start(skb, MPT_LOCK_A_WAITER);
+		if (!wn ||
+		    nla_put_u32(skb, MPT_QWAITER_A_PID, w[i].pid) ||
+		    nla_put_u32(skb, MPT_QWAITER_A_TID, w[i].tid) ||
+		    nla_put_u64_64bit(skb, MPT_QWAITER_A_SINCE_NS,
+				      w[i].since_ns, MPT_QWAITER_A_PAD))
+			goto cancel;
+		nla_nest_end(skb, wn);
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* One message per lock; a lock that does not fit comes next time. */
+static int mpt_nl_locks_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct mpt_lwaiter *w = (void *)cb->args[0];
+	u64 id = cb->args[1], cur;
+	struct mpt_lock_info li;
+
+	for (;;) {
+		cur = id;
+		if (!mpt_locks_next(&id, &li, w, MPT_QUEUE_DUMP_LIST))
+			break;
+		if (mpt_nl_put_lock(skb, cb, &li, w)) {
+			id = cur;
+			break;
+		}
+	}
+	cb->args[1] = id;
+	return skb->len;
+}
+
 static const struct nla_policy mpt_version_policy[MPT_A_ABI + 1] = {
 	[MPT_A_ABI]	= NLA_POLICY_MIN(NLA_U32, 1),
 };
@@ -362,6 +470,12 @@ static const struct genl_ops mpt_genl_ops[] = {
 		.start	= mpt_nl_queues_start,
 		.dumpit	= mpt_nl_queues_dump,
 		.done	= mpt_nl_queues_done,
+	},
+	{
+		.cmd	= MPT_CMD_GET_LOCKS,
+		.start	= mpt_nl_locks_start,
+		.dumpit	= mpt_nl_locks_dump,
+		.done	= mpt_nl_locks_done,
 	},
 };
 
@@ -394,14 +508,46 @@ bool mpt_nl_listening(void)
 				  MPT_MCGRP_EVENTS_ID);
 }
 
-/* The largest event: an EXEC.  A queue's (8 u32s, 4 u64s) takes less. */
+/*
+ * Room for any event: the common part, and the largest of an EXEC's
+ * filename and a DEADLOCK's cycle (a queue's or a lock's fields take
+ * less than either).
+ */
 static size_t mpt_nl_event_size(void)
 {
+	size_t cycle = MPT_DEADLOCK_MAX *
+		       (nla_total_size(0) + nla_total_size(sizeof(u32)) * 2 +
+			nla_total_size_64bit(sizeof(u64)) +
+			nla_total_size(MPT_SHORT_NAME_LEN));
+
 	return nla_total_size(0) +			/* nest */
-	       nla_total_size(sizeof(u32)) * 13 +	/* u32s, s32 */
-	       nla_total_size_64bit(sizeof(u64)) * 3 +
+	       nla_total_size(sizeof(u32)) * 16 +	/* u32s, s32 */
+	       nla_total_size_64bit(sizeof(u64)) * 6 +
 	       nla_total_size(MPT_COMM_LEN) +
-	       nla_total_size(MPT_FILENAME_LEN);
+	       nla_total_size(MPT_NAME_LEN) +
+	       max_t(size_t, nla_total_size(MPT_FILENAME_LEN), cycle);
+}
+
+static int mpt_nl_put_cycle(struct sk_buff *skb,
+			    const struct mpt_event_deadlock *d)
+{
+	struct nlattr *nest;
+	u32 i;
+
+	for (i = 0; i < d->len && i < MPT_DEADLOCK_MAX; i++) {
+		const struct mpt_deadlock_entry *c = &d->cycle[i];
+
+		nest = nla_nest_start(skb, MPT_EV_A_CYCLE);
+		if (!nest ||
+		    nla_put_u32(skb, MPT_CYCLE_A_PID, c->pid) ||
+		    nla_put_u32(skb, MPT_CYCLE_A_TID, c->tid) ||
+		    nla_put_u64_64bit(skb, MPT_CYCLE_A_LOCK_ID, c->lock_id,
+				      MPT_CYCLE_A_PAD) ||
+		    nla_put_string(skb, MPT_CYCLE_A_NAME, c->name))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
 }
 
 static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
@@ -467,6 +613,27 @@ static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
 		    nla_put_u32(skb, MPT_EV_A_LEN, ev->queue.len) ||
 		    nla_put_u64_64bit(skb, MPT_EV_A_COUNT, ev->queue.count,
 				      MPT_EV_A_PAD))
+			goto cancel;
+		break;
+	case MPT_EV_LOCK_CREATE ... MPT_EV_LOCK_OWNER_DIED:
+	case MPT_EV_LOCK_ACQUIRE ... MPT_EV_LOCK_RELEASE:
+		if (nla_put_u64_64bit(skb, MPT_EV_A_OBJ_ID, ev->lock.lock_id,
+				      MPT_EV_A_PAD) ||
+		    nla_put_string(skb, MPT_EV_A_OBJ_NAME, ev->lock.name) ||
+		    nla_put_u32(skb, MPT_EV_A_OWNER_PID, ev->lock.owner_pid) ||
+		    nla_put_u32(skb, MPT_EV_A_OWNER_TID, ev->lock.owner_tid) ||
+		    nla_put_u64_64bit(skb, MPT_EV_A_NS, ev->lock.ns,
+				      MPT_EV_A_PAD) ||
+		    nla_put_u64_64bit(skb, MPT_EV_A_COUNT, ev->lock.count,
+				      MPT_EV_A_PAD) ||
+		    nla_put_u32(skb, MPT_EV_A_WAITERS, ev->lock.waiters))
+			goto cancel;
+		break;
+	case MPT_EV_DEADLOCK:
+		if (nla_put_u64_64bit(skb, MPT_EV_A_COUNT, ev->deadlock.len,
+				      MPT_EV_A_PAD) ||
+		    nla_put_u32(skb, MPT_EV_A_INFO_FLAGS, ev->deadlock.flags) ||
+		    mpt_nl_put_cycle(skb, &ev->deadlock))
 			goto cancel;
 		break;
 	}

@@ -20,6 +20,8 @@ struct mpt_event {
 		struct mpt_event_reap	reap;
 		struct mpt_event_orphan	orphan;
 		struct mpt_event_queue	queue;
+		struct mpt_event_lock	lock;
+		struct mpt_event_deadlock deadlock;
 		u8			bytes[MPT_EVENT_MAX_SIZE];
 	};
 };

@@ -8,6 +8,7 @@
 #include <linux/mptrace.h>
 
 #include "dev.h"
+#include "lock.h"
 #include "procs.h"
 #include "queue.h"
 #include "ring.h"
@@ -36,6 +37,7 @@ static atomic64_t *mpt_stats_u64(int attr)
 	case MPT_STATS_A_PROCS_EVICTED:	return &mpt_stats.procs_evicted;
 	case MPT_STATS_A_PROCS_UNTRACKED: return &mpt_stats.procs_untracked;
 	case MPT_STATS_A_QUEUE_REFUSED:	return &mpt_stats.queue_refused;
+	case MPT_STATS_A_LOCK_REFUSED:	return &mpt_stats.lock_refused;
 	default:			return NULL;
 	}
 }
@@ -78,7 +80,13 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUE_BYTES_MAX,
 			      mpt_queues_bytes_max(), MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_QUEUE_MSG_BYTES,
-			      mpt_queues_msg_bytes(), MPT_STATS_A_PAD))
+			      mpt_queues_msg_bytes(), MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCKS, mpt_locks_count(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCKS_MAX, mpt_locks_max(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCKS_HELD, mpt_locks_held(),
+			      MPT_STATS_A_PAD))
 		goto cancel;
 	for (attr = MPT_STATS_A_PAD + 1; attr <= MPT_STATS_A_MAX; attr++) {
 		atomic64_t *v = mpt_stats_u64(attr);

@@ -28,6 +28,7 @@
 #include <linux/mptrace.h>
 
 #include "event.h"
+#include "lock.h"
 #include "procs.h"
 #include "queue.h"
 #include "track.h"
@@ -38,7 +39,8 @@ static bool mpt_reap_on;
 u64 mpt_features(void)
 {
 	return MPT_FEAT_STATS | MPT_FEAT_EVENTS | MPT_FEAT_PROCS |
-	       MPT_FEAT_QUEUES | (mpt_reap_on ? MPT_FEAT_REAP : 0);
+	       MPT_FEAT_QUEUES | MPT_FEAT_LOCKS |
+	       (mpt_reap_on ? MPT_FEAT_REAP : 0);
 }
 
 static void mpt_probe_fork(void *data, struct task_struct *parent,
@@ -90,6 +92,7 @@ static void mpt_probe_exit(void *data, struct task_struct *p)
 		mpt_procs_exit_task(p, src.status);
 	if (!src.thread)
 		mpt_queues_exit_task(p);
+	mpt_locks_exit_task(p);
 	mpt_emit(&src);
 }
 

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,21 +51,6 @@ static void queue_usage(FILE *out)
 		MPT_QUEUE_DEFAULT_CAPACITY, MPT_QUEUE_DEFAULT_MSGSIZE);
 }
 
-/* --timeout S: seconds, fractions allowed; 0 is --nowait. */
-static int parse_timeout(const char *sub, const char *s, long long *ns)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
-		return mpt_usage_err("queue %s: --timeout needs seconds (e.g. 2 or 0.5), not '%s'",
-				     sub, s);
-	*ns = (long long)(v * 1e9);
-	return 0;
-}
-
 struct qargs {
 	const char *sub;
 	const char *name;
@@ -102,20 +86,6 @@ static bool sub_takes(const char *sub, int opt)
 	default:
 		return false;
 	}
-}
-
-static int parse_mode(const char *s, unsigned int *mode)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 8);
-	if (errno || end == s || *end || v < 0 || v > 0777)
-		return mpt_usage_err("queue create: --mode needs octal permission bits from 0 to 0777, not '%s'",
-				     s);
-	*mode = v;
-	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct qargs *a)
@@ -165,14 +135,14 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 					    MPT_QUEUE_MSGSIZE_MAX, &a->msgsize);
 			break;
 		case OPT_MODE:
-			ret = parse_mode(optarg, &a->mode);
+			ret = mpt_parse_mode("queue create", optarg, &a->mode);
 			break;
 		case OPT_TRACE:
 			a->trace = true;
 			ret = 0;
 			break;
 		case OPT_TIMEOUT:
-			ret = parse_timeout(a->sub, optarg, &a->timeout_ns);
+			ret = mpt_parse_seconds(a->sub, optarg, &a->timeout_ns);
 			break;
 		case OPT_NOWAIT:
 			a->timeout_ns = 0;

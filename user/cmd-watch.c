@@ -120,6 +120,27 @@ static void status_text(int status, char *buf, size_t len)
 			 WCOREDUMP(status) ? " (core dumped)" : "");
 }
 
+/* "EDEADLK: 12 wants B, held by 13; 13 wants A, held by 12" */
+static void cycle_text(const struct mpt_event_view *ev, char *buf, size_t len)
+{
+	size_t off;
+	uint32_t i;
+
+	off = snprintf(buf, len, "refused (EDEADLK):");
+	for (i = 0; i < ev->ncycle && off < len; i++) {
+		const struct mpt_deadlock_entry *c = &ev->cycle[i];
+		uint32_t next = ev->cycle[(i + 1) % ev->ncycle].pid;
+
+		if (i + 1 == ev->ncycle && ev->count > ev->ncycle)
+			next = 0;	/* cut: the holder is not in the record */
+		off += snprintf(buf + off, len - off, "%s %u wants %s, held by %u",
+				i ? ";" : "", c->pid, c->name, next);
+	}
+	if (ev->count > ev->ncycle && off < len)
+		snprintf(buf + off, len - off, "; ... (%llu in all)",
+			 (unsigned long long)ev->count);
+}
+
 static void details(const struct mpt_event_view *ev, char *buf, size_t len)
 {
 	char st[64];
@@ -180,6 +201,31 @@ static void details(const struct mpt_event_view *ev, char *buf, size_t len)
 		snprintf(buf, len, "queue %s: message #%llu, %u bytes; %u waiting",
 			 ev->obj_name, (unsigned long long)ev->count, ev->len,
 			 ev->depth);
+		break;
+	case MPT_EV_LOCK_CREATE:
+	case MPT_EV_LOCK_REMOVE:
+		snprintf(buf, len, "lock %s (id %llu)", ev->obj_name,
+			 (unsigned long long)ev->obj_id);
+		break;
+	case MPT_EV_LOCK_CONTENDED:
+		snprintf(buf, len, "waits for lock %s, held by %u (thread %u); %u waiting",
+			 ev->obj_name, ev->owner_pid, ev->owner_tid, ev->waiters);
+		break;
+	case MPT_EV_LOCK_OWNER_DIED:
+		snprintf(buf, len, "died holding lock %s (%.3f s): released, %s",
+			 ev->obj_name, ev->ns / 1e9, ev->waiters ?
+			 "next waiter told" : "next owner will be told");
+		break;
+	case MPT_EV_LOCK_ACQUIRE:
+		snprintf(buf, len, "took lock %s (count %llu) after %.6f s",
+			 ev->obj_name, (unsigned long long)ev->count, ev->ns / 1e9);
+		break;
+	case MPT_EV_LOCK_RELEASE:
+		snprintf(buf, len, "released lock %s (count %llu), held %.6f s",
+			 ev->obj_name, (unsigned long long)ev->count, ev->ns / 1e9);
+		break;
+	case MPT_EV_DEADLOCK:
+		cycle_text(ev, buf, len);
 		break;
 	default:
 		snprintf(buf, len, "event type %u", ev->type);
@@ -248,6 +294,27 @@ static void print_json(const struct mpt_event_view *ev)
 		if (ev->type == MPT_EV_QUEUE_PUT || ev->type == MPT_EV_QUEUE_GET)
 			printf(", \"msg_seq\": %llu, \"len\": %u",
 			       (unsigned long long)ev->count, ev->len);
+		break;
+	case MPT_EV_LOCK_CREATE ... MPT_EV_LOCK_OWNER_DIED:
+	case MPT_EV_LOCK_ACQUIRE ... MPT_EV_LOCK_RELEASE:
+		printf(", \"lock\": ");
+		mpt_json_string(stdout, ev->obj_name);
+		printf(", \"lock_id\": %llu, \"owner_pid\": %u, \"owner_tid\": %u, \"ns\": %llu, \"count\": %llu, \"waiters\": %u",
+		       (unsigned long long)ev->obj_id, ev->owner_pid,
+		       ev->owner_tid, (unsigned long long)ev->ns,
+		       (unsigned long long)ev->count, ev->waiters);
+		break;
+	case MPT_EV_DEADLOCK:
+		printf(", \"length\": %llu, \"cycle\": [",
+		       (unsigned long long)ev->count);
+		for (uint32_t i = 0; i < ev->ncycle; i++) {
+			printf("%s{\"pid\": %u, \"tid\": %u, \"lock_id\": %llu, \"lock\": ",
+			       i ? ", " : "", ev->cycle[i].pid, ev->cycle[i].tid,
+			       (unsigned long long)ev->cycle[i].lock_id);
+			mpt_json_string(stdout, ev->cycle[i].name);
+			printf("}");
+		}
+		printf("]");
 		break;
 	}
 	printf("}\n");

@@ -589,6 +589,29 @@ struct mpt_events_ctx {
 	int stop;
 };
 
+/* The MPT_EV_A_CYCLE nests of a DEADLOCK event, in order. */
+static void mpt_parse_cycle(struct nlattr *event, struct mpt_event_view *ev)
+{
+	struct nlattr *a, *tb[MPT_CYCLE_A_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(a, event, rem) {
+		struct mpt_deadlock_entry *c;
+
+		if (nla_type(a) != MPT_EV_A_CYCLE ||
+		    ev->ncycle >= MPT_DEADLOCK_MAX ||
+		    nla_parse_nested(tb, MPT_CYCLE_A_MAX, a, NULL))
+			continue;
+		c = &ev->cycle[ev->ncycle++];
+		c->pid = attr_u32(tb, MPT_CYCLE_A_PID);
+		c->tid = attr_u32(tb, MPT_CYCLE_A_TID);
+		c->lock_id = attr_u64(tb, MPT_CYCLE_A_LOCK_ID);
+		if (tb[MPT_CYCLE_A_NAME])
+			nla_strlcpy(c->name, tb[MPT_CYCLE_A_NAME],
+				    sizeof(c->name));
+	}
+}
+
 static int mpt_event_valid(struct nl_msg *msg, void *arg)
 {
 	struct mpt_events_ctx *ctx = arg;
@@ -643,6 +666,11 @@ static int mpt_event_valid(struct nl_msg *msg, void *arg)
 	if (tb[MPT_EV_A_OBJ_NAME])
 		nla_strlcpy(ev.obj_name, tb[MPT_EV_A_OBJ_NAME],
 			    sizeof(ev.obj_name));
+	ev.owner_pid = attr_u32(tb, MPT_EV_A_OWNER_PID);
+	ev.owner_tid = attr_u32(tb, MPT_EV_A_OWNER_TID);
+	ev.ns = attr_u64(tb, MPT_EV_A_NS);
+	ev.waiters = attr_u32(tb, MPT_EV_A_WAITERS);
+	mpt_parse_cycle(top[MPT_A_EVENT], &ev);
 	if (tb[MPT_EV_A_COMM])
 		nla_strlcpy(ev.comm, tb[MPT_EV_A_COMM], sizeof(ev.comm));
 	if (tb[MPT_EV_A_FILENAME])
@@ -713,6 +741,9 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 	const struct mpt_event_orphan *o = rec;
 	const struct mpt_event_lost *l = rec;
 	const struct mpt_event_queue *q = rec;
+	const struct mpt_event_lock *k = rec;
+	const struct mpt_event_deadlock *d = rec;
+	uint32_t i;
 
 	memset(v, 0, sizeof(*v));
 	v->type = h->type;
@@ -759,6 +790,24 @@ static void view_from_record(const void *rec, struct mpt_event_view *v)
 		v->len = q->len;
 		v->count = q->count;
 		memcpy(v->obj_name, q->name, sizeof(v->obj_name));
+		v->obj_name[sizeof(v->obj_name) - 1] = '\0';
+	} else if (h->type == MPT_EV_DEADLOCK) {
+		v->count = d->len;
+		v->info_flags = d->flags;
+		for (i = 0; i < d->len && i < MPT_DEADLOCK_MAX; i++) {
+			v->cycle[i] = d->cycle[i];
+			v->cycle[i].name[MPT_SHORT_NAME_LEN - 1] = '\0';
+		}
+		v->ncycle = i;
+	} else if (h->type >= MPT_EV_LOCK_CREATE &&
+		   h->type <= MPT_EV_LOCK_RELEASE) {
+		v->obj_id = k->lock_id;
+		v->owner_pid = k->owner_pid;
+		v->owner_tid = k->owner_tid;
+		v->ns = k->ns;
+		v->count = k->count;
+		v->waiters = k->waiters;
+		memcpy(v->obj_name, k->name, sizeof(v->obj_name));
 		v->obj_name[sizeof(v->obj_name) - 1] = '\0';
 	}
 }

@@ -67,7 +67,14 @@ struct mpt_event_view {
 	uint64_t obj_id;			/* QUEUE_*: the queue's id */
 	char obj_name[MPT_NAME_LEN];		/* QUEUE_*: its name */
 	uint32_t depth, len;			/* QUEUE_* */
-	uint64_t count;				/* QUEUE_CONSUMER_DIED, PUT, GET */
+	uint64_t count;				/* QUEUE_CONSUMER_DIED, PUT, GET;
+						 * LOCK_ACQUIRE, RELEASE: recursion;
+						 * DEADLOCK: cycle length */
+	uint32_t owner_pid, owner_tid;		/* LOCK_CONTENDED */
+	uint64_t ns;				/* LOCK_*: wait or hold */
+	uint32_t waiters;			/* LOCK_* */
+	uint32_t ncycle;			/* DEADLOCK: entries in cycle */
+	struct mpt_deadlock_entry cycle[MPT_DEADLOCK_MAX];
 };
 
 /* Return 0 to go on, anything else to stop (mpt_*_events returns it). */
@@ -159,6 +166,28 @@ int mpt_dev_get_queues(int devfd, struct mpt_queue_info **qs, size_t *n);
 int mpt_nl_get_queues(struct mpt_nl *nl, struct mpt_queue_info **qs,
 		      size_t *n, struct mpt_qwaiter **waiters,
 		      struct mpt_qconsumer **consumers);
+
+/*
+ * Locks (linux/mptrace.h, "Locks").  mpt_lock_open() takes the flags of
+ * mpt_queue_open() (WRITE to acquire, READ to inspect; no NONBLOCK) and,
+ * with CREATE, the kind (MPT_LOCK_MUTEX or MPT_LOCK_RECURSIVE), mode and
+ * MPT_LOCK_TRACE.  mpt_lock_acquire() takes a timeout as the queue calls
+ * do (0: try, -EBUSY when held); it returns 0, or -EOWNERDEAD when it
+ * got the lock from an owner that died holding it (the lock is then
+ * held, as with a robust pthread mutex; *@out says who died).  Other
+ * errors: -EDEADLK (a wait-for cycle, or a mutex the caller holds),
+ * -ETIMEDOUT, -EINTR.  Only the owner thread may release (-EPERM).
+ */
+int mpt_lock_open(const char *name, uint32_t flags, uint32_t kind,
+		  uint32_t mode, uint32_t lflags);
+int mpt_lock_unlink(const char *name);
+int mpt_lock_acquire(int lfd, long long timeout_ns, struct mpt_lock_acq *out);
+int mpt_lock_release(int lfd);
+int mpt_lock_info(int lfd, struct mpt_lock_info *li,
+		  struct mpt_lwaiter *waiters, uint32_t *nwaiters);
+int mpt_lock_info_name(int devfd, const char *name, struct mpt_lock_info *li,
+		       struct mpt_lwaiter *waiters, uint32_t *nwaiters);
+int mpt_dev_get_locks(int devfd, struct mpt_lock_info **ls, size_t *n);
 
 /* "fork", "exec", ... for an event type; NULL if unknown. */
 const char *mpt_event_name(uint32_t type);

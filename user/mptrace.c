@@ -17,6 +17,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct mpt_command commands[] = {
 	{ "help",    cmd_help,    "[COMMAND]", "show help for mptrace or a command" },
+	{ "lock",    cmd_lock,    "SUBCMD",    "kernel-backed locks that know their owner" },
 	{ "ps",      cmd_ps,      "[OPTIONS]", "processes, zombies and orphans" },
 	{ "queue",   cmd_queue,   "SUBCMD",    "kernel-backed message queues" },
 	{ "spawn",   cmd_spawn,   "SPEC",      "make a process tree (zombies, orphans...)" },

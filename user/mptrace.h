@@ -44,6 +44,7 @@ int mpt_common_opt(int c, const struct mpt_column *cols, size_t ncols);
 int mpt_option_err(const char *cmd, const char *with_value, char **argv);
 
 int cmd_version(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_spawn(int argc, char **argv);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +189,32 @@ void mpt_list_columns(const struct mpt_column *cols, size_t ncols)
 	for (i = 0; i < ncols; i++)
 		printf("%12s  %s%s\n", cols[i].name, cols[i].help,
 		       cols[i].deflt ? "" : " (not shown by default)");
+}
+
+int mpt_parse_seconds(const char *cmd, const char *s, long long *ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
+		return mpt_usage_err("%s: --timeout needs seconds (e.g. 2 or 0.5), not '%s'",
+				     cmd, s);
+	*ns = (long long)(v * 1e9);
+	return 0;
+}
+
+int mpt_parse_mode(const char *cmd, const char *s, unsigned int *mode)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 8);
+	if (errno || end == s || *end || v < 0 || v > 0777)
+		return mpt_usage_err("%s: --mode needs octal permission bits from 0 to 0777, not '%s'",
+				     cmd, s);
+	*mode = v;
+	return 0;
 }

@@ -62,4 +62,9 @@ void mpt_json_string(FILE *f, const char *s);
 int mpt_parse_num(const char *cmd, const char *opt, const char *s, long max,
 		  long *out);
 
+/* --timeout S of command @cmd: seconds (fractions allowed) into *@ns. */
+int mpt_parse_seconds(const char *cmd, const char *s, long long *ns);
+/* --mode M of command @cmd: octal permission bits. */
+int mpt_parse_mode(const char *cmd, const char *s, unsigned int *mode);
+
 #endif /* MPT_OUTPUT_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libmptrace: queues, through /dev/mptrace and the queues' own
+ * libmptrace: queues and locks, through /dev/mptrace and their own
  * descriptors.
  */
 #include <errno.h>
@@ -168,35 +168,122 @@ int mpt_queue_info_name(int devfd, const char *name,
 				  nwaiters, consumers, nconsumers);
 }
 
-int mpt_dev_get_queues(int devfd, struct mpt_queue_info **qs, size_t *n)
+int mpt_lock_open(const char *name, uint32_t flags, uint32_t kind,
+		  uint32_t mode, uint32_t lflags)
+{
+	struct mpt_lock_open lo = {
+		.flags = flags, .mode = mode, .kind = kind, .lflags = lflags,
+	};
+
+	if (mpt_set_name(lo.name, name))
+		return -EINVAL;
+	if (!(flags & MPT_QOPEN_CREATE))
+		lo.mode = lo.kind = lo.lflags = 0;
+	return mpt_dev_ioctl(MPT_IOC_LOCK_OPEN, &lo);
+}
+
+int mpt_lock_unlink(const char *name)
+{
+	struct mpt_name n;
+
+	if (mpt_set_name(n.name, name))
+		return -EINVAL;
+	return mpt_dev_ioctl(MPT_IOC_LOCK_UNLINK, &n);
+}
+
+int mpt_lock_acquire(int lfd, long long timeout_ns, struct mpt_lock_acq *out)
+{
+	struct mpt_lock_acq a = { 0 };
+	uint32_t f = mpt_deadline(timeout_ns, &a.deadline_ns);
+
+	/* NOWAIT means "try" for a lock. */
+	a.flags = f == MPT_QMSG_NOWAIT ? MPT_LOCK_TRY :
+		  f == MPT_QMSG_TIMEOUT ? MPT_LOCK_TIMEOUT : 0;
+	if (ioctl(lfd, MPT_LIOC_ACQUIRE, &a) < 0)
+		return -errno;
+	if (out)
+		*out = a;
+	return a.flags & MPT_LOCK_PREV_OWNER_DIED ? -EOWNERDEAD : 0;
+}
+
+int mpt_lock_release(int lfd)
+{
+	return ioctl(lfd, MPT_LIOC_RELEASE, 0) < 0 ? -errno : 0;
+}
+
+static int mpt_lock_info_req(int fd, unsigned long req,
+			     struct mpt_lock_info *li,
+			     struct mpt_lwaiter *waiters, uint32_t *nwaiters)
+{
+	if (waiters && nwaiters) {
+		li->waiters = (uintptr_t)waiters;
+		li->waiters_max = *nwaiters;
+	}
+	if (ioctl(fd, req, li) < 0)
+		return -errno;
+	if (nwaiters)
+		*nwaiters = waiters ? li->waiters_max : 0;
+	return 0;
+}
+
+int mpt_lock_info(int lfd, struct mpt_lock_info *li,
+		  struct mpt_lwaiter *waiters, uint32_t *nwaiters)
+{
+	memset(li, 0, sizeof(*li));
+	return mpt_lock_info_req(lfd, MPT_LIOC_INFO, li, waiters, nwaiters);
+}
+
+int mpt_lock_info_name(int devfd, const char *name, struct mpt_lock_info *li,
+		       struct mpt_lwaiter *waiters, uint32_t *nwaiters)
+{
+	memset(li, 0, sizeof(*li));
+	if (mpt_set_name(li->name, name))
+		return -EINVAL;
+	return mpt_lock_info_req(devfd, MPT_IOC_LOCK_INFO, li, waiters,
+				 nwaiters);
+}
+
+/* A list ioctl (MPT_IOC_QUEUES or MPT_IOC_LOCKS) into a growing array. */
+static int mpt_dev_list(int devfd, unsigned long ioc, size_t size,
+			uint32_t max, void **out, size_t *n)
 {
 	struct mpt_queues_req req = { .start = 0 };
-	struct mpt_queue_info *v = NULL, *nv;
 	size_t have = 0, room = 0;
+	char *v = NULL, *nv;
 
 	do {
 		if (room - have < 64) {
 			room = room ? room * 2 : 64;
-			nv = reallocarray(v, room, sizeof(*v));
+			nv = reallocarray(v, room, size);
 			if (!nv) {
 				free(v);
 				return -ENOMEM;
 			}
 			v = nv;
 		}
-		req.buf = (uintptr_t)(v + have);
-		req.count = room - have;
-		if (req.count > MPT_QUEUE_LIST_MAX)
-			req.count = MPT_QUEUE_LIST_MAX;
+		req.buf = (uintptr_t)(v + have * size);
+		req.count = room - have > max ? max : room - have;
 		req.next = 0;
-		if (ioctl(devfd, MPT_IOC_QUEUES, &req)) {
+		if (ioctl(devfd, ioc, &req)) {
 			free(v);
 			return -errno;
 		}
 		have += req.count;
 		req.start = req.next;
 	} while (req.next);
-	*qs = v;
+	*out = v;
 	*n = have;
 	return 0;
+}
+
+int mpt_dev_get_queues(int devfd, struct mpt_queue_info **qs, size_t *n)
+{
+	return mpt_dev_list(devfd, MPT_IOC_QUEUES, sizeof(**qs),
+			    MPT_QUEUE_LIST_MAX, (void **)qs, n);
+}
+
+int mpt_dev_get_locks(int devfd, struct mpt_lock_info **ls, size_t *n)
+{
+	return mpt_dev_list(devfd, MPT_IOC_LOCKS, sizeof(**ls),
+			    MPT_LOCK_LIST_MAX, (void **)ls, n);
 }

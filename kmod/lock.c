@@ -1,0 +1,790 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Locks that know their owner: mutexes and recursive locks shared by
+ * processes through file descriptors, released when their owner dies,
+ * handed over in FIFO order, and refusing any wait that would close a
+ * wait-for cycle (linux/mptrace.h, "Locks").
+ *
+ * Names, owners of the object, modes, files and the registry are obj.c's.
+ * Everything about holding and waiting is under one spinlock,
+ * mpt_lk_lock: the deadlock search follows owners and waits across all
+ * locks at once, so they must hold still together.
+ *
+ * A lock is owned by a thread (task pointer).  No reference is kept: the
+ * exit probe (mpt_locks_exit_task) releases every lock a thread holds
+ * before the thread can be freed.  Waiters live on their own stacks and
+ * leave the lists before they return.  A lock whose last file closes and
+ * whose name is gone is freed even if held; its owner is forgotten.
+ */
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <linux/mptrace.h>
+
+#include "cycle.h"
+#include "event.h"
+#include "lock.h"
+#include "obj.h"
+#include "stats.h"
+
+static unsigned int max_locks = 1024;
+module_param(max_locks, uint, 0444);
+MODULE_PARM_DESC(max_locks, "locks that may exist at once (default 1024)");
+
+/**
+ * struct mpt_lwaiter_k - a thread waiting for a lock, on its stack
+ * @node: in the lock's @waiters, FIFO
+ * @hnode: in mpt_lk_waiting, by @task
+ * @task: the thread
+ * @lock: the lock it waits for
+ * @since_ns: CLOCK_BOOTTIME when it began to wait
+ * @granted: the lock was handed to it (set last, with release order)
+ * @owner_died: it was handed over by a dead owner's exit
+ * @dead_pid: then, the dead owner's process; a reference
+ * @dead_tid: and thread; a reference
+ */
+struct mpt_lwaiter_k {
+	struct list_head	node;
+	struct hlist_node	hnode;
+	struct task_struct	*task;
+	struct mpt_lock		*lock;
+	u64			since_ns;
+	bool			granted;
+	bool			owner_died;
+	struct pid		*dead_pid;
+	struct pid		*dead_tid;
+};
+
+/**
+ * struct mpt_lock - a lock
+ * @obj: name, owner of the object, mode, files (obj.c)
+ * @kind: MPT_LOCK_MUTEX or MPT_LOCK_RECURSIVE
+ * @lflags: MPT_LOCK_TRACE
+ * @owner: the thread holding it, or NULL (under mpt_lk_lock, as all below)
+ * @ohnode: in mpt_lk_owned by @owner while held
+ * @count: recursion count
+ * @held_ns: CLOCK_BOOTTIME since it is held
+ * @owner_dead: its last owner died holding it; nobody has taken it since
+ * @dead_pid: then, that owner's process; a reference
+ * @dead_tid: and thread; a reference
+ * @waiters: threads waiting, FIFO
+ * @nwaiters: how many
+ * @acquisitions: counters, as struct mpt_lock_info names them
+ * @contentions: see struct mpt_lock_info
+ * @owner_deaths: see struct mpt_lock_info
+ * @deadlocks: see struct mpt_lock_info
+ * @timeouts: see struct mpt_lock_info
+ * @hold_total_ns: see struct mpt_lock_info
+ * @hold_max_ns: see struct mpt_lock_info
+ * @wait_total_ns: see struct mpt_lock_info
+ * @wait_max_ns: see struct mpt_lock_info
+ */
+struct mpt_lock {
+	struct mpt_obj		obj;
+	u32			kind;
+	u32			lflags;
+	struct task_struct	*owner;
+	struct hlist_node	ohnode;
+	u32			count;
+	u64			held_ns;
+	bool			owner_dead;
+	struct pid		*dead_pid;
+	struct pid		*dead_tid;
+	struct list_head	waiters;
+	u32			nwaiters;
+	u64			acquisitions;
+	u64			contentions;
+	u64			owner_deaths;
+	u64			deadlocks;
+	u64			timeouts;
+	u64			hold_total_ns;
+	u64			hold_max_ns;
+	u64			wait_total_ns;
+	u64			wait_max_ns;
+};
+
+static DEFINE_SPINLOCK(mpt_lk_lock);
+static DEFINE_HASHTABLE(mpt_lk_owned, 8);	/* locks, by owner task */
+static DEFINE_HASHTABLE(mpt_lk_waiting, 8);	/* waiters, by task */
+static atomic_t mpt_lk_held = ATOMIC_INIT(0);
+
+static const struct file_operations mpt_lock_fops;
+static struct mpt_obj_type mpt_lock_type;
+
+static struct mpt_lock *to_lock(struct mpt_obj *obj)
+{
+	return container_of(obj, struct mpt_lock, obj);
+}
+
+/* --- the wait-for graph, for cycle.c --------------------------------------- */
+
+static const void *mpt_lk_owner(const void *lock)
+{
+	return ((const struct mpt_lock *)lock)->owner;
+}
+
+/* Under mpt_lk_lock: the lock @thread waits for, or NULL. */
+static const void *mpt_lk_waits(const void *thread)
+{
+	struct mpt_lwaiter_k *w;
+
+	hash_for_each_possible(mpt_lk_waiting, w, hnode, (unsigned long)thread)
+		if (w->task == thread && !w->granted)
+			return w->lock;
+	return NULL;
+}
+
+static const struct mpt_cycle_ops mpt_lk_graph = {
+	.owner = mpt_lk_owner,
+	.waits = mpt_lk_waits,
+};
+
+/* --- events ------------------------------------------------------------------ */
+
+/* What an event says about a lock, gathered under mpt_lk_lock. */
+struct mpt_lk_ev {
+	u16			type;
+	struct task_struct	*owner;
+	u64			ns;
+	u32			count;
+	u32			waiters;
+};
+
+/* Under mpt_lk_lock, or with @lk's state copied into @e. */
+static void mpt_lk_emit(struct mpt_lock *lk, const struct mpt_lk_ev *e)
+{
+	struct mpt_src src = {
+		.type = e->type,
+		.owner = e->owner,
+		.ns = e->ns,
+		.count = e->count,
+		.waiters = e->waiters,
+	};
+
+	mpt_obj_event(&lk->obj, &src);
+}
+
+/* --- holding and handing over ---------------------------------------------- */
+
+/* Under mpt_lk_lock: @task takes the free @lk. */
+static void mpt_lk_take(struct mpt_lock *lk, struct task_struct *task)
+{
+	lk->owner = task;
+	lk->count = 1;
+	lk->held_ns = ktime_get_boottime_ns();
+	lk->acquisitions++;
+	hash_add(mpt_lk_owned, &lk->ohnode, (unsigned long)task);
+	atomic_inc(&mpt_lk_held);
+}
+
+static void mpt_lk_forget_dead(struct mpt_lock *lk)
+{
+	put_pid(lk->dead_pid);
+	put_pid(lk->dead_tid);
+	lk->dead_pid = NULL;
+	lk->dead_tid = NULL;
+	lk->owner_dead = false;
+}
+
+/*
+ * Under mpt_lk_lock: the owner lets @lk go (for good: its count is
+ * spent, or it died, @dead).  The longest waiter gets it, if any.
+ * Returns the thread to wake, with a reference, or NULL.  Returns the
+ * hold's length in *@held.
+ */
+static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
+					  u64 *held)
+{
+	struct task_struct *old = lk->owner;
+	struct mpt_lwaiter_k *w;
+
+	*held = ktime_get_boottime_ns() - lk->held_ns;
+	lk->hold_total_ns += *held;
+	lk->hold_max_ns = max(lk->hold_max_ns, *held);
+	hash_del(&lk->ohnode);
+	atomic_dec(&mpt_lk_held);
+	lk->owner = NULL;
+	lk->count = 0;
+	if (dead) {
+		mpt_lk_forget_dead(lk);
+		lk->owner_dead = true;
+		lk->dead_pid = get_pid(task_tgid(old));
+		lk->dead_tid = get_pid(task_pid(old));
+	}
+	if (list_empty(&lk->waiters))
+		return NULL;
+
+	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
+	list_del_init(&w->node);
+	hash_del(&w->hnode);
+	lk->nwaiters--;
+	mpt_lk_take(lk, w->task);
+	if (lk->owner_dead) {
+		w->owner_died = true;
+		w->dead_pid = lk->dead_pid;	/* the references pass */
+		w->dead_tid = lk->dead_tid;
+		lk->dead_pid = NULL;
+		lk->dead_tid = NULL;
+		lk->owner_dead = false;
+	}
+	get_task_struct(w->task);
+	/* The waiter may return as soon as it sees this. */
+	smp_store_release(&w->granted, true);
+	return w->task;
+}
+
+static void mpt_lk_wake(struct task_struct *task)
+{
+	if (task) {
+		wake_up_process(task);
+		put_task_struct(task);
+	}
+}
+
+/*
+ * The thread @task ends: every lock it holds is released, and its next
+ * owner told.  Called from the sched_process_exit probe, for every
+ * thread: no sleeping.
+ */
+void mpt_locks_exit_task(struct task_struct *task)
+{
+	struct mpt_lock *lk;
+	struct hlist_node *tmp;
+
+	if (!atomic_read(&mpt_lk_held))
+		return;
+	spin_lock(&mpt_lk_lock);
+	hash_for_each_possible_safe(mpt_lk_owned, lk, tmp, ohnode,
+				    (unsigned long)task) {
+		struct mpt_lk_ev e = { .type = MPT_EV_LOCK_OWNER_DIED };
+
+		if (lk->owner != task)
+			continue;
+		lk->owner_deaths++;
+		/* current is @task: the event names the dead thread. */
+		mpt_lk_wake(mpt_lk_handoff(lk, true, &e.ns));
+		e.waiters = lk->nwaiters;
+		mpt_lk_emit(lk, &e);
+	}
+	spin_unlock(&mpt_lk_lock);
+}
+
+/* --- acquiring ------------------------------------------------------------- */
+
+/* Under mpt_lk_lock: report a refused wait, @n threads around the cycle. */
+static void mpt_lk_deadlock(struct mpt_lock *lk, struct mpt_cycle_step *path,
+			    int n)
+{
+	struct mpt_src src = {
+		.type = MPT_EV_DEADLOCK,
+		.count = n,
+		.flags = n > MPT_DEADLOCK_MAX ? MPT_DEADLOCK_TRUNCATED : 0,
+		.cycle = path,
+		.cycle_len = min(n, MPT_DEADLOCK_MAX),
+	};
+
+	lk->deadlocks++;
+	mpt_obj_event(&lk->obj, &src);
+}
+
+/*
+ * The cycle's steps as events render them: the thread and the lock it
+ * waits for.  The lock is a struct mpt_lock: event.c reads its id and
+ * name through these.
+ */
+u64 mpt_lock_id(const void *lock)
+{
+	return ((const struct mpt_lock *)lock)->obj.id;
+}
+
+const char *mpt_lock_name(const void *lock)
+{
+	return ((const struct mpt_lock *)lock)->obj.name;
+}
+
+static void mpt_lk_waited(struct mpt_lock *lk, u64 waited)
+{
+	lk->wait_total_ns += waited;
+	lk->wait_max_ns = max(lk->wait_max_ns, waited);
+}
+
+/* Sleep until granted, a signal or @deadline.  Returns 0 or -errno. */
+static int mpt_lk_sleep(struct mpt_lwaiter_k *w, ktime_t *deadline)
+{
+	int ret = 0;
+
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (smp_load_acquire(&w->granted))
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (!deadline) {
+			schedule();
+		} else if (!schedule_hrtimeout_range(deadline,
+						     current->timer_slack_ns,
+						     HRTIMER_MODE_ABS)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	return ret;
+}
+
+static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
+			  ktime_t *deadline)
+{
+	struct mpt_cycle_step path[MPT_DEADLOCK_MAX];
+	struct mpt_lk_ev e = { .type = MPT_EV_LOCK_CONTENDED };
+	struct mpt_lwaiter_k w = { .task = current, .lock = lk };
+	u64 t0 = ktime_get_ns();
+	int n, ret;
+
+	spin_lock(&mpt_lk_lock);
+	if (lk->owner == current && lk->kind == MPT_LOCK_RECURSIVE) {
+		lk->count++;
+		lk->acquisitions++;
+		goto got;
+	}
+	if (!lk->owner) {
+		mpt_lk_take(lk, current);
+		if (lk->owner_dead) {
+			w.owner_died = true;
+			w.dead_pid = lk->dead_pid;
+			w.dead_tid = lk->dead_tid;
+			lk->dead_pid = NULL;
+			lk->dead_tid = NULL;
+			lk->owner_dead = false;
+		}
+		goto got;
+	}
+	if (lk->owner == current) {	/* a mutex, again: a cycle of one */
+		path[0].thread = current;
+		path[0].lock = lk;
+		mpt_lk_deadlock(lk, path, 1);
+		spin_unlock(&mpt_lk_lock);
+		return -EDEADLK;
+	}
+	if (acq->flags & MPT_LOCK_TRY) {
+		spin_unlock(&mpt_lk_lock);
+		return -EBUSY;
+	}
+	n = mpt_cycle_find(&mpt_lk_graph, current, lk, path, MPT_DEADLOCK_MAX,
+			   INT_MAX);
+	if (n) {
+		mpt_lk_deadlock(lk, path, n);
+		spin_unlock(&mpt_lk_lock);
+		return -EDEADLK;
+	}
+
+	w.since_ns = ktime_get_boottime_ns();
+	list_add_tail(&w.node, &lk->waiters);
+	hash_add(mpt_lk_waiting, &w.hnode, (unsigned long)current);
+	lk->nwaiters++;
+	lk->contentions++;
+	e.owner = lk->owner;
+	e.waiters = lk->nwaiters;
+	mpt_lk_emit(lk, &e);
+	spin_unlock(&mpt_lk_lock);
+
+	ret = mpt_lk_sleep(&w, deadline);
+
+	spin_lock(&mpt_lk_lock);
+	mpt_lk_waited(lk, ktime_get_ns() - t0);
+	if (!w.granted) {
+		list_del(&w.node);
+		hash_del(&w.hnode);
+		lk->nwaiters--;
+		if (ret == -ETIMEDOUT)
+			lk->timeouts++;
+		spin_unlock(&mpt_lk_lock);
+		return ret;
+	}
+	/* Granted: ours, whatever ended the sleep. */
+got:
+	acq->count = lk->count;
+	acq->waited_ns = ktime_get_ns() - t0;
+	if (lk->lflags & MPT_LOCK_TRACE) {
+		e.type = MPT_EV_LOCK_ACQUIRE;
+		e.owner = NULL;
+		e.ns = acq->waited_ns;
+		e.count = lk->count;
+		e.waiters = lk->nwaiters;
+		mpt_lk_emit(lk, &e);
+	}
+	spin_unlock(&mpt_lk_lock);
+
+	if (w.owner_died) {
+		struct pid_namespace *ns = task_active_pid_ns(current);
+
+		acq->flags |= MPT_LOCK_PREV_OWNER_DIED;
+		acq->dead_pid = pid_nr_ns(w.dead_pid, ns);
+		acq->dead_tid = pid_nr_ns(w.dead_tid, ns);
+		put_pid(w.dead_pid);
+		put_pid(w.dead_tid);
+	}
+	return 0;
+}
+
+static int mpt_lk_release(struct mpt_lock *lk)
+{
+	struct mpt_lk_ev e = { .type = MPT_EV_LOCK_RELEASE };
+	struct task_struct *next = NULL;
+
+	spin_lock(&mpt_lk_lock);
+	if (lk->owner != current) {
+		spin_unlock(&mpt_lk_lock);
+		return -EPERM;
+	}
+	if (--lk->count)
+		e.ns = ktime_get_boottime_ns() - lk->held_ns;
+	else
+		next = mpt_lk_handoff(lk, false, &e.ns);
+	if (lk->lflags & MPT_LOCK_TRACE) {
+		e.count = lk->owner == current ? lk->count : 0;
+		e.waiters = lk->nwaiters;
+		mpt_lk_emit(lk, &e);
+	}
+	spin_unlock(&mpt_lk_lock);
+	mpt_lk_wake(next);
+	return 0;
+}
+
+/* --- making, opening, inspecting ------------------------------------------- */
+
+/* Under obj.c's mutex: a new lock for @arg, a struct mpt_lock_open. */
+static struct mpt_obj *mpt_lk_make(void *arg)
+{
+	const struct mpt_lock_open *lo = arg;
+	struct mpt_lock *lk;
+
+	lk = kzalloc(sizeof(*lk), GFP_KERNEL_ACCOUNT);
+	if (!lk)
+		return ERR_PTR(-ENOMEM);
+	lk->kind = lo->kind;
+	lk->lflags = lo->lflags;
+	INIT_LIST_HEAD(&lk->waiters);
+	return &lk->obj;
+}
+
+/* No file and no name: nobody waits (a waiter holds a file). */
+static void mpt_lk_free(struct mpt_obj *obj)
+{
+	struct mpt_lock *lk = to_lock(obj);
+
+	spin_lock(&mpt_lk_lock);
+	if (lk->owner) {
+		hash_del(&lk->ohnode);
+		atomic_dec(&mpt_lk_held);
+		lk->owner = NULL;
+	}
+	mpt_lk_forget_dead(lk);
+	spin_unlock(&mpt_lk_lock);
+	kfree(lk);
+}
+
+long mpt_ioc_lock_open(void __user *argp)
+{
+	struct mpt_lock_open lo;
+	struct mpt_obj *obj;
+	bool created;
+
+	if (copy_from_user(&lo, argp, sizeof(lo)))
+		return -EFAULT;
+	if (mpt_obj_check_open(lo.flags, lo.name, lo.mode) ||
+	    (lo.flags & MPT_QOPEN_NONBLOCK) || lo.created || lo.reserved ||
+	    lo.id)
+		return -EINVAL;
+	if ((lo.flags & MPT_QOPEN_CREATE) &&
+	    ((lo.kind != MPT_LOCK_MUTEX && lo.kind != MPT_LOCK_RECURSIVE) ||
+	     (lo.lflags & ~MPT_LOCK_TRACE)))
+		return -EINVAL;
+
+	obj = mpt_obj_get(&mpt_lock_type, lo.name, lo.flags, lo.mode,
+			  mpt_lk_make, &lo, &created);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	lo.created = created;
+	lo.id = obj->id;
+	return mpt_obj_install(obj, lo.flags, created, argp, &lo, sizeof(lo));
+}
+
+long mpt_ioc_lock_unlink(void __user *argp)
+{
+	return mpt_obj_unlink(&mpt_lock_type, argp);
+}
+
+/* Fill @li from @lk for the caller; up to @wmax waiters into @w. */
+static void mpt_lk_info(struct mpt_lock *lk, struct mpt_lock_info *li,
+			struct mpt_lwaiter *w, u32 wmax)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct user_namespace *userns = current_user_ns();
+	struct mpt_lwaiter_k *wk;
+	u32 n = 0;
+
+	memset(li, 0, sizeof(*li));
+	li->id = lk->obj.id;
+	strscpy(li->name, lk->obj.name, sizeof(li->name));
+	li->kind = lk->kind;
+	li->mode = lk->obj.mode;
+	li->uid = from_kuid_munged(userns, lk->obj.uid);
+	li->gid = from_kgid_munged(userns, lk->obj.gid);
+	li->created_ns = lk->obj.created_ns;
+	li->openers = atomic_read(&lk->obj.openers);
+
+	spin_lock(&mpt_lk_lock);
+	li->flags = lk->lflags |
+		    (READ_ONCE(lk->obj.linked) ? 0 : MPT_LOCK_UNLINKED) |
+		    (lk->owner_dead ? MPT_LOCK_OWNER_DEAD : 0);
+	if (lk->owner) {
+		li->owner_pid = task_tgid_nr_ns(lk->owner, ns);
+		li->owner_tid = task_pid_nr_ns(lk->owner, ns);
+		get_task_comm(li->owner_comm, lk->owner);
+		li->held_ns = lk->held_ns;
+	}
+	li->count = lk->count;
+	li->acquisitions = lk->acquisitions;
+	li->contentions = lk->contentions;
+	li->owner_deaths = lk->owner_deaths;
+	li->deadlocks = lk->deadlocks;
+	li->timeouts = lk->timeouts;
+	li->hold_total_ns = lk->hold_total_ns;
+	li->hold_max_ns = lk->hold_max_ns;
+	li->wait_total_ns = lk->wait_total_ns;
+	li->wait_max_ns = lk->wait_max_ns;
+	li->nwaiters = lk->nwaiters;
+	list_for_each_entry(wk, &lk->waiters, node) {
+		if (n == wmax)
+			break;
+		w[n].pid = task_tgid_nr_ns(wk->task, ns);
+		w[n].tid = task_pid_nr_ns(wk->task, ns);
+		w[n].since_ns = wk->since_ns;
+		n++;
+	}
+	li->waiters_max = n;
+	spin_unlock(&mpt_lk_lock);
+}
+
+/* The info of @lk, its waiters to where @li points, all copied out. */
+static long mpt_lk_info_out(struct mpt_lock *lk, void __user *argp,
+			    struct mpt_lock_info *li)
+{
+	u64 ubuf = li->waiters;
+	u32 wmax = ubuf ? li->waiters_max : 0;
+	struct mpt_lwaiter *w;
+	long ret = 0;
+
+	if (li->waiters_max > MPT_LOCK_LIST_MAX)
+		return -EINVAL;
+	w = kcalloc(wmax, sizeof(*w), GFP_KERNEL);
+	if (!w && wmax)
+		return -ENOMEM;
+	mpt_lk_info(lk, li, w, wmax);
+	li->waiters = ubuf;
+	if (copy_to_user(u64_to_user_ptr(ubuf), w,
+			 li->waiters_max * sizeof(*w)) ||
+	    copy_to_user(argp, li, sizeof(*li)))
+		ret = -EFAULT;
+	kfree(w);
+	return ret;
+}
+
+long mpt_ioc_lock_info(void __user *argp)
+{
+	struct mpt_lock_info li;
+	struct mpt_obj *obj;
+	long ret;
+
+	if (copy_from_user(&li, argp, sizeof(li)))
+		return -EFAULT;
+	obj = mpt_obj_lookup(&mpt_lock_type, li.name);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ret = mpt_lk_info_out(to_lock(obj), argp, &li);
+	mpt_obj_put(obj);
+	return ret;
+}
+
+/*
+ * The next lock, by id from *@id, that the caller may open, with up to
+ * @wmax of its waiters into @w.  False at the end.
+ */
+bool mpt_locks_next(u64 *id, struct mpt_lock_info *li, struct mpt_lwaiter *w,
+		    u32 wmax)
+{
+	struct mpt_obj *obj = mpt_obj_next(&mpt_lock_type,
+					   task_active_pid_ns(current), id);
+
+	if (!obj)
+		return false;
+	mpt_lk_info(to_lock(obj), li, w, wmax);
+	mpt_obj_put(obj);
+	return true;
+}
+
+/* Infos are made in chunks this big, then copied out. */
+#define MPT_LOCKS_CHUNK	16
+
+long mpt_ioc_locks(void __user *argp)
+{
+	struct mpt_lock_info __user *ubuf;
+	struct mpt_queues_req req;
+	struct mpt_lock_info *chunk;
+	u32 n, want, room;
+	long ret = 0;
+	u64 id;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.count > MPT_LOCK_LIST_MAX || req.reserved ||
+	    req.next)
+		return -EINVAL;
+	chunk = kmalloc_array(MPT_LOCKS_CHUNK, sizeof(*chunk), GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+
+	ubuf = u64_to_user_ptr(req.buf);
+	id = req.start;
+	want = req.count;
+	req.count = 0;
+	while (req.count < want) {
+		room = min_t(u32, MPT_LOCKS_CHUNK, want - req.count);
+		for (n = 0; n < room; n++)
+			if (!mpt_locks_next(&id, &chunk[n], NULL, 0))
+				break;
+		if (n && copy_to_user(ubuf + req.count, chunk,
+				      n * sizeof(*chunk))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		req.count += n;
+		if (n < room) {
+			id = 0;
+			break;
+		}
+	}
+	req.next = id;
+	if (copy_to_user(argp, &req, sizeof(req)))
+		ret = -EFAULT;
+out:
+	kfree(chunk);
+	return ret;
+}
+
+/* --- the lock's file --------------------------------------------------------- */
+
+static long mpt_lioc_acquire(struct file *file, void __user *argp)
+{
+	struct mpt_lock_acq acq;
+	ktime_t kt, *deadline = NULL;
+	int ret;
+
+	if (copy_from_user(&acq, argp, sizeof(acq)))
+		return -EFAULT;
+	if ((acq.flags & ~(MPT_LOCK_TRY | MPT_LOCK_TIMEOUT)) || acq.count ||
+	    acq.waited_ns || acq.dead_pid || acq.dead_tid ||
+	    (!(acq.flags & MPT_LOCK_TIMEOUT) && acq.deadline_ns))
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (acq.flags & MPT_LOCK_TIMEOUT) {
+		kt = ns_to_ktime(min_t(u64, acq.deadline_ns, KTIME_MAX));
+		deadline = &kt;
+	}
+	ret = mpt_lk_acquire(to_lock(file->private_data), &acq, deadline);
+	if (ret)
+		return ret;
+	/*
+	 * The lock is held: a failed copy of the answer cannot undo that,
+	 * and the caller, who passed a bad argument, owns it regardless.
+	 */
+	if (copy_to_user(argp, &acq, sizeof(acq)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mpt_lock_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	struct mpt_lock_info li;
+	long ret;
+
+	switch (cmd) {
+	case MPT_LIOC_ACQUIRE:
+		ret = mpt_lioc_acquire(file, argp);
+		break;
+	case MPT_LIOC_RELEASE:
+		if (arg)
+			ret = -EINVAL;
+		else if (!(file->f_mode & FMODE_WRITE))
+			ret = -EBADF;
+		else
+			ret = mpt_lk_release(to_lock(file->private_data));
+		break;
+	case MPT_LIOC_INFO:
+		if (copy_from_user(&li, argp, sizeof(li)))
+			ret = -EFAULT;
+		else
+			ret = mpt_lk_info_out(to_lock(file->private_data), argp,
+					      &li);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	if (ret == -ENOTTY || ret == -EFAULT || ret == -EINVAL)
+		atomic64_inc(&mpt_stats.bad_requests);
+	return ret;
+}
+
+static const struct file_operations mpt_lock_fops = {
+	.owner		= THIS_MODULE,
+	.release	= mpt_obj_release,
+	.unlocked_ioctl	= mpt_lock_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+};
+
+static struct mpt_obj_type mpt_lock_type = {
+	.anon_name	= "[mptrace-lock]",
+	.fops		= &mpt_lock_fops,
+	.max		= &max_locks,
+	.refused	= &mpt_stats.lock_refused,
+	.ev_create	= MPT_EV_LOCK_CREATE,
+	.ev_remove	= MPT_EV_LOCK_REMOVE,
+	.free		= mpt_lk_free,
+	.objs		= LIST_HEAD_INIT(mpt_lock_type.objs),
+	.next_id	= 1,
+};
+
+u64 mpt_locks_count(void)
+{
+	return READ_ONCE(mpt_lock_type.count);
+}
+
+u64 mpt_locks_max(void)
+{
+	return max_locks;
+}
+
+u64 mpt_locks_held(void)
+{
+	return atomic_read(&mpt_lk_held);
+}
+
+void mpt_locks_exit(void)
+{
+	mpt_obj_exit(&mpt_lock_type);
+}
