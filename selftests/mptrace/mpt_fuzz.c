@@ -46,7 +46,7 @@
 
 static uint64_t rng;
 static long page;
-static char *rw_buf;		/* two writable pages */
+static char *rw_buf;		/* two writable pages (and room behind) */
 static char *ro_page;		/* one read-only page */
 static char *edge;		/* the last bytes before an unmapped page */
 static char *hole;		/* an unmapped page */
@@ -92,8 +92,16 @@ static void setup_memory(void)
 	char *two;
 
 	page = sysconf(_SC_PAGESIZE);
-	rw_buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+	/*
+	 * Two pages to fill, and room behind them for what the kernel may
+	 * write there: a read of up to two pages at up to one page in.
+	 * Then a guard page, so that nothing of the fuzzer's own (its TLS,
+	 * its stack guard) is ever in reach.
+	 */
+	rw_buf = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (rw_buf != MAP_FAILED)
+		mprotect(rw_buf + 3 * page, page, PROT_NONE);
 	ro_page = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		       -1, 0);
 	two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
