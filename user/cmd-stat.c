@@ -35,6 +35,10 @@ static const struct {
 	{ MPT_STATS_A_QUEUE_BYTES_MAX, "queue_bytes_max", "limit of that (max_queue_bytes)" },
 	{ MPT_STATS_A_QUEUE_MSG_BYTES, "queue_msg_bytes", "bytes of the messages in all queues" },
 	{ MPT_STATS_A_QUEUE_REFUSED, "queue_refused", "queue creations refused at a limit" },
+	{ MPT_STATS_A_LOCKS,        "locks",        "locks that exist now" },
+	{ MPT_STATS_A_LOCKS_MAX,    "locks_max",    "limit of locks (max_locks)" },
+	{ MPT_STATS_A_LOCKS_HELD,   "locks_held",   "locks held now" },
+	{ MPT_STATS_A_LOCK_REFUSED, "lock_refused", "lock creations refused at the limit" },
 };
 
 static const struct mpt_column stat_cols[] = {

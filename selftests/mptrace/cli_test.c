@@ -3,6 +3,7 @@
  * The mptrace CLI as a user meets it: exit codes, help, version and stat
  * in text and JSON, errors that name the fix.
  */
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -732,6 +733,88 @@ TEST_F(cli, queue_permissions)
 	EXPECT_NE(NULL, strstr(self->r.err, "only its owner"));
 	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
 	EXPECT_EQ(0, self->r.status);
+}
+
+/* A lock through the CLI: held exactly for CMD's life, CMD's status out. */
+TEST_F(cli, lock_hold)
+{
+	char name[32], script[160];
+	char *sleeper[] = { "mptrace", "lock", name, "--", "sleep", "5", NULL };
+	int out, err, status;
+	pid_t holder;
+
+	snprintf(name, sizeof(name), "clil-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name, "--mode", "0600"));
+	ASSERT_EQ(0, self->r.status);
+	/* While CMD runs, the lock is held by the CLI's process. */
+	snprintf(script, sizeof(script),
+		 "mptrace lock stat %s | grep -q '^OWNER *[1-9]' && exit 7",
+		 name);
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "sh", "-c", script));
+	EXPECT_EQ(7, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "ls", "-o",
+			 "NAME,OWNER,TAKEN,DIED"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"owner\": 0"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"taken\": 1"));
+
+	/* Held elsewhere: --timeout gives up, naming the holder. */
+	holder = start(sleeper, -1, &out, &err);
+	ASSERT_LT(0, holder);
+	usleep(500000);
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--timeout", "0.2", "--",
+			 "true"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "held by process"));
+	/* Its holder killed: released; the next one is told. */
+	kill(holder, SIGKILL);
+	waitpid(holder, &status, 0);
+	close(out);
+	close(err);
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "true"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "died holding it"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+}
+
+TEST_F(cli, lock_usage_errors)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "clilb-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "lock"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", name));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "what to run"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name, "--mode", "9"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name, "--bogus"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "--timeout", "x", name, "--", "true"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "true"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", ".bad"));
+	EXPECT_EQ(1, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name, "--recursive"));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "exists already"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "/no/such/program"));
+	EXPECT_EQ(127, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "stat", name, "-j"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"kind\": \"recursive\""));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"owner\": 0"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", name));
+	EXPECT_EQ(1, self->r.status);
 }
 
 TEST_F(cli, module_missing)

@@ -352,6 +352,8 @@ TEST_F(mod, bad_parameters)
 	EXPECT_FALSE(mpt_loaded());
 	EXPECT_EQ(-EINVAL, mpt_load_with("max_queue_bytes=-5"));
 	EXPECT_FALSE(mpt_loaded());
+	EXPECT_EQ(-EINVAL, mpt_load_with("max_locks=0x"));
+	EXPECT_FALSE(mpt_loaded());
 	EXPECT_EQ(0, mpt_load_with(""));
 }
 
