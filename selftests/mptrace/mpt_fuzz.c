@@ -55,6 +55,7 @@ static int family;
 struct counts {
 	unsigned long ioctls, fileops, nlmsgs, forks;
 	unsigned long qopens, qok;	/* queues opened, queue ioctls that worked */
+	unsigned long lopens, lok;	/* the same for locks */
 };
 
 static uint64_t rnd(void)
@@ -135,6 +136,37 @@ static unsigned long queue_open_arg(void)
 	qo->msgsize = below(4) ? below(8192) : rnd();
 	qo->qflags = below(4) ? rnd() & MPT_QUEUE_TRACE : rnd();
 	return (unsigned long)qo;
+}
+
+/* A lock to open, valid or nearly. */
+static unsigned long lock_open_arg(void)
+{
+	struct mpt_lock_open *lo = (void *)rw_buf;
+
+	memset(lo, 0, sizeof(*lo));
+	snprintf(lo->name, sizeof(lo->name), "fl%u", below(3));
+	if (below(8) == 0)
+		fill_random(lo->name, sizeof(lo->name));
+	lo->flags = below(2) ? MPT_QOPEN_CREATE | MPT_QOPEN_READ |
+			       MPT_QOPEN_WRITE : rnd() & MPT_QOPEN_ALL_FLAGS;
+	lo->flags |= MPT_QOPEN_CLOEXEC;
+	lo->mode = below(4) ? rnd() & 0777 : rnd();
+	lo->kind = below(4) ? 1 + below(2) : rnd();
+	lo->lflags = below(4) ? rnd() & MPT_LOCK_TRACE : rnd();
+	return (unsigned long)lo;
+}
+
+/* An acquire: mostly a try or a short wait, so that workers go on. */
+static unsigned long lock_acq_arg(void)
+{
+	struct mpt_lock_acq *a = (void *)rw_buf;
+
+	memset(a, 0, sizeof(*a));
+	a->flags = below(2) ? MPT_LOCK_TRY : MPT_LOCK_TIMEOUT;
+	a->deadline_ns = now_ns() + below(20000000);
+	if (below(8) == 0)
+		fill_random(a, sizeof(*a));
+	return (unsigned long)a;
 }
 
 /* A message to put, or room to get one into. */
@@ -252,7 +284,9 @@ static unsigned long pick_cmd(void)
 		MPT_IOC_FILTER_SET, MPT_IOC_PROCS, MPT_IOC_QUEUE_OPEN,
 		MPT_IOC_QUEUE_UNLINK, MPT_IOC_QUEUE_INFO, MPT_IOC_QUEUES,
 		MPT_QIOC_PUT, MPT_QIOC_GET, MPT_QIOC_TASK_DONE, MPT_QIOC_JOIN,
-		MPT_QIOC_INFO,
+		MPT_QIOC_INFO, MPT_IOC_LOCK_OPEN, MPT_IOC_LOCK_UNLINK,
+		MPT_IOC_LOCK_INFO, MPT_IOC_LOCKS, MPT_LIOC_INFO,
+		MPT_LIOC_RELEASE, MPT_LIOC_ACQUIRE,
 	};
 	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
 
@@ -279,6 +313,58 @@ static void fuzz_ioctl(int fd, struct counts *c)
 }
 
 static void fuzz_fileop(int *fd, struct counts *c);
+
+/*
+ * A lock's descriptor: open one (of three names), then try, wait
+ * briefly, release, inspect; sometimes remove a name.  Locks held when
+ * the worker ends are released by its exit.
+ */
+static void fuzz_lock(int dev, int *lfd, struct counts *c)
+{
+	struct mpt_name n = { 0 };
+	int fd;
+
+	c->ioctls++;
+	if (*lfd < 0 || below(16) == 0) {
+		fd = ioctl(dev, MPT_IOC_LOCK_OPEN, below(4) ? lock_open_arg() :
+							  pick_arg());
+		if (fd >= 0) {
+			if (*lfd >= 0)
+				close(*lfd);
+			*lfd = fd;
+			c->lopens++;
+		}
+		return;
+	}
+	switch (below(6)) {
+	case 0:
+		snprintf(n.name, sizeof(n.name), "fl%u", below(3));
+		ioctl(dev, MPT_IOC_LOCK_UNLINK, &n);
+		break;
+	case 1:
+	case 2:
+		if (!ioctl(*lfd, MPT_LIOC_ACQUIRE, lock_acq_arg()))
+			c->lok++;
+		break;
+	case 3:
+		if (!ioctl(*lfd, MPT_LIOC_RELEASE, below(8) ? 0 : rnd()))
+			c->lok++;
+		break;
+	case 4:
+		ioctl(*lfd, MPT_LIOC_INFO, pick_arg());
+		break;
+	default:
+		/* Anything else, a timed acquire included, on any object. */
+		fd = *lfd;
+		fuzz_fileop(&fd, c);
+		if (fd != *lfd) {
+			if (fd >= 0)
+				close(fd);
+			*lfd = -1;
+		}
+		break;
+	}
+}
 
 /*
  * A queue's descriptor: open one (of four names, created on demand with
@@ -480,7 +566,7 @@ static void start_interrupts(void)
 static void worker(uint64_t seed, time_t deadline)
 {
 	struct counts c = { 0 };
-	int fd, sk, qfd = -1;
+	int fd, sk, qfd = -1, lfd = -1;
 
 	rng = seed ? seed : 1;
 	start_interrupts();
@@ -497,15 +583,18 @@ static void worker(uint64_t seed, time_t deadline)
 			fd = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 		if (op < 3 && fd >= 0)
 			fuzz_ioctl(fd, &c);
-		else if (op < 5 && fd >= 0)
+		else if (op < 4 && fd >= 0)
 			fuzz_queue(fd, &qfd, &c);
+		else if (op < 5 && fd >= 0)
+			fuzz_lock(fd, &lfd, &c);
 		else if (op < 7 && fd >= 0)
 			fuzz_fileop(&fd, &c);
 		else
 			fuzz_netlink(sk, &c);
 	}
-	printf("mpt_fuzz: worker %d: %lu ioctls, %lu file ops, %lu netlink messages, %lu queues opened, %lu queue ioctls done\n",
-	       getpid(), c.ioctls, c.fileops, c.nlmsgs, c.qopens, c.qok);
+	printf("mpt_fuzz: worker %d: %lu ioctls, %lu file ops, %lu netlink messages, queues: %lu opened, %lu done; locks: %lu opened, %lu done\n",
+	       getpid(), c.ioctls, c.fileops, c.nlmsgs, c.qopens, c.qok,
+	       c.lopens, c.lok);
 	fflush(stdout);
 	_exit(0);
 }
