@@ -42,6 +42,13 @@ static const struct mpt_cycle_ops g_ops = {
 	.waits = g_waits,
 };
 
+/* Would thread @me waiting for lock @lock close a cycle?  @max steps kept. */
+static int find(int me, int lock, struct mpt_cycle_step *p, int max,
+		int limit)
+{
+	return mpt_cycle_find(&g_ops, t_of(me), l_of(lock), p, max, limit);
+}
+
 static void graph_reset(void)
 {
 	int i;
@@ -59,8 +66,7 @@ static void cycle_test_self(struct kunit *test)
 
 	graph_reset();
 	g.owner[0] = 0;
-	KUNIT_EXPECT_EQ(test, 1, mpt_cycle_find(&g_ops, t_of(0), l_of(0), p,
-						 4, 100));
+	KUNIT_EXPECT_EQ(test, 1, find(0, 0, p, 4, 100));
 	KUNIT_EXPECT_PTR_EQ(test, t_of(0), p[0].thread);
 	KUNIT_EXPECT_PTR_EQ(test, l_of(0), p[0].lock);
 }
@@ -74,8 +80,7 @@ static void cycle_test_abba(struct kunit *test)
 	g.owner[0] = 0;		/* A by 0 */
 	g.owner[1] = 1;		/* B by 1 */
 	g.waits[1] = 0;		/* 1 waits for A */
-	KUNIT_ASSERT_EQ(test, 2, mpt_cycle_find(&g_ops, t_of(0), l_of(1), p,
-						 4, 100));
+	KUNIT_ASSERT_EQ(test, 2, find(0, 1, p, 4, 100));
 	KUNIT_EXPECT_PTR_EQ(test, t_of(0), p[0].thread);
 	KUNIT_EXPECT_PTR_EQ(test, l_of(1), p[0].lock);
 	KUNIT_EXPECT_PTR_EQ(test, t_of(1), p[1].thread);
@@ -94,11 +99,9 @@ static void cycle_test_rings(struct kunit *test)
 			g.owner[i] = i;
 		for (i = 1; i < n; i++)
 			g.waits[i] = (i + 1) % n;
-		KUNIT_EXPECT_EQ(test, n, mpt_cycle_find(&g_ops, t_of(0),
-							 l_of(1), p, NT, 100));
+		KUNIT_EXPECT_EQ(test, n, find(0, 1, p, NT, 100));
 		/* Only as much of the path as there is room for. */
-		KUNIT_EXPECT_EQ(test, n, mpt_cycle_find(&g_ops, t_of(0),
-							 l_of(1), p, 1, 100));
+		KUNIT_EXPECT_EQ(test, n, find(0, 1, p, 1, 100));
 	}
 }
 
@@ -109,20 +112,16 @@ static void cycle_test_chains(struct kunit *test)
 	int i;
 
 	graph_reset();
-	KUNIT_EXPECT_EQ(test, 0, mpt_cycle_find(&g_ops, t_of(0), l_of(0), p,
-						 4, 100));	/* free */
+	KUNIT_EXPECT_EQ(test, 0, find(0, 0, p, 4, 100));	/* free */
 	for (i = 1; i < NT; i++)
 		g.owner[i] = i;
 	for (i = 1; i < NT - 1; i++)
 		g.waits[i] = i + 1;		/* 1 -> 2 -> ... -> 15 runs */
-	KUNIT_EXPECT_EQ(test, 0, mpt_cycle_find(&g_ops, t_of(0), l_of(1), p,
-						 4, 100));
+	KUNIT_EXPECT_EQ(test, 0, find(0, 1, p, 4, 100));
 	g.waits[NT - 1] = 0;			/* 15 waits for a free lock */
-	KUNIT_EXPECT_EQ(test, 0, mpt_cycle_find(&g_ops, t_of(0), l_of(1), p,
-						 4, 100));
+	KUNIT_EXPECT_EQ(test, 0, find(0, 1, p, 4, 100));
 	g.owner[0] = 5;				/* ... held inside the chain */
-	KUNIT_EXPECT_EQ(test, 0, mpt_cycle_find(&g_ops, t_of(0), l_of(1), p,
-						 4, 100));
+	KUNIT_EXPECT_EQ(test, 0, find(0, 1, p, 4, 100));
 }
 
 /* A cycle that does not pass through the caller ends at @limit. */
@@ -135,8 +134,7 @@ static void cycle_test_limit(struct kunit *test)
 	g.owner[2] = 2;
 	g.waits[1] = 2;
 	g.waits[2] = 1;
-	KUNIT_EXPECT_EQ(test, 0, mpt_cycle_find(&g_ops, t_of(0), l_of(1), p,
-						 4, 50));
+	KUNIT_EXPECT_EQ(test, 0, find(0, 1, p, 4, 50));
 }
 
 static struct kunit_case cycle_test_cases[] = {

@@ -19,6 +19,7 @@
 
 #include "dev.h"
 #include "event.h"
+#include "list.h"
 #include "ring.h"
 #include "lock.h"
 #include "procs.h"
@@ -366,57 +367,38 @@ static long mpt_ioc_version(void __user *argp)
 	return 0;
 }
 
-/* Records are made under RCU in chunks this big, then copied out. */
-#define MPT_PROCS_CHUNK	32
+static bool mpt_procs_list_next(void *ctx, u64 *pos, void *out)
+{
+	u32 nr = *pos;
+	bool more = mpt_procs_next(ctx, &nr, out);
+
+	*pos = nr;
+	return more;
+}
 
 static long mpt_ioc_procs(struct mpt_reader *reader, void __user *argp)
 {
-	const struct mpt_procs_view view = {
+	struct mpt_procs_view view = {
 		.ns = reader->pidns,
 		.userns = reader->userns,
 		.uid = reader->uid,
 		.all_users = reader->all_users,
 	};
-	struct mpt_proc __user *ubuf;
 	struct mpt_procs_req req;
-	struct mpt_proc *chunk;
-	u32 nr, n, want;
-	long ret = 0;
+	u64 pos;
+	long ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (!req.count || req.count > MPT_PROCS_MAX || req.reserved)
 		return -EINVAL;
-	chunk = kmalloc_array(MPT_PROCS_CHUNK, sizeof(*chunk), GFP_KERNEL);
-	if (!chunk)
-		return -ENOMEM;
-
-	ubuf = u64_to_user_ptr(req.buf);
-	nr = req.start;
-	req.next = 0;
-	want = req.count;
-	req.count = 0;
-	while (req.count < want) {
-		u32 room = min_t(u32, MPT_PROCS_CHUNK, want - req.count);
-
-		for (n = 0; n < room; n++)
-			if (!mpt_procs_next(&view, &nr, &chunk[n]))
-				break;
-		if (n && copy_to_user(ubuf + req.count, chunk,
-				      n * sizeof(*chunk))) {
-			ret = -EFAULT;
-			goto out;
-		}
-		req.count += n;
-		if (n < room)
-			goto done;
-	}
-	req.next = nr;
-done:
-	if (copy_to_user(argp, &req, sizeof(req)))
+	pos = req.start;
+	ret = mpt_list_out(u64_to_user_ptr(req.buf), req.count,
+			   sizeof(struct mpt_proc), &pos, mpt_procs_list_next,
+			   &view, &req.count);
+	req.next = pos;
+	if (!ret && copy_to_user(argp, &req, sizeof(req)))
 		ret = -EFAULT;
-out:
-	kfree(chunk);
 	return ret;
 }
 

@@ -31,6 +31,7 @@
 
 #include "cycle.h"
 #include "event.h"
+#include "list.h"
 #include "lock.h"
 #include "obj.h"
 #include "stats.h"
@@ -323,6 +324,7 @@ static int mpt_lk_sleep(struct mpt_lwaiter_k *w, ktime_t *deadline)
 
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
+		/* Pairs with smp_store_release() in mpt_lk_handoff(). */
 		if (smp_load_acquire(&w->granted))
 			break;
 		if (signal_pending(current)) {
@@ -634,52 +636,29 @@ bool mpt_locks_next(u64 *id, struct mpt_lock_info *li, struct mpt_lwaiter *w,
 	return true;
 }
 
-/* Infos are made in chunks this big, then copied out. */
-#define MPT_LOCKS_CHUNK	16
+static bool mpt_lk_list_next(void *ctx, u64 *pos, void *out)
+{
+	return mpt_locks_next(pos, out, NULL, 0);
+}
 
 long mpt_ioc_locks(void __user *argp)
 {
-	struct mpt_lock_info __user *ubuf;
 	struct mpt_queues_req req;
-	struct mpt_lock_info *chunk;
-	u32 n, want, room;
-	long ret = 0;
-	u64 id;
+	u64 pos;
+	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (!req.count || req.count > MPT_LOCK_LIST_MAX || req.reserved ||
 	    req.next)
 		return -EINVAL;
-	chunk = kmalloc_array(MPT_LOCKS_CHUNK, sizeof(*chunk), GFP_KERNEL);
-	if (!chunk)
-		return -ENOMEM;
-
-	ubuf = u64_to_user_ptr(req.buf);
-	id = req.start;
-	want = req.count;
-	req.count = 0;
-	while (req.count < want) {
-		room = min_t(u32, MPT_LOCKS_CHUNK, want - req.count);
-		for (n = 0; n < room; n++)
-			if (!mpt_locks_next(&id, &chunk[n], NULL, 0))
-				break;
-		if (n && copy_to_user(ubuf + req.count, chunk,
-				      n * sizeof(*chunk))) {
-			ret = -EFAULT;
-			goto out;
-		}
-		req.count += n;
-		if (n < room) {
-			id = 0;
-			break;
-		}
-	}
-	req.next = id;
-	if (copy_to_user(argp, &req, sizeof(req)))
+	pos = req.start;
+	ret = mpt_list_out(u64_to_user_ptr(req.buf), req.count,
+			   sizeof(struct mpt_lock_info), &pos,
+			   mpt_lk_list_next, NULL, &req.count);
+	req.next = pos;
+	if (!ret && copy_to_user(argp, &req, sizeof(req)))
 		ret = -EFAULT;
-out:
-	kfree(chunk);
 	return ret;
 }
 

@@ -251,11 +251,36 @@ static int mpt_nl_put_qlists(struct sk_buff *skb,
 	return 0;
 }
 
+/* A field of a struct (u64 or u32, by table), and its attribute. */
+struct mpt_nl_field {
+	int	attr;
+	size_t	off;
+};
+
+/* Put the u64 fields @f64 and the u32 fields @f32 of the struct at @base. */
+static int mpt_nl_put_fields(struct sk_buff *skb, const void *base,
+			     const struct mpt_nl_field *f64, size_t n64,
+			     const struct mpt_nl_field *f32, size_t n32,
+			     int pad)
+{
+	size_t i;
+
+	for (i = 0; i < n64; i++)
+		if (nla_put_u64_64bit(skb, f64[i].attr,
+				      *(const u64 *)(base + f64[i].off), pad))
+			return -EMSGSIZE;
+	for (i = 0; i < n32; i++)
+		if (nla_put_u32(skb, f32[i].attr,
+				*(const u32 *)(base + f32[i].off)))
+			return -EMSGSIZE;
+	return 0;
+}
+
 static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
 			    const struct mpt_queues_view *view,
 			    const struct mpt_queue_info *qi)
 {
-	static const struct { int attr; size_t off; } u64s[] = {
+	static const struct mpt_nl_field f64[] = {
 		{ MPT_QUEUE_A_ID, offsetof(struct mpt_queue_info, id) },
 		{ MPT_QUEUE_A_BYTES, offsetof(struct mpt_queue_info, bytes) },
 		{ MPT_QUEUE_A_PUTS, offsetof(struct mpt_queue_info, puts) },
@@ -268,7 +293,7 @@ static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
 		{ MPT_QUEUE_A_EMPTY_WAITS, offsetof(struct mpt_queue_info, empty_waits) },
 		{ MPT_QUEUE_A_CREATED_NS, offsetof(struct mpt_queue_info, created_ns) },
 	};
-	static const struct { int attr; size_t off; } u32s[] = {
+	static const struct mpt_nl_field f32[] = {
 		{ MPT_QUEUE_A_CAPACITY, offsetof(struct mpt_queue_info, capacity) },
 		{ MPT_QUEUE_A_MSGSIZE, offsetof(struct mpt_queue_info, msgsize) },
 		{ MPT_QUEUE_A_FLAGS, offsetof(struct mpt_queue_info, flags) },
@@ -283,10 +308,8 @@ static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
 		{ MPT_QUEUE_A_NJOIN, offsetof(struct mpt_queue_info, njoin) },
 		{ MPT_QUEUE_A_NCONSUMERS, offsetof(struct mpt_queue_info, nconsumers) },
 	};
-	const void *base = qi;
 	struct nlattr *nest;
 	void *hdr;
-	size_t i;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &mpt_genl_family, NLM_F_MULTI, MPT_CMD_GET_QUEUES);
@@ -295,15 +318,9 @@ static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
 	nest = nla_nest_start(skb, MPT_A_QUEUE);
 	if (!nest || nla_put_string(skb, MPT_QUEUE_A_NAME, qi->name))
 		goto cancel;
-	for (i = 0; i < ARRAY_SIZE(u64s); i++)
-		if (nla_put_u64_64bit(skb, u64s[i].attr,
-				      *(const u64 *)(base + u64s[i].off),
-				      MPT_QUEUE_A_PAD))
-			goto cancel;
-	for (i = 0; i < ARRAY_SIZE(u32s); i++)
-		if (nla_put_u32(skb, u32s[i].attr,
-				*(const u32 *)(base + u32s[i].off)))
-			goto cancel;
+	if (mpt_nl_put_fields(skb, qi, f64, ARRAY_SIZE(f64), f32,
+			      ARRAY_SIZE(f32), MPT_QUEUE_A_PAD))
+		goto cancel;
 	if (mpt_nl_put_qlists(skb, view, qi))
 		goto cancel;
 	nla_nest_end(skb, nest);
@@ -356,7 +373,7 @@ static int mpt_nl_put_lock(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct mpt_lock_info *li,
 			   const struct mpt_lwaiter *w)
 {
-	static const struct { int attr; size_t off; } u64s[] = {
+	static const struct mpt_nl_field f64[] = {
 		{ MPT_LOCK_A_ID, offsetof(struct mpt_lock_info, id) },
 		{ MPT_LOCK_A_HELD_NS, offsetof(struct mpt_lock_info, held_ns) },
 		{ MPT_LOCK_A_CREATED_NS, offsetof(struct mpt_lock_info, created_ns) },
@@ -370,7 +387,7 @@ static int mpt_nl_put_lock(struct sk_buff *skb, struct netlink_callback *cb,
 		{ MPT_LOCK_A_WAIT_TOTAL_NS, offsetof(struct mpt_lock_info, wait_total_ns) },
 		{ MPT_LOCK_A_WAIT_MAX_NS, offsetof(struct mpt_lock_info, wait_max_ns) },
 	};
-	static const struct { int attr; size_t off; } u32s[] = {
+	static const struct mpt_nl_field f32[] = {
 		{ MPT_LOCK_A_KIND, offsetof(struct mpt_lock_info, kind) },
 		{ MPT_LOCK_A_FLAGS, offsetof(struct mpt_lock_info, flags) },
 		{ MPT_LOCK_A_MODE, offsetof(struct mpt_lock_info, mode) },
@@ -382,7 +399,6 @@ static int mpt_nl_put_lock(struct sk_buff *skb, struct netlink_callback *cb,
 		{ MPT_LOCK_A_OPENERS, offsetof(struct mpt_lock_info, openers) },
 		{ MPT_LOCK_A_NWAITERS, offsetof(struct mpt_lock_info, nwaiters) },
 	};
-	const void *base = li;
 	struct nlattr *nest, *wn;
 	void *hdr;
 	size_t i;
@@ -395,15 +411,9 @@ static int mpt_nl_put_lock(struct sk_buff *skb, struct netlink_callback *cb,
 	if (!nest || nla_put_string(skb, MPT_LOCK_A_NAME, li->name) ||
 	    nla_put_string(skb, MPT_LOCK_A_OWNER_COMM, li->owner_comm))
 		goto cancel;
-	for (i = 0; i < ARRAY_SIZE(u64s); i++)
-		if (nla_put_u64_64bit(skb, u64s[i].attr,
-				      *(const u64 *)(base + u64s[i].off),
-				      MPT_LOCK_A_PAD))
-			goto cancel;
-	for (i = 0; i < ARRAY_SIZE(u32s); i++)
-		if (nla_put_u32(skb, u32s[i].attr,
-				*(const u32 *)(base + u32s[i].off)))
-			goto cancel;
+	if (mpt_nl_put_fields(skb, li, f64, ARRAY_SIZE(f64), f32,
+			      ARRAY_SIZE(f32), MPT_LOCK_A_PAD))
+		goto cancel;
 	for (i = 0; i < li->waiters_max; i++) {
 		wn = nla_nest_start(skb, MPT_LOCK_A_WAITER);
 		if (!wn ||

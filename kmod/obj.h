@@ -3,15 +3,13 @@
 #define _MPT_OBJ_H
 
 #include <linux/atomic.h>
+#include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/mptrace.h>
 
-struct file;
-struct file_operations;
-struct inode;
 struct mpt_obj;
 struct mpt_src;
 struct pid_namespace;

@@ -34,6 +34,7 @@
 #include <linux/mptrace.h>
 
 #include "event.h"
+#include "list.h"
 #include "name.h"
 #include "obj.h"
 #include "queue.h"
@@ -812,8 +813,10 @@ long mpt_ioc_queue_info(void __user *argp)
 	return ret;
 }
 
-/* Infos are made under the list's mutex in chunks this big, then copied. */
-#define MPT_QUEUES_CHUNK	16
+static bool mpt_q_list_next(void *ctx, u64 *pos, void *out)
+{
+	return mpt_queues_next(ctx, pos, out);
+}
 
 long mpt_ioc_queues(void __user *argp)
 {
@@ -821,47 +824,22 @@ long mpt_ioc_queues(void __user *argp)
 		.ns = task_active_pid_ns(current),
 		.userns = current_user_ns(),
 	};
-	struct mpt_queue_info __user *ubuf;
-	struct mpt_queue_info *chunk;
 	struct mpt_queues_req req;
-	u32 n, want, room;
-	long ret = 0;
-	u64 id;
+	u64 pos;
+	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (!req.count || req.count > MPT_QUEUE_LIST_MAX || req.reserved ||
 	    req.next)
 		return -EINVAL;
-	chunk = kmalloc_array(MPT_QUEUES_CHUNK, sizeof(*chunk), GFP_KERNEL);
-	if (!chunk)
-		return -ENOMEM;
-
-	ubuf = u64_to_user_ptr(req.buf);
-	id = req.start;
-	want = req.count;
-	req.count = 0;
-	while (req.count < want) {
-		room = min_t(u32, MPT_QUEUES_CHUNK, want - req.count);
-		for (n = 0; n < room; n++)
-			if (!mpt_queues_next(&view, &id, &chunk[n]))
-				break;
-		if (n && copy_to_user(ubuf + req.count, chunk,
-				      n * sizeof(*chunk))) {
-			ret = -EFAULT;
-			goto out;
-		}
-		req.count += n;
-		if (n < room) {
-			id = 0;
-			break;
-		}
-	}
-	req.next = id;
-	if (copy_to_user(argp, &req, sizeof(req)))
+	pos = req.start;
+	ret = mpt_list_out(u64_to_user_ptr(req.buf), req.count,
+			   sizeof(struct mpt_queue_info), &pos,
+			   mpt_q_list_next, &view, &req.count);
+	req.next = pos;
+	if (!ret && copy_to_user(argp, &req, sizeof(req)))
 		ret = -EFAULT;
-out:
-	kfree(chunk);
 	return ret;
 }
 
