@@ -282,17 +282,9 @@ static const struct mpt_column ls_cols[] = {
 
 #define NLS_COLS (sizeof(ls_cols) / sizeof(ls_cols[0]))
 
-static double since_s(uint64_t ns)
+static void li_cell(const void *row, int col, char *buf, size_t len)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	return ((double)now.tv_sec * 1e9 + now.tv_nsec - (double)ns) / 1e9;
-}
-
-static void li_cell(const struct mpt_lock_info *li, int col, char *buf,
-		    size_t len)
-{
+	const struct mpt_lock_info *li = row;
 	unsigned long long held = li->acquisitions - li->count;
 
 	switch (col) {
@@ -307,7 +299,7 @@ static void li_cell(const struct mpt_lock_info *li, int col, char *buf,
 		snprintf(buf, len, "%s", li->owner_pid ? li->owner_comm : "");
 		break;
 	case COL_HELD:
-		snprintf(buf, len, "%.3f", li->held_ns ? since_s(li->held_ns) : 0);
+		snprintf(buf, len, "%.3f", li->held_ns ? mpt_since_s(li->held_ns) : 0);
 		break;
 	case COL_HOLD_AVG:
 		snprintf(buf, len, "%.6f", held ? li->hold_total_ns / 1e9 / held : 0);
@@ -352,65 +344,21 @@ static void li_cell(const struct mpt_lock_info *li, int col, char *buf,
 	}
 }
 
+static int fetch_locks(void **rows, size_t *n)
+{
+	int fd = mpt_dev_open(O_RDONLY), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = mpt_dev_get_locks(fd, (struct mpt_lock_info **)rows, n);
+	close(fd);
+	return ret;
+}
+
 static int l_ls(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MPT_COMMON_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct mpt_lock_info *ls;
-	struct libscols_table *tb;
-	int ids[NLS_COLS], fd, ret, c;
-	size_t nids, n, i, j;
-	char cell[96];
-
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, MPT_COMMON_SHORTOPTS "h",
-				longopts, NULL)) != -1) {
-		if (c == 'h') {
-			lock_usage(stdout);
-			return MPT_EXIT_OK;
-		}
-		ret = mpt_common_opt(c, ls_cols, NLS_COLS);
-		if (ret == 1)
-			return MPT_EXIT_OK;
-		if (ret < 0)
-			return mpt_option_err("lock ls", "o", argv);
-	}
-	if (optind < argc)
-		return mpt_usage_err("lock ls: unexpected argument '%s'",
-				     argv[optind]);
-	tb = mpt_table_new("locks", ls_cols, NLS_COLS, ids, &nids);
-	if (!tb)
-		return MPT_EXIT_USAGE;
-	fd = mpt_dev_open(O_RDONLY);
-	ret = fd < 0 ? fd : mpt_dev_get_locks(fd, &ls, &n);
-	if (fd >= 0)
-		close(fd);
-	if (ret) {
-		scols_unref_table(tb);
-		mpt_err("cannot list the locks: %s", mpt_strerror(ret));
-		return MPT_EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++) {
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-
-		for (j = 0; ln && j < nids; j++) {
-			li_cell(&ls[i], ids[j], cell, sizeof(cell));
-			if (scols_line_set_data(ln, j, cell))
-				ln = NULL;
-		}
-		if (!ln) {
-			free(ls);
-			scols_unref_table(tb);
-			mpt_err("out of memory");
-			return MPT_EXIT_FAIL;
-		}
-	}
-	free(ls);
-	return mpt_table_print(tb);
+	return mpt_ls(argc, argv, "lock ls", ls_cols, NLS_COLS, lock_usage,
+		      fetch_locks, sizeof(struct mpt_lock_info), li_cell);
 }
 
 static int l_stat(int argc, char **argv)
@@ -443,24 +391,12 @@ static int l_stat(int argc, char **argv)
 		return lfail(argv[a], "inspect", ret);
 	if (mpt_opts.json) {
 		printf("{\"lock\": {");
-		for (i = 0; i < NLS_COLS; i++) {
-			const char *k = ls_cols[i].name;
-
-			li_cell(&li, i, cell, sizeof(cell));
-			printf("%s\"", i ? ", " : "");
-			for (; *k; k++)
-				putchar(*k == '-' ? '_' : *k | 0x20);
-			printf("\": ");
-			if (ls_cols[i].json_type == SCOLS_JSON_NUMBER)
-				printf("%s", cell);
-			else
-				mpt_json_string(stdout, cell);
-		}
+		mpt_json_fields(ls_cols, NLS_COLS, &li, li_cell);
 		printf("}, \"waiters\": [");
 		for (i = 0; i < nw; i++)
 			printf("%s{\"pid\": %u, \"tid\": %u, \"for_s\": %.3f}",
 			       i ? ", " : "", w[i].pid, w[i].tid,
-			       since_s(w[i].since_ns));
+			       mpt_since_s(w[i].since_ns));
 		printf("]}\n");
 		return MPT_EXIT_OK;
 	}
@@ -472,7 +408,7 @@ static int l_stat(int argc, char **argv)
 		printf("\n%8s %8s %s\n", "PID", "TID", "WAITING");
 		for (i = 0; i < nw; i++)
 			printf("%8u %8u %.1fs\n", w[i].pid, w[i].tid,
-			       since_s(w[i].since_ns));
+			       mpt_since_s(w[i].since_ns));
 	}
 	return MPT_EXIT_OK;
 }

@@ -460,17 +460,9 @@ static const struct mpt_column ls_cols[] = {
 
 #define NLS_COLS (sizeof(ls_cols) / sizeof(ls_cols[0]))
 
-static double since_s(uint64_t ns)
+static void qi_cell(const void *row, int col, char *buf, size_t len)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	return ((double)now.tv_sec * 1e9 + now.tv_nsec - (double)ns) / 1e9;
-}
-
-static void qi_cell(const struct mpt_queue_info *qi, int col, char *buf,
-		    size_t len)
-{
+	const struct mpt_queue_info *qi = row;
 	unsigned long long v;
 
 	switch (col) {
@@ -491,7 +483,7 @@ static void qi_cell(const struct mpt_queue_info *qi, int col, char *buf,
 			 qi->flags & MPT_QUEUE_UNLINKED ? "deleted" : "");
 		return;
 	case COL_AGE:
-		snprintf(buf, len, "%.1f", since_s(qi->created_ns));
+		snprintf(buf, len, "%.1f", mpt_since_s(qi->created_ns));
 		return;
 	}
 	switch (col) {
@@ -520,65 +512,21 @@ static void qi_cell(const struct mpt_queue_info *qi, int col, char *buf,
 	snprintf(buf, len, "%llu", v);
 }
 
+static int fetch_queues(void **rows, size_t *n)
+{
+	int fd = mpt_dev_open(O_RDONLY), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = mpt_dev_get_queues(fd, (struct mpt_queue_info **)rows, n);
+	close(fd);
+	return ret;
+}
+
 static int q_ls(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		MPT_COMMON_LONGOPTS,
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct mpt_queue_info *qs;
-	struct libscols_table *tb;
-	int ids[NLS_COLS], fd, ret, c;
-	size_t nids, n, i, j;
-	char cell[96];
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+" MPT_COMMON_SHORTOPTS "h",
-				longopts, NULL)) != -1) {
-		if (c == 'h') {
-			queue_usage(stdout);
-			return MPT_EXIT_OK;
-		}
-		ret = mpt_common_opt(c, ls_cols, NLS_COLS);
-		if (ret == 1)
-			return MPT_EXIT_OK;
-		if (ret < 0)
-			return mpt_option_err("queue ls", "o", argv);
-	}
-	if (optind < argc)
-		return mpt_usage_err("queue ls: unexpected argument '%s'",
-				     argv[optind]);
-	tb = mpt_table_new("queues", ls_cols, NLS_COLS, ids, &nids);
-	if (!tb)
-		return MPT_EXIT_USAGE;
-	fd = mpt_dev_open(O_RDONLY);
-	ret = fd < 0 ? fd : mpt_dev_get_queues(fd, &qs, &n);
-	if (fd >= 0)
-		close(fd);
-	if (ret) {
-		scols_unref_table(tb);
-		mpt_err("cannot list the queues: %s", mpt_strerror(ret));
-		return MPT_EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++) {
-		struct libscols_line *ln = scols_table_new_line(tb, NULL);
-
-		for (j = 0; ln && j < nids; j++) {
-			qi_cell(&qs[i], ids[j], cell, sizeof(cell));
-			if (scols_line_set_data(ln, j, cell))
-				ln = NULL;
-		}
-		if (!ln) {
-			free(qs);
-			scols_unref_table(tb);
-			mpt_err("out of memory");
-			return MPT_EXIT_FAIL;
-		}
-	}
-	free(qs);
-	return mpt_table_print(tb);
+	return mpt_ls(argc, argv, "queue ls", ls_cols, NLS_COLS, queue_usage,
+		      fetch_queues, sizeof(struct mpt_queue_info), qi_cell);
 }
 
 static const char *what_name(uint32_t what)
@@ -599,30 +547,15 @@ static void stat_json(const struct mpt_queue_info *qi,
 		      const struct mpt_qwaiter *w, uint32_t nw,
 		      const struct mpt_qconsumer *c, uint32_t nc)
 {
-	char cell[96];
 	size_t i;
 
 	printf("{\"queue\": {");
-	for (i = 0; i < NLS_COLS; i++) {
-		char key[32];
-		size_t k;
-
-		for (k = 0; ls_cols[i].name[k] && k < sizeof(key) - 1; k++)
-			key[k] = ls_cols[i].name[k] == '-' ? '_' :
-				 ls_cols[i].name[k] | 0x20;
-		key[k] = '\0';
-		qi_cell(qi, i, cell, sizeof(cell));
-		printf("%s\"%s\": ", i ? ", " : "", key);
-		if (ls_cols[i].json_type == SCOLS_JSON_NUMBER)
-			printf("%s", cell);
-		else
-			mpt_json_string(stdout, cell);
-	}
+	mpt_json_fields(ls_cols, NLS_COLS, qi, qi_cell);
 	printf("}, \"waiters\": [");
 	for (i = 0; i < nw; i++)
 		printf("%s{\"pid\": %u, \"tid\": %u, \"waits\": \"%s\", \"for_s\": %.3f}",
 		       i ? ", " : "", w[i].pid, w[i].tid, what_name(w[i].what),
-		       since_s(w[i].since_ns));
+		       mpt_since_s(w[i].since_ns));
 	printf("], \"consumers\": [");
 	for (i = 0; i < nc; i++)
 		printf("%s{\"pid\": %u, \"inflight\": %llu}", i ? ", " : "",
@@ -662,7 +595,7 @@ static int q_stat(struct qargs *a, int argc)
 		printf("\n%8s %8s %-5s %s\n", "PID", "TID", "WAITS", "FOR");
 		for (i = 0; i < nw; i++)
 			printf("%8u %8u %-5s %.1fs\n", w[i].pid, w[i].tid,
-			       what_name(w[i].what), since_s(w[i].since_ns));
+			       what_name(w[i].what), mpt_since_s(w[i].since_ns));
 	}
 	if (nc) {
 		printf("\n%8s %s\n", "PID", "INFLIGHT");

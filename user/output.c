@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "libmptrace.h"
+#include "mptrace.h"
 #include "output.h"
 
 struct mpt_opts mpt_opts;
@@ -217,4 +221,103 @@ int mpt_parse_mode(const char *cmd, const char *s, unsigned int *mode)
 				     cmd, s);
 	*mode = v;
 	return 0;
+}
+
+/* A row's cells, as mpt_ls() and mpt_json_fields() take them. */
+int mpt_ls(int argc, char **argv, const char *cmd,
+	   const struct mpt_column *cols, size_t ncols, void (*usage)(FILE *),
+	   int (*fetch)(void **rows, size_t *n), size_t rowsize,
+	   mpt_cell_fn cell)
+{
+	static const struct option longopts[] = {
+		MPT_COMMON_LONGOPTS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct libscols_table *tb;
+	size_t nids, n, i, j;
+	char buf[128];
+	void *rows;
+	int *ids, c, ret;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, MPT_COMMON_SHORTOPTS "h",
+				longopts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return MPT_EXIT_OK;
+		}
+		ret = mpt_common_opt(c, cols, ncols);
+		if (ret == 1)
+			return MPT_EXIT_OK;
+		if (ret < 0)
+			return mpt_option_err(cmd, "o", argv);
+	}
+	if (optind < argc)
+		return mpt_usage_err("%s: unexpected argument '%s'", cmd,
+				     argv[optind]);
+	ids = calloc(ncols, sizeof(*ids));
+	tb = ids ? mpt_table_new(cmd, cols, ncols, ids, &nids) : NULL;
+	if (!tb) {
+		free(ids);
+		return MPT_EXIT_USAGE;
+	}
+	ret = fetch(&rows, &n);
+	if (ret) {
+		mpt_err("%s: %s", cmd, mpt_strerror(ret));
+		n = 0;
+		rows = NULL;
+	}
+	for (i = 0; i < n && !ret; i++) {
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+		for (j = 0; ln && j < nids; j++) {
+			cell((char *)rows + i * rowsize, ids[j], buf,
+			     sizeof(buf));
+			if (scols_line_set_data(ln, j, buf))
+				ln = NULL;
+		}
+		if (!ln) {
+			mpt_err("out of memory");
+			ret = -ENOMEM;
+		}
+	}
+	free(rows);
+	free(ids);
+	if (ret) {
+		scols_unref_table(tb);
+		return MPT_EXIT_FAIL;
+	}
+	return mpt_table_print(tb);
+}
+
+void mpt_json_fields(const struct mpt_column *cols, size_t ncols,
+		     const void *row, mpt_cell_fn cell)
+{
+	char buf[128];
+	size_t i;
+
+	for (i = 0; i < ncols; i++) {
+		const char *k = cols[i].name;
+
+		cell(row, i, buf, sizeof(buf));
+		printf("%s\"", i ? ", " : "");
+		for (; *k; k++)
+			putchar(*k == '-' ? '_' : *k | 0x20);
+		printf("\": ");
+		if (cols[i].json_type == SCOLS_JSON_NUMBER)
+			printf("%s", buf);
+		else
+			mpt_json_string(stdout, buf);
+	}
+}
+
+double mpt_since_s(uint64_t boottime_ns)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	return ((double)now.tv_sec * 1e9 + now.tv_nsec -
+		(double)boottime_ns) / 1e9;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <libsmartcols.h>
 
@@ -66,5 +67,24 @@ int mpt_parse_num(const char *cmd, const char *opt, const char *s, long max,
 int mpt_parse_seconds(const char *cmd, const char *s, long long *ns);
 /* --mode M of command @cmd: octal permission bits. */
 int mpt_parse_mode(const char *cmd, const char *s, unsigned int *mode);
+
+/* Seconds from CLOCK_BOOTTIME @boottime_ns (as the module stamps) to now. */
+double mpt_since_s(uint64_t boottime_ns);
+
+/* Write column @col of @row into @buf. */
+typedef void (*mpt_cell_fn)(const void *row, int col, char *buf, size_t len);
+
+/*
+ * The "ls" subcommand of a kind of object: the common options, then a
+ * table of the rows @fetch returns (a malloc'ed array of @rowsize-byte
+ * rows, or a negative errno).  Returns the exit code.
+ */
+int mpt_ls(int argc, char **argv, const char *cmd,
+	   const struct mpt_column *cols, size_t ncols, void (*usage)(FILE *),
+	   int (*fetch)(void **rows, size_t *n), size_t rowsize,
+	   mpt_cell_fn cell);
+/* Every column of @row as "key": value pairs of a JSON object's body. */
+void mpt_json_fields(const struct mpt_column *cols, size_t ncols,
+		     const void *row, mpt_cell_fn cell);
 
 #endif /* MPT_OUTPUT_H */
