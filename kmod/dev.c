@@ -455,9 +455,7 @@ static long mpt_dev_ioctl(struct file *file, unsigned int cmd,
 		break;
 	}
 
-	if (ret == -ENOTTY || ret == -EFAULT || ret == -EINVAL)
-		atomic64_inc(&mpt_stats.bad_requests);
-	return ret;
+	return mpt_ioctl_result(ret);
 }
 
 static const struct file_operations mpt_dev_fops = {

@@ -3,6 +3,7 @@
 #define _MPT_STATS_H
 
 #include <linux/atomic.h>
+#include <linux/errno.h>
 #include <linux/types.h>
 
 struct sk_buff;
@@ -30,6 +31,14 @@ struct mpt_stats {
 };
 
 extern struct mpt_stats mpt_stats;
+
+/* An ioctl's result, counted when it refused a malformed request. */
+static inline long mpt_ioctl_result(long ret)
+{
+	if (ret == -ENOTTY || ret == -EFAULT || ret == -EINVAL)
+		atomic64_inc(&mpt_stats.bad_requests);
+	return ret;
+}
 
 void mpt_stats_init(void);
 int mpt_stats_fill(struct sk_buff *skb, int attrtype);
