@@ -26,10 +26,6 @@ static int __init mpt_init(void)
 	if (ret)
 		goto err_procs;
 
-	ret = mpt_queues_init();
-	if (ret)
-		goto err_queues;
-
 	ret = mpt_netlink_init();
 	if (ret)
 		goto err_netlink;
@@ -52,7 +48,6 @@ err_dev:
 err_netlink:
 	mpt_locks_exit();
 	mpt_queues_exit();
-err_queues:
 	mpt_procs_exit();
 err_procs:
 	return ret;

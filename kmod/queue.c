@@ -1042,15 +1042,9 @@ u64 mpt_queues_msg_bytes(void)
 	return mpt_obj_sum(&mpt_queue_type, mpt_q_bytes);
 }
 
-int mpt_queues_init(void)
-{
-	return 0;
-}
-
 void mpt_queues_exit(void)
 {
-	mpt_obj_exit(&mpt_queue_type);
-	mpt_queues_rsv = 0;
+	mpt_obj_exit(&mpt_queue_type);	/* unlists: mpt_queues_rsv is 0 */
 	/* mpt_q_free_rcu() is this module's code. */
 	rcu_barrier();
 }

@@ -11,7 +11,6 @@ struct pid_namespace;
 struct user_namespace;
 struct task_struct;
 
-int mpt_queues_init(void);
 void mpt_queues_exit(void);
 
 /* /dev/mptrace ioctls */
