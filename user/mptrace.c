@@ -16,6 +16,7 @@
 static int cmd_help(int argc, char **argv);
 
 static const struct mpt_command commands[] = {
+	{ "demo",    cmd_demo,    "[NAME|all]", "replay the multiprocessing classics, narrated" },
 	{ "help",    cmd_help,    "[COMMAND]", "show help for mptrace or a command" },
 	{ "lock",    cmd_lock,    "SUBCMD",    "kernel-backed locks that know their owner" },
 	{ "ps",      cmd_ps,      "[OPTIONS]", "processes, zombies and orphans" },

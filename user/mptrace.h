@@ -43,6 +43,19 @@ int mpt_common_opt(int c, const struct mpt_column *cols, size_t ncols);
  */
 int mpt_option_err(const char *cmd, const char *with_value, char **argv);
 
+struct mpt_event_view;
+
+/* "exit code 3" or "killed by SIGTERM (core dumped)" for a wait status. */
+void mpt_status_text(int status, char *buf, size_t len);
+/* The DETAILS column of `mptrace watch` for @ev. */
+void mpt_event_details(const struct mpt_event_view *ev, char *buf, size_t len);
+/*
+ * @ev as one JSON object on a line of @f; @head (may be NULL) is written
+ * first inside the braces, e.g. "\"demo\": \"zombie\", ".
+ */
+void mpt_event_json(FILE *f, const struct mpt_event_view *ev, const char *head);
+
+int cmd_demo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
