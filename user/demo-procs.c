@@ -77,6 +77,10 @@ static int run_create(struct demo_ctx *d)
 {
 	bool ok;
 	const struct mpt_event_view *ev;
+	char text[256], *save = NULL;
+	size_t used = 0;
+	int out[2];
+	ssize_t n;
 	pid_t pid;
 	char st = '?';
 	pid_t pp;
@@ -109,15 +113,28 @@ static int run_create(struct demo_ctx *d)
 	demo_step(d, "Way 2: fork() then exec() - the child becomes another program");
 	demo_say(d, "Python's other way, a subclass of Process with run(), is still way 1;");
 	demo_say(d, "a C program can also turn its child into a new program (what subprocess does)");
+	if (pipe2(out, O_CLOEXEC))
+		return -1;
 	pid = demo_fork(d, "runner");
 	if (!pid) {
+		/* Its output comes back through the narrator (and -j). */
+		dup2(out[1], STDOUT_FILENO);
 		execl("/bin/sh", "sh", "-c",
-		      "echo '  | sh: hello big baby!'; sleep 0.2; echo '  | sh: get out!'; exit 7",
+		      "echo 'hello big baby!'; sleep 0.2; echo 'get out!'; exit 7",
 		      (char *)NULL);
 		_exit(127);
 	}
 	if (pid < 0)
 		return -1;
+	close(out[1]);
+	while (used < sizeof(text) - 1 &&
+	       (n = read(out[0], text + used, sizeof(text) - 1 - used)) > 0)
+		used += n;
+	close(out[0]);
+	text[used] = '\0';
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		demo_say(d, "the program %d printed: %s", (int)pid, line);
 	status = demo_wait(d, pid, 5000);
 	ev = demo_await(d, MPT_EV_EXEC, pid, 3000);
 	demo_check(d, ev && strstr(ev->filename, "sh"),
@@ -571,17 +588,26 @@ static pid_t make_orphan(struct demo_ctx *d, int go[2], pid_t *parent)
 		return -1;
 	mid = demo_fork(d, "parent");
 	if (!mid) {
+		int named[2];
+		char c;
+
+		if (pipe2(named, O_CLOEXEC))
+			_exit(1);
 		child = demo_fork(d, "orphan");
 		if (!child) {
-			char c;
-
 			close(go[1]);
+			child = getpid();
 			demo_say(d, "orphan: running; my parent is %d", (int)getppid());
+			write_all(named[1], &c, 1);
 			while (read(go[0], &c, 1) < 0 && errno == EINTR)
 				;
 			demo_say(d, "orphan: my parent is now %d", (int)getppid());
 			_exit(0);
 		}
+		/* Once it has its name, so that its events show it. */
+		close(named[1]);
+		if (read(named[0], &c, 1) != 1)
+			_exit(1);
 		write_all(fd[1], &child, sizeof(child));
 		demo_say(d, "parent: ends without waiting for its child");
 		_exit(0);
