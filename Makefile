@@ -4,7 +4,10 @@
 #
 #   make            build the module for every kernel of the matrix, the CLI
 #                   and the selftests
-#   make demo       boot the test VM and run the tour
+#   make demo       boot the test VM and replay every tutorial scenario
+#                   (mptrace demo all; DEMO=NAME for one, DEMO_KERNEL=6.1)
+#   make tour       boot the test VM and take the CLI tour (watch, ps,
+#                   spawn, queue, lock)
 #   make check      style checks, then every test on every kernel
 #   make fuzz       fuzz the module in the VM (FUZZ_SECONDS, FUZZ_SEED)
 #   make install    install the CLI, its man page and the module for the
@@ -37,7 +40,7 @@ KSRC_VERSION	= $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/n
 KSRC		= $(MPT_CACHE)/linux-source-$(subst ~,-,$(KSRC_VERSION))
 KSFT_DIR	= $(KSRC)/tools/testing/selftests
 
-.PHONY: all setup modules user selftests vm-deps ksrc demo check style \
+.PHONY: all setup modules user selftests vm-deps ksrc demo tour check style \
 	sparse fuzz install clean print-ksrc
 
 all: setup
@@ -119,8 +122,12 @@ check: setup
 	@$(MAKE) -s --no-print-directory all
 	@tools/check
 
+DEMO		?= all
 demo: all
-	@tools/vm run -B -- mptrace-demo
+	@tools/vm run -B $(if $(DEMO_KERNEL),--kernel $(DEMO_KERNEL)) -- mptrace demo $(DEMO)
+
+tour: all
+	@tools/vm run -B -- mptrace-tour
 
 # make fuzz [FUZZ_SEED=N] [FUZZ_SECONDS=S] [FUZZ_KERNEL=debug|6.12|6.1]
 FUZZ_SECONDS	?= 60
