@@ -229,6 +229,7 @@ static int run_ticket(struct demo_ctx *d)
 }
 
 const struct demo demo_ticket = {
+	.show = DEMO_SHOW_IPC,
 	.name = "ticket",
 	.title = "ten buyers, one ticket: the race without a lock, exactly one buyer with it",
 	.python = "lock.acquire(); buy(name); lock.release()",
@@ -326,6 +327,7 @@ static int run_queue(struct demo_ctx *d)
 }
 
 const struct demo demo_queue = {
+	.show = DEMO_SHOW_IPC,
 	.name = "queue",
 	.title = "a bounded queue: put blocks when it is full, get when it is empty",
 	.python = "q = Queue(2); q.put(x); q.get(); q.put_nowait(x); q.get(timeout=0.3)",
@@ -401,6 +403,7 @@ static int run_pipe(struct demo_ctx *d)
 }
 
 const struct demo demo_pipe = {
+	.show = DEMO_SHOW_IPC,
 	.name = "pipe",
 	.title = "Pipe(): two ends, a child at one; end-of-file when the writer is gone",
 	.python = "left, right = Pipe(); right.send(x); left.recv()",
@@ -529,6 +532,7 @@ static int run_producer_consumer(struct demo_ctx *d)
 }
 
 const struct demo demo_producer_consumer = {
+	.show = DEMO_SHOW_IPC,
 	.name = "producer-consumer",
 	.title = "JoinableQueue: task_done and join; a consumer killed with work in hand",
 	.python = "q = JoinableQueue(); q.get(); q.task_done(); q.join()",
@@ -578,10 +582,10 @@ static int lock_pair(struct demo_ctx *d, int a, int b, bool opposite, int codes[
 
 	if (demo_gate_open(d, &g) || pipe2(ready, O_CLOEXEC))
 		return -1;
-	pids[0] = demo_fork(d, "thread-1");
+	pids[0] = demo_fork(d, "proc-1");
 	if (!pids[0])
 		two_locks(d, a, b, "A", "B", ready[1], &g);
-	pids[1] = demo_fork(d, "thread-2");
+	pids[1] = demo_fork(d, "proc-2");
 	if (!pids[1]) {
 		if (opposite)
 			two_locks(d, b, a, "B", "A", ready[1], &g);
@@ -610,7 +614,7 @@ static int run_deadlock(struct demo_ctx *d)
 	pid_t pids[2];
 	bool both;
 
-	demo_step(d, "thread-1 takes A then B; thread-2 takes B then A (two processes)");
+	demo_step(d, "proc-1 takes A then B; proc-2 takes B then A (the tutorial's two threads, as processes)");
 	demo_say(d, "with Python's Lock this is where the tutorial 'just hangs': each waits for the other");
 	a = new_lock(d, "A", MPT_LOCK_MUTEX, false);
 	b = new_lock(d, "B", MPT_LOCK_MUTEX, false);
@@ -639,6 +643,7 @@ static int run_deadlock(struct demo_ctx *d)
 }
 
 const struct demo demo_deadlock = {
+	.show = DEMO_SHOW_IPC,
 	.name = "deadlock",
 	.title = "two locks taken in opposite order: EDEADLK and the cycle, then the fix",
 	.python = "mutexA.acquire(); mutexB.acquire()  vs  mutexB.acquire(); mutexA.acquire()",
@@ -734,6 +739,7 @@ static int run_rlock(struct demo_ctx *d)
 }
 
 const struct demo demo_rlock = {
+	.show = DEMO_SHOW_IPC,
 	.name = "rlock",
 	.title = "a recursive lock: its owner takes it again; others wait for the count to reach 0",
 	.python = "mutexA = mutexB = RLock()",
@@ -839,6 +845,7 @@ static int run_pool(struct demo_ctx *d)
 }
 
 const struct demo demo_pool = {
+	.show = DEMO_SHOW_IPC,
 	.name = "pool",
 	.title = "Pool(3): three workers take ten tasks from a queue, results come back on another",
 	.python = "pool = Pool(3); pool.apply_async(foo, (i,), callback=call); pool.close(); pool.join()",

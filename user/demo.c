@@ -340,7 +340,10 @@ static int keep_event(const struct mpt_event_view *ev, void *arg)
 		d->ev_cap = cap;
 	}
 	d->ev[d->nev++] = *ev;
-	show_event(d, ev);
+	if (!d->show || (d->show & (1u << ev->type)))
+		show_event(d, ev);
+	else
+		d->hidden++;
 	return 0;
 }
 
@@ -499,6 +502,7 @@ static int run_one(const struct demo *demo, double pace, bool json)
 {
 	struct demo_ctx d = {
 		.name = demo->name, .self = getpid(), .pace = pace, .json = json,
+		.show = demo->show,
 	};
 	double start = demo_now_ms();
 	int ret;
@@ -534,6 +538,9 @@ static int run_one(const struct demo *demo, double pace, bool json)
 	demo_events(&d, 50);
 	if (ret)
 		demo_check(&d, false, "the demo could not run to its end");
+	if (d.hidden)
+		demo_say(&d, "(%u zombie and reap events not shown: mptrace watch shows every event)",
+			 d.hidden);
 	if (d.lost)
 		demo_say(&d, "(the reader missed %llu events: a larger ring would keep them)",
 			 (unsigned long long)d.lost);

@@ -25,6 +25,8 @@ struct demo_ctx {
 	struct mpt_event_view *ev;	/* every event of the demo's processes */
 	size_t nev, ev_cap;
 	uint64_t lost;			/* events the reader missed */
+	uint32_t show;			/* 1 << MPT_EV_* shown (0: all) */
+	unsigned int hidden;		/* kept but not shown */
 	double pace;			/* seconds between steps */
 	bool json;
 	unsigned int checks, failed;
@@ -35,8 +37,12 @@ struct demo {
 	const char *name;
 	const char *title;		/* one line: what it shows */
 	const char *python;		/* the Python it replays */
+	uint32_t show;			/* events it shows: 1 << MPT_EV_*, 0: all */
 	int (*run)(struct demo_ctx *d);
 };
+
+/* What the demos about queues and locks show: not every zombie and reap. */
+#define DEMO_SHOW_IPC	(~((1u << MPT_EV_ZOMBIE) | (1u << MPT_EV_REAP)))
 
 extern const struct demo demo_create, demo_join, demo_isolation,
 	demo_attributes, demo_daemon, demo_zombie, demo_orphan, demo_ticket,
