@@ -513,6 +513,58 @@ static void show_ps_zombies(struct demo_ctx *d)
 		demo_wait(d, pid, 10000);
 }
 
+/* A parent busy forever with a zombie child; then the parent is killed. */
+static int stuck_parent(struct demo_ctx *d)
+{
+	const struct mpt_event_view *ev;
+	struct mpt_proc rec = { 0 };
+	pid_t mid, child = 0, pp = 0;
+	int fd[2];
+	char st = '?';
+	bool ok;
+
+	if (pipe2(fd, O_CLOEXEC))
+		return -1;
+	mid = demo_fork(d, "busy-parent");
+	if (!mid) {
+		child = demo_fork(d, "forgotten");
+		if (!child)
+			_exit(0);
+		write_all(fd[1], &child, sizeof(child));
+		demo_say(d, "busy-parent: started %d, and now busy forever, never waiting", (int)child);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	if (mid < 0 || !read_all(fd[0], &child, sizeof(child))) {
+		close(fd[0]);
+		return -1;
+	}
+	close(fd[0]);
+	ev = demo_await(d, MPT_EV_ZOMBIE, child, 3000);
+	demo_check(d, ev && ev->ppid == (uint32_t)mid,
+		   "mptrace names the parent that fails to reap %d: %d (busy-parent)", (int)child,
+		   (int)mid);
+	demo_sleep_ms(300);
+	ok = demo_proc_record(d, child, &rec);
+	demo_check(d, ok && rec.state == 'Z' && rec.why != MPT_ZW_NONE,
+		   "the process table: zombie, because %s", ok ? why_text(rec.why) : "?");
+	demo_say(d, "main: kill -9 %d (busy-parent)", (int)mid);
+	kill(mid, SIGKILL);
+	demo_wait(d, mid, 5000);
+	ev = demo_await(d, MPT_EV_ORPHAN, child, 3000);
+	demo_check(d, ev && (ev->info_flags & MPT_ORPHAN_ZOMBIE) && ev->old_ppid == (uint32_t)mid,
+		   "the zombie was orphaned as a zombie, adopted by %u", ev ? ev->ppid : 0);
+	if (ev)
+		pp = ev->ppid;
+	ev = demo_await(d, MPT_EV_REAP, child, 5000);
+	demo_check(d, ev && pp && ev->reaper_pid == (uint32_t)pp,
+		   "and its adopter reaped it at once: the zombie is gone");
+	demo_check(d, !demo_proc_stat(child, &st, &pp) || st != 'Z', "/proc/%d is gone",
+		   (int)child);
+	return 0;
+}
+
 static int run_zombie(struct demo_ctx *d)
 {
 	bool ok;
@@ -563,7 +615,10 @@ static int run_zombie(struct demo_ctx *d)
 		   "mptrace: reaped by %d after %.3f s as a zombie", (int)d->self,
 		   ev ? ev->zombie_ns / 1e9 : 0.0);
 	demo_check(d, !demo_proc_stat(pid, &st, &pp), "/proc/%d is gone", (int)pid);
-	return 0;
+	demo_say(d, "every process is a zombie for a moment: the zombie and reap lines of every demo");
+
+	demo_step(d, "A parent that never waits: its zombie stays; the tutorial's cure is to kill the parent");
+	return stuck_parent(d);
 }
 
 const struct demo demo_zombie = {
