@@ -28,8 +28,7 @@ struct watch {
 	bool threads;
 	long count;			/* stop after that many, 0: never */
 	long shown;
-	pid_t *tree;			/* --subtree: the pids in it */
-	size_t ntree, tree_cap;
+	struct mpt_pidset tree;		/* --subtree: the pids in it */
 	struct libscols_table *tb;
 };
 
@@ -66,29 +65,6 @@ static void usage(void)
 	       "  -h, --help          this text\n");
 }
 
-static bool in_tree(const struct watch *w, pid_t pid)
-{
-	for (size_t i = 0; i < w->ntree; i++)
-		if (w->tree[i] == pid)
-			return true;
-	return false;
-}
-
-static int tree_add(struct watch *w, pid_t pid)
-{
-	if (w->ntree == w->tree_cap) {
-		size_t cap = w->tree_cap ? 2 * w->tree_cap : 64;
-		pid_t *t = realloc(w->tree, cap * sizeof(*t));
-
-		if (!t)
-			return -ENOMEM;
-		w->tree = t;
-		w->tree_cap = cap;
-	}
-	w->tree[w->ntree++] = pid;
-	return 0;
-}
-
 static bool wanted(struct watch *w, const struct mpt_event_view *ev)
 {
 	if (ev->type == MPT_EV_LOST)
@@ -96,14 +72,14 @@ static bool wanted(struct watch *w, const struct mpt_event_view *ev)
 	if ((ev->flags & MPT_EVF_THREAD) && !w->threads)
 		return false;
 	if (w->subtree && ev->type == MPT_EV_FORK &&
-	    in_tree(w, ev->parent_pid) && !in_tree(w, ev->pid))
-		tree_add(w, ev->pid);
+	    mpt_pidset_has(&w->tree, ev->parent_pid) && !mpt_pidset_has(&w->tree, ev->pid))
+		mpt_pidset_add(&w->tree, ev->pid);
 	if (!(w->types & (1u << ev->type)))
 		return false;
 	if (!w->pid)
 		return true;
 	if (w->subtree)
-		return in_tree(w, ev->pid);
+		return mpt_pidset_has(&w->tree, ev->pid);
 	/* The process itself, and the forks it makes. */
 	return ev->pid == (uint32_t)w->pid ||
 	       (ev->type == MPT_EV_FORK && ev->parent_pid == (uint32_t)w->pid);
@@ -285,7 +261,7 @@ int cmd_watch(int argc, char **argv)
 		return mpt_usage_err("watch: unexpected argument '%s'", argv[optind]);
 	if (w.subtree && !w.pid)
 		return mpt_usage_err("watch: --subtree needs -p PID");
-	if (w.subtree && tree_add(&w, w.pid)) {
+	if (w.subtree && mpt_pidset_add(&w.tree, w.pid)) {
 		mpt_err("out of memory");
 		return MPT_EXIT_FAIL;
 	}
@@ -370,7 +346,7 @@ int cmd_watch(int argc, char **argv)
 out:
 	if (w.tb)
 		scols_unref_table(w.tb);
-	free(w.tree);
+	free(w.tree.pid);
 	mpt_nl_close(nl);
 	if (fd >= 0)
 		close(fd);

@@ -341,7 +341,6 @@ static int run_pipe(struct demo_ctx *d)
 	char buf[128] = "";
 	const char *lines[] = { "one\n", "two\n", "three\n" };
 	int sv[2], fd[2], status;
-	size_t got = 0;
 	ssize_t n;
 	pid_t pid;
 
@@ -388,10 +387,7 @@ static int run_pipe(struct demo_ctx *d)
 	if (pid < 0)
 		return -1;
 	close(fd[1]);
-	while (got < sizeof(buf) - 1 &&
-	       (n = read(fd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += n;
-	buf[got] = '\0';
+	demo_read_eof(fd[0], buf, sizeof(buf));
 	close(fd[0]);
 	status = demo_wait(d, pid, 5000);
 	demo_events(d, 50);

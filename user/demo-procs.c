@@ -78,9 +78,7 @@ static int run_create(struct demo_ctx *d)
 	bool ok;
 	const struct mpt_event_view *ev;
 	char text[256], *save = NULL;
-	size_t used = 0;
 	int out[2];
-	ssize_t n;
 	pid_t pid;
 	char st = '?';
 	pid_t pp;
@@ -127,11 +125,8 @@ static int run_create(struct demo_ctx *d)
 	if (pid < 0)
 		return -1;
 	close(out[1]);
-	while (used < sizeof(text) - 1 &&
-	       (n = read(out[0], text + used, sizeof(text) - 1 - used)) > 0)
-		used += n;
+	demo_read_eof(out[0], text, sizeof(text));
 	close(out[0]);
-	text[used] = '\0';
 	for (char *line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		demo_say(d, "the program %d printed: %s", (int)pid, line);

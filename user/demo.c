@@ -152,26 +152,28 @@ double demo_now_ms(void)
 
 static bool in_tree(const struct demo_ctx *d, pid_t pid)
 {
-	for (size_t i = 0; i < d->ntree; i++)
-		if (d->tree[i] == pid)
-			return true;
-	return false;
+	return mpt_pidset_has(&d->tree, pid);
 }
 
 static void tree_add(struct demo_ctx *d, pid_t pid)
 {
-	if (in_tree(d, pid))
-		return;
-	if (d->ntree == d->tree_cap) {
-		size_t cap = d->tree_cap ? 2 * d->tree_cap : 64;
-		pid_t *t = realloc(d->tree, cap * sizeof(*t));
+	/* On -ENOMEM its events go unseen, and the checks say so. */
+	mpt_pidset_add(&d->tree, pid);
+}
 
-		if (!t)
-			return;		/* its events go unseen, checks say so */
-		d->tree = t;
-		d->tree_cap = cap;
+size_t demo_read_eof(int fd, char *buf, size_t len)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < len - 1 && (n = read(fd, buf + used, len - 1 - used)) != 0) {
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			used += n;
 	}
-	d->tree[d->ntree++] = pid;
+	buf[used] = '\0';
+	return used;
 }
 
 pid_t demo_fork(struct demo_ctx *d, const char *comm)
@@ -224,9 +226,9 @@ int demo_wait(struct demo_ctx *d, pid_t pid, int ms)
 
 void demo_reap_all(struct demo_ctx *d)
 {
-	for (size_t i = 0; i < d->ntree; i++)
-		if (d->tree[i] != d->self)
-			kill(d->tree[i], SIGKILL);
+	for (size_t i = 0; i < d->tree.n; i++)
+		if (d->tree.pid[i] != d->self)
+			kill(d->tree.pid[i], SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0)
 		;
 }
@@ -558,7 +560,7 @@ static int run_one(const struct demo *demo, double pace, bool json)
 	}
 	fflush(stdout);
 	close(d.devfd);
-	free(d.tree);
+	free(d.tree.pid);
 	free(d.ev);
 	return d.failed ? 1 : 0;
 }

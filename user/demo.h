@@ -15,13 +15,13 @@
 #include <sys/types.h>
 
 #include "libmptrace.h"
+#include "mptrace.h"
 
 struct demo_ctx {
 	const char *name;		/* the demo running */
 	pid_t self;			/* the narrator: the demo's own process */
 	int devfd;			/* /dev/mptrace, reading events */
-	pid_t *tree;			/* the demo's processes, as seen forking */
-	size_t ntree, tree_cap;
+	struct mpt_pidset tree;		/* the demo's processes, as seen forking */
 	struct mpt_event_view *ev;	/* every event of the demo's processes */
 	size_t nev, ev_cap;
 	uint64_t lost;			/* events the reader missed */
@@ -69,6 +69,8 @@ pid_t demo_fork(struct demo_ctx *d, const char *comm);
 int demo_wait(struct demo_ctx *d, pid_t pid, int ms);
 /* Reap whatever is left (children and adopted orphans), killing them. */
 void demo_reap_all(struct demo_ctx *d);
+/* Read @fd to end-of-file into @buf (room @len, NUL-ended); the length. */
+size_t demo_read_eof(int fd, char *buf, size_t len);
 /* Sleep @ms milliseconds. */
 void demo_sleep_ms(long ms);
 /* Milliseconds since an arbitrary start (CLOCK_MONOTONIC). */

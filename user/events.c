@@ -3,7 +3,9 @@
  * One event in words or as one JSON object: what `mptrace watch` prints,
  * and what `mptrace demo` shows of the events its scenarios cause.
  */
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -222,3 +224,28 @@ void mpt_event_json(FILE *f, const struct mpt_event_view *ev, const char *head)
 	fprintf(f, "}\n");
 }
 
+
+bool mpt_pidset_has(const struct mpt_pidset *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->pid[i] == pid)
+			return true;
+	return false;
+}
+
+int mpt_pidset_add(struct mpt_pidset *s, pid_t pid)
+{
+	if (mpt_pidset_has(s, pid))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		pid_t *p = realloc(s->pid, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		s->pid = p;
+		s->cap = cap;
+	}
+	s->pid[s->n++] = pid;
+	return 0;
+}

@@ -2,6 +2,8 @@
 #ifndef MPTRACE_H
 #define MPTRACE_H
 
+#include <sys/types.h>
+
 #include "output.h"
 
 /* A command: mptrace NAME [ARGS]; argv[0] is the command's name. */
@@ -54,6 +56,16 @@ void mpt_event_details(const struct mpt_event_view *ev, char *buf, size_t len);
  * first inside the braces, e.g. "\"demo\": \"zombie\", ".
  */
 void mpt_event_json(FILE *f, const struct mpt_event_view *ev, const char *head);
+
+/* A set of pids (a process tree being followed); free(set.pid) after. */
+struct mpt_pidset {
+	pid_t *pid;
+	size_t n, cap;
+};
+
+bool mpt_pidset_has(const struct mpt_pidset *s, pid_t pid);
+/* Add @pid (once); -ENOMEM when it cannot. */
+int mpt_pidset_add(struct mpt_pidset *s, pid_t pid);
 
 int cmd_demo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
