@@ -265,47 +265,45 @@ void mpt_procs_exit_task(struct task_struct *task, int status)
 }
 
 /*
- * @c's process @t was orphaned by the end of @old's: the kernel gave it
- * @np.  Under the lock and RCU.
+ * @c's process was orphaned by the end of process @old: the kernel gave
+ * it @np.  @comm, @uid and @zombie describe it, @actor is its task (or,
+ * when it is gone already, its reaper).  Under the lock and RCU.
  */
-static void mpt_orphan(struct mpt_rec *c, struct mpt_rec *old,
-		       struct task_struct *t, struct task_struct *np)
+static void mpt_orphan(struct mpt_rec *c, struct pid *old,
+		       struct task_struct *actor, struct task_struct *np,
+		       const char *comm, kuid_t uid, bool zombie)
 {
 	struct pid *npid = task_tgid(np);
-	char comm[TASK_COMM_LEN];
 	struct mpt_src src = {
 		.type = MPT_EV_ORPHAN,
-		.actor = t,
+		.actor = actor,
 		.pid = c->pid,
 		.ppid = npid,
-		.uid = task_uid(t),
+		.uid = uid,
 		.comm = comm,
-		.old_parent = old->pid,
+		.old_parent = old,
 		.orig_parent = c->orig_parent,
 	};
-
-	/* @t may be reaped meanwhile: the event is told from its pids. */
-	memcpy(comm, t->comm, sizeof(comm));
-	comm[sizeof(comm) - 1] = '\0';
 
 	rec_unlink(c);
 	rec_link(c, rec_find(npid));
 	c->flags |= MPT_REC_ORPHAN;
 	if (!c->orphan_ns)
 		c->orphan_ns = ktime_get_boottime_ns();
-	put_pid(c->last_parent);
-	c->last_parent = get_pid(npid);
 	rec_update_plain(c);
 
 	if (np->signal->is_child_subreaper)
 		src.flags |= MPT_ORPHAN_SUBREAPER;
 	if (is_child_reaper(npid))
 		src.flags |= MPT_ORPHAN_NS_INIT;
-	if (t->exit_state)
+	if (zombie)
 		src.flags |= MPT_ORPHAN_ZOMBIE;
 	if (c->flags & MPT_REC_HISTORY_UNKNOWN)
 		src.flags |= MPT_ORPHAN_HISTORY_UNKNOWN;
 	mpt_emit(&src);
+	/* After the event: @old may be this very reference. */
+	put_pid(c->last_parent);
+	c->last_parent = get_pid(npid);
 }
 
 /*
@@ -324,8 +322,15 @@ static void mpt_orphan_children(struct mpt_rec *r)
 		if (!t)		/* being released: its REAP unlinks it */
 			continue;
 		np = rcu_dereference(t->real_parent);
-		if (task_tgid(np) != r->pid)
-			mpt_orphan(c, r, t, np);
+		if (task_tgid(np) != r->pid) {
+			/* @t may be reaped meanwhile: tell it from a copy. */
+			char comm[TASK_COMM_LEN];
+
+			memcpy(comm, t->comm, sizeof(comm));
+			comm[sizeof(comm) - 1] = '\0';
+			mpt_orphan(c, r->pid, t, np, comm, task_uid(t),
+				   READ_ONCE(t->exit_state));
+		}
 	}
 }
 
@@ -391,6 +396,14 @@ out:
 	rcu_read_unlock();
 }
 
+/* Has the process @pid ended (all its threads gone through exit)? */
+static bool mpt_process_ended(struct pid *pid)
+{
+	struct task_struct *t = pid_task(pid, PIDTYPE_TGID);
+
+	return !t || !atomic_read(&t->signal->live);
+}
+
 /*
  * From the kprobe on proc_flush_pid() in release_task(): @pid's task is
  * gone.  When @pid is a tracked process, it was reaped by current: by a
@@ -418,6 +431,16 @@ void mpt_procs_release(struct pid *pid)
 
 	now = ktime_get_boottime_ns();
 	src.how = current->flags & PF_EXITING ? MPT_REAP_AUTO : MPT_REAP_WAIT;
+	/*
+	 * A zombie whose parent ended can be reaped by its new parent
+	 * before the ending parent's after-exit probe looks at its
+	 * children: then the orphaning is told here, just before the reap.
+	 */
+	if (src.how == MPT_REAP_WAIT && r->last_parent &&
+	    r->last_parent != task_tgid(current) &&
+	    mpt_process_ended(r->last_parent))
+		mpt_orphan(r, r->last_parent, current, current, r->comm, r->uid,
+			   true);
 	/* A task releasing itself has already left its tgid. */
 	src.reaper = task_tgid(current) ?: pid;
 	src.ppid = r->last_parent;

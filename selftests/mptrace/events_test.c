@@ -1316,4 +1316,75 @@ TEST_F(ev, readers_both_see_reap)
 	free(other);
 }
 
+/*
+ * A zombie whose parent ends is orphaned as a zombie (MPT_ORPHAN_ZOMBIE)
+ * and its adopter, already waiting, reaps it at once.  That adopter may
+ * even release it before the ending parent's after-exit probe runs (seen
+ * once, in a loaded VM, by `mptrace demo zombie`; rare on demand): ORPHAN
+ * must still come, before REAP, every time.
+ */
+static int zombie_adopter(int iters, int up)
+{
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
+		return 1;
+	for (int i = 0; i < iters; i++) {
+		pid_t p = fork(), pair[2];
+
+		if (p < 0)
+			return 2;
+		if (p == 0) {
+			pair[0] = getpid();
+			pair[1] = fork();
+			if (pair[1] == 0)
+				_exit(0);
+			if (pair[1] < 0 || !await_zombie(pair[1]) ||
+			    write(up, pair, sizeof(pair)) != sizeof(pair))
+				_exit(1);
+			_exit(0);
+		}
+		/* Wait already: the zombie is released as soon as it is ours. */
+		for (int k = 0; k < 2; k++)
+			if (wait(NULL) < 0)
+				return 3;
+	}
+	return 0;
+}
+
+TEST_F(ev, orphan_zombie)
+{
+	enum { ITERS = 100 };
+	pid_t pair[2], helper;
+	int up[2], status, seen = 0;
+
+	NEED_REAP();
+	ASSERT_EQ(0, pipe(up));
+	helper = fork();
+	ASSERT_LE(0, helper);
+	if (helper == 0)
+		_exit(zombie_adopter(ITERS, up[1]));
+	close(up[1]);
+	ASSERT_EQ(helper, waitpid(helper, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, drain(self->fd, self->s, 200));
+	while (read(up[0], pair, sizeof(pair)) == sizeof(pair)) {
+		const union rec *o = find(self->s, MPT_EV_ORPHAN, pair[1]);
+		const union rec *r = find(self->s, MPT_EV_REAP, pair[1]);
+
+		seen++;
+		ASSERT_NE(NULL, r) TH_LOG("no REAP for %d", pair[1]);
+		EXPECT_NE(NULL, o) TH_LOG("no ORPHAN for zombie %d of %d", pair[1],
+					  pair[0]);
+		if (!o)
+			continue;
+		EXPECT_EQ(pair[0], o->orphan.old_ppid);
+		EXPECT_EQ(helper, o->orphan.task.ppid);
+		EXPECT_TRUE(o->orphan.flags & MPT_ORPHAN_ZOMBIE);
+		EXPECT_TRUE(o->orphan.flags & MPT_ORPHAN_SUBREAPER);
+		EXPECT_LT(o->hdr.seq, r->hdr.seq);
+		EXPECT_EQ(helper, r->reap.reaper_pid);
+	}
+	close(up[0]);
+	EXPECT_EQ(ITERS, seen);
+}
+
 TEST_HARNESS_MAIN
