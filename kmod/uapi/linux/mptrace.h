@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
-/*
+/**
+ * DOC: Overview
+ *
  * mptrace - process lifecycle, zombies, orphans, queues and locks, seen
  * from the kernel.
  *
@@ -9,41 +11,46 @@
  * kmod/uapi/mptrace.yaml describes the same netlink family for generic
  * clients such as the kernel's ynl.
  *
- * Two channels
- * ============
+ * Two channels lead to the module:
  *
- * /dev/mptrace (misc character device, mode 0666)
+ * /dev/mptrace (%MPT_DEVICE_PATH: a misc character device, mode 0666)
  *	open(2) gives a private reader context.  ioctl(2) carries the
- *	MPT_IOC_* requests below; read(2) and poll(2) deliver events to
+ *	%MPT_IOC_* requests below; read(2) and poll(2) deliver events to
  *	that reader from its own ring (see "Reading events").  The device
  *	is not seekable (lseek fails with ESPIPE) and not writable (write
  *	fails with EINVAL).
  *
- * Generic netlink family "mptrace" (MPT_GENL_NAME, MPT_GENL_VERSION)
- *	Requests are the MPT_CMD_* commands; attributes are enum mpt_attr
+ * Generic netlink family "mptrace" (%MPT_GENL_NAME, %MPT_GENL_VERSION)
+ *	Requests are the %MPT_CMD_* commands; attributes are enum mpt_attr
  *	at the top level.  Each command has its own policy: an attribute
  *	the command does not take is rejected with EINVAL and an extended
  *	ACK message naming it.  The family is available in every network
- *	namespace.  Events are multicast on the group MPT_MCGRP_EVENTS.
+ *	namespace.  Events are multicast on the group %MPT_MCGRP_EVENTS.
+ */
+
+/**
+ * DOC: Compatibility
  *
- * Compatibility
- * =============
- *
- * MPT_ABI_VERSION grows when a message changes incompatibly.  New
+ * %MPT_ABI_VERSION grows when a message changes incompatibly.  New
  * ioctls, commands and attributes may be added without a bump; a client
  * discovers them through the version reply.  Reserved fields in ioctl
  * arguments must be zero on input; the module answers EINVAL otherwise,
  * so that they can be given a meaning later.
+ */
+
+/**
+ * DOC: Errors
  *
- * Errors
- * ======
+ * Besides the errors each request lists, these mean the same everywhere:
  *
- * ENOTTY	unknown ioctl (wrong magic, number, direction or size)
- * EFAULT	an ioctl argument pointer is not valid user memory
- * EINVAL	a malformed request (reserved field set, bad attribute)
- * ERANGE	an attribute value outside its documented range
- * EOPNOTSUPP	unknown netlink command
- * EPROTO	the client asked for an ABI the module does not speak
+ * ==========  ==========================================================
+ * ENOTTY      unknown ioctl (wrong magic, number, direction or size)
+ * EFAULT      an ioctl argument pointer is not valid user memory
+ * EINVAL      a malformed request (reserved field set, bad attribute)
+ * ERANGE      an attribute value outside its documented range
+ * EOPNOTSUPP  unknown netlink command
+ * EPROTO      the client asked for an ABI the module does not speak
+ * ==========  ==========================================================
  */
 #ifndef _UAPI_LINUX_MPTRACE_H
 #define _UAPI_LINUX_MPTRACE_H
@@ -52,20 +59,55 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/**
+ * DOC: Version and features
+ *
+ * A client asks for the module's version first: %MPT_IOC_VERSION on
+ * /dev/mptrace, %MPT_CMD_GET_VERSION on netlink.  The answer carries the
+ * module's %MPT_ABI_VERSION (see "Compatibility") and the %MPT_FEAT_*
+ * bits of the subsystems it provides on the running kernel.
+ */
+
+/**
+ * MPT_DEVICE_NAME - the misc device's name
+ */
 #define MPT_DEVICE_NAME		"mptrace"
+
+/**
+ * MPT_DEVICE_PATH - where the misc device appears
+ */
 #define MPT_DEVICE_PATH		"/dev/mptrace"
 
+/**
+ * MPT_GENL_NAME - the generic netlink family's name
+ */
 #define MPT_GENL_NAME		"mptrace"
+
+/**
+ * MPT_GENL_VERSION - the family's version, in the generic netlink header
+ */
 #define MPT_GENL_VERSION	1
+
+/**
+ * MPT_MCGRP_EVENTS - the multicast group of the events (%MPT_CMD_EVENT)
+ */
 #define MPT_MCGRP_EVENTS	"events"
 
+/**
+ * MPT_ABI_VERSION - the ABI this header describes (see "Compatibility")
+ */
 #define MPT_ABI_VERSION		1
 
-/* Length of the version string, including its terminating NUL. */
+/**
+ * MPT_VERSION_LEN - length of the version string, including its
+ * terminating NUL
+ */
 #define MPT_VERSION_LEN		32
 
-/*
- * ioctl magic.  0xB9 is unassigned in the kernel's
+/**
+ * MPT_IOC_MAGIC - the ioctl magic of every mptrace ioctl
+ *
+ * 0xB9 is unassigned in the kernel's
  * Documentation/userspace-api/ioctl/ioctl-number.rst.
  */
 #define MPT_IOC_MAGIC		0xB9
@@ -85,13 +127,27 @@ struct mpt_version {
 	char	version[MPT_VERSION_LEN];
 };
 
-/*
- * MPT_IOC_VERSION - the module's version, ABI and features.
- * Output only; never fails but for EFAULT.
+/**
+ * MPT_IOC_VERSION - the module's version, ABI and features
+ *
+ * On /dev/mptrace; the argument is a struct mpt_version, output only.
+ * Never fails but for EFAULT.
  */
 #define MPT_IOC_VERSION		_IOR(MPT_IOC_MAGIC, 0x00, struct mpt_version)
 
-/* Feature bits of struct mpt_version and %MPT_A_FEATURES. */
+/**
+ * enum mpt_feature - bit numbers of the %MPT_FEAT_* features
+ * @MPT_FEAT_STATS_BIT: %MPT_FEAT_STATS
+ * @MPT_FEAT_EVENTS_BIT: %MPT_FEAT_EVENTS
+ * @MPT_FEAT_PROCS_BIT: %MPT_FEAT_PROCS
+ * @MPT_FEAT_REAP_BIT: %MPT_FEAT_REAP
+ * @MPT_FEAT_QUEUES_BIT: %MPT_FEAT_QUEUES
+ * @MPT_FEAT_LOCKS_BIT: %MPT_FEAT_LOCKS
+ * @__MPT_FEAT_BIT_LAST: one past the last bit; not a feature
+ *
+ * The feature bits of struct mpt_version.features and %MPT_A_FEATURES
+ * are 1 << these.
+ */
 enum mpt_feature {
 	MPT_FEAT_STATS_BIT,
 	MPT_FEAT_EVENTS_BIT,
@@ -102,24 +158,46 @@ enum mpt_feature {
 	__MPT_FEAT_BIT_LAST,
 };
 
+/**
+ * MPT_FEAT_STATS - the module's counters (%MPT_CMD_GET_STATS); always
+ * provided
+ */
 #define MPT_FEAT_STATS		_BITULL(MPT_FEAT_STATS_BIT)
+
+/**
+ * MPT_FEAT_EVENTS - events: read(2) of /dev/mptrace and the
+ * %MPT_MCGRP_EVENTS group; always provided
+ */
 #define MPT_FEAT_EVENTS		_BITULL(MPT_FEAT_EVENTS_BIT)
-/* The process table: %MPT_IOC_PROCS and %MPT_CMD_GET_PROCS. */
+
+/**
+ * MPT_FEAT_PROCS - the process table: %MPT_IOC_PROCS and
+ * %MPT_CMD_GET_PROCS
+ */
 #define MPT_FEAT_PROCS		_BITULL(MPT_FEAT_PROCS_BIT)
-/*
- * %MPT_EV_ZOMBIE, %MPT_EV_REAP and %MPT_EV_ORPHAN.  They need kprobes
- * (through ftrace) on proc_exit_connector() and proc_flush_pid(); a kernel
- * without them loads the module without this feature.
+
+/**
+ * MPT_FEAT_REAP - %MPT_EV_ZOMBIE, %MPT_EV_REAP and %MPT_EV_ORPHAN
+ *
+ * They need kprobes (through ftrace) on proc_exit_connector() and
+ * proc_flush_pid(); a kernel without them loads the module without
+ * this feature.
  */
 #define MPT_FEAT_REAP		_BITULL(MPT_FEAT_REAP_BIT)
-/* Queues: %MPT_IOC_QUEUE_OPEN and the rest of "Queues" below. */
+
+/**
+ * MPT_FEAT_QUEUES - queues: %MPT_IOC_QUEUE_OPEN and the rest of
+ * "Queues"
+ */
 #define MPT_FEAT_QUEUES		_BITULL(MPT_FEAT_QUEUES_BIT)
-/* Locks: %MPT_IOC_LOCK_OPEN and the rest of "Locks" below. */
+
+/**
+ * MPT_FEAT_LOCKS - locks: %MPT_IOC_LOCK_OPEN and the rest of "Locks"
+ */
 #define MPT_FEAT_LOCKS		_BITULL(MPT_FEAT_LOCKS_BIT)
 
-/*
- * Reading events
- * ==============
+/**
+ * DOC: Reading events
  *
  * Each open file of /dev/mptrace has its own ring of event records.  A
  * file subscribes, and its ring is made (%MPT_RING_DEFAULT_SLOTS slots
@@ -146,9 +224,28 @@ enum mpt_feature {
  * ENOSPC.
  */
 
+/**
+ * MPT_EVENT_MAX_SIZE - the largest event record, in bytes: a read(2)
+ * buffer of this size always works
+ */
 #define MPT_EVENT_MAX_SIZE	256
+
+/**
+ * MPT_RING_MIN_SLOTS - the smallest ring %MPT_IOC_RING_SET accepts, in
+ * records
+ */
 #define MPT_RING_MIN_SLOTS	16
+
+/**
+ * MPT_RING_MAX_SLOTS - the largest ring %MPT_IOC_RING_SET accepts, in
+ * records
+ */
 #define MPT_RING_MAX_SLOTS	65536
+
+/**
+ * MPT_RING_DEFAULT_SLOTS - the ring of a file that subscribes without
+ * %MPT_IOC_RING_SET, in records
+ */
 #define MPT_RING_DEFAULT_SLOTS	1024
 
 /**
@@ -182,6 +279,7 @@ enum mpt_feature {
  *	have closed a cycle (struct mpt_event_deadlock)
  * @MPT_EV_LOCK_ACQUIRE: a lock was taken (locks with %MPT_LOCK_TRACE)
  * @MPT_EV_LOCK_RELEASE: a lock was released (locks with %MPT_LOCK_TRACE)
+ * @__MPT_EV_MAX: one past the last type (%MPT_EV_MAX is the last)
  *
  * The life of a process in events: FORK, any number of EXEC, EXIT when
  * its last thread ends, then either ZOMBIE and later REAP (%MPT_REAP_WAIT)
@@ -228,6 +326,9 @@ enum mpt_event_type {
 	__MPT_EV_MAX,
 };
 
+/**
+ * MPT_EV_MAX - the highest event type
+ */
 #define MPT_EV_MAX	(__MPT_EV_MAX - 1)
 
 /**
@@ -249,8 +350,14 @@ struct mpt_event_hdr {
 	__u64	time_ns;
 };
 
-/* Flags of struct mpt_event_hdr */
-#define MPT_EVF_THREAD		_BITUL(0)	/* about a thread, not a process */
+/**
+ * MPT_EVF_THREAD - flag of struct mpt_event_hdr: the event is about a
+ * thread, not a process
+ *
+ * Set on the FORK of a thread and on the EXIT of a thread that is not
+ * the last of its process.
+ */
+#define MPT_EVF_THREAD		_BITUL(0)
 
 /**
  * struct mpt_event_lost - %MPT_EV_LOST
@@ -263,6 +370,10 @@ struct mpt_event_lost {
 	__u64			count;
 };
 
+/**
+ * MPT_COMM_LEN - length of a command name, including its terminating
+ * NUL
+ */
 #define MPT_COMM_LEN		16
 
 /**
@@ -297,10 +408,17 @@ struct mpt_event_fork {
 	__u32			parent_tid;
 };
 
+/**
+ * MPT_FILENAME_LEN - room for an EXEC's filename, including its
+ * terminating NUL
+ */
 #define MPT_FILENAME_LEN	176
 
-/* Flags of struct mpt_event_exec */
-#define MPT_EXEC_TRUNCATED	_BITUL(0)	/* @filename was cut */
+/**
+ * MPT_EXEC_TRUNCATED - flag of struct mpt_event_exec: the filename was
+ * cut
+ */
+#define MPT_EXEC_TRUNCATED	_BITUL(0)
 
 /**
  * struct mpt_event_exec - %MPT_EV_EXEC
@@ -363,11 +481,11 @@ enum mpt_reap_how {
 	MPT_REAP_AUTO,
 };
 
-/*
- * Flags of struct mpt_event_reap
+/**
+ * MPT_REAP_ZOMBIE_UNKNOWN - flag of struct mpt_event_reap: it was a
+ * zombie before the module loaded
  *
- * MPT_REAP_ZOMBIE_UNKNOWN: it was a zombie before the module loaded;
- * @zombie_ns counts from the load.
+ * Its zombie_ns counts from the load.
  */
 #define MPT_REAP_ZOMBIE_UNKNOWN	_BITUL(0)
 
@@ -394,21 +512,31 @@ struct mpt_event_reap {
 	__u64			zombie_ns;
 };
 
-/*
- * Flags of struct mpt_event_orphan
- *
- * MPT_ORPHAN_SUBREAPER: the new parent is a child subreaper
- *	(PR_SET_CHILD_SUBREAPER).
- * MPT_ORPHAN_NS_INIT: the new parent is the init (pid 1) of a pid
- *	namespace: the ending parent's.
- * MPT_ORPHAN_ZOMBIE: the orphan had already ended; the new parent must
- *	reap it.
- * MPT_ORPHAN_HISTORY_UNKNOWN: the orphan predates the module: @orig_ppid
- *	is the parent it had when the module loaded.
+/**
+ * MPT_ORPHAN_SUBREAPER - flag of struct mpt_event_orphan: the new
+ * parent is a child subreaper (PR_SET_CHILD_SUBREAPER)
  */
 #define MPT_ORPHAN_SUBREAPER	_BITUL(0)
+
+/**
+ * MPT_ORPHAN_NS_INIT - flag of struct mpt_event_orphan: the new parent
+ * is the init (pid 1) of a pid namespace: the ending
+ * parent's
+ */
 #define MPT_ORPHAN_NS_INIT	_BITUL(1)
+
+/**
+ * MPT_ORPHAN_ZOMBIE - flag of struct mpt_event_orphan: the orphan had
+ * already ended; the new parent must reap it
+ */
 #define MPT_ORPHAN_ZOMBIE	_BITUL(2)
+
+/**
+ * MPT_ORPHAN_HISTORY_UNKNOWN - flag of struct mpt_event_orphan: the
+ * orphan predates the module
+ *
+ * Its orig_ppid is the parent it had when the module loaded.
+ */
 #define MPT_ORPHAN_HISTORY_UNKNOWN _BITUL(3)
 
 /**
@@ -433,7 +561,10 @@ struct mpt_event_orphan {
 	__u32			reserved;
 };
 
-/* Length of a queue or lock name, including its terminating NUL. */
+/**
+ * MPT_NAME_LEN - length of a queue or lock name, including its
+ * terminating NUL
+ */
 #define MPT_NAME_LEN		64
 
 /**
@@ -485,12 +616,22 @@ struct mpt_event_lock {
 	char			name[MPT_NAME_LEN];
 };
 
-/* Entries a deadlock record lists at most; and its short names' length. */
+/**
+ * MPT_DEADLOCK_MAX - steps of a cycle a deadlock record lists at most
+ */
 #define MPT_DEADLOCK_MAX	6
+
+/**
+ * MPT_SHORT_NAME_LEN - length of a lock's name in a deadlock record,
+ * including its terminating NUL
+ */
 #define MPT_SHORT_NAME_LEN	16
 
-/* Flags of struct mpt_event_deadlock */
-#define MPT_DEADLOCK_TRUNCATED	_BITUL(0)	/* the cycle is longer */
+/**
+ * MPT_DEADLOCK_TRUNCATED - flag of struct mpt_event_deadlock: the cycle
+ * is longer than the record lists
+ */
+#define MPT_DEADLOCK_TRUNCATED	_BITUL(0)
 
 /**
  * struct mpt_deadlock_entry - one step of a wait-for cycle
@@ -524,9 +665,21 @@ struct mpt_event_deadlock {
 	struct mpt_deadlock_entry	cycle[MPT_DEADLOCK_MAX];
 };
 
-/* Flags of struct mpt_filter */
-#define MPT_FILTER_SUBTREE	_BITUL(0)	/* @pid and its descendants */
-#define MPT_FILTER_THREADS	_BITUL(1)	/* threads' events too */
+/**
+ * MPT_FILTER_SUBTREE - flag of struct mpt_filter: the process pid and
+ * its descendants
+ */
+#define MPT_FILTER_SUBTREE	_BITUL(0)
+
+/**
+ * MPT_FILTER_THREADS - flag of struct mpt_filter: threads' events too
+ * (%MPT_EVF_THREAD)
+ */
+#define MPT_FILTER_THREADS	_BITUL(1)
+
+/**
+ * MPT_FILTER_ALL_FLAGS - every %MPT_FILTER_* flag
+ */
 #define MPT_FILTER_ALL_FLAGS	(MPT_FILTER_SUBTREE | MPT_FILTER_THREADS)
 
 /**
@@ -548,10 +701,12 @@ struct mpt_filter {
 	__u32	reserved;
 };
 
-/*
- * MPT_IOC_FILTER_SET - what this reader receives from now on.  EINVAL for
- * an unknown type bit or flag, %MPT_FILTER_SUBTREE without @pid, or a
- * non-zero @reserved; ESRCH when @pid names no process the caller can
+/**
+ * MPT_IOC_FILTER_SET - what this reader receives from now on
+ *
+ * On /dev/mptrace; the argument is a struct mpt_filter.  EINVAL for an
+ * unknown type bit or flag, %MPT_FILTER_SUBTREE without a pid, or a
+ * non-zero reserved; ESRCH when the pid names no process the caller can
  * see.  The default is every type, every process, no threads.
  */
 #define MPT_IOC_FILTER_SET	_IOW(MPT_IOC_MAGIC, 0x03, struct mpt_filter)
@@ -573,24 +728,29 @@ struct mpt_ring_conf {
 	__u64	lost;
 };
 
-/*
- * MPT_IOC_RING_SET - subscribe with a ring of @slots records, or resize
- * the ring.  @flags, @used, @reserved and @lost must be zero.  EINVAL for
- * a bad size or a non-zero field, EBUSY when records wait to be read
- * (read them first), ENOSPC when ring_mem_max would be exceeded, ENOMEM
- * when the memory cannot be had.  On failure the ring is unchanged.
+/**
+ * MPT_IOC_RING_SET - subscribe with a ring of slots records, or resize
+ * the ring
+ *
+ * On /dev/mptrace; the argument is a struct mpt_ring_conf.  Its flags,
+ * used, reserved and lost must be zero.  EINVAL for a bad size or a
+ * non-zero field, EBUSY when records wait to be read (read them first),
+ * ENOSPC when ring_mem_max would be exceeded, ENOMEM when the memory
+ * cannot be had.  On failure the ring is unchanged.
  */
 #define MPT_IOC_RING_SET	_IOW(MPT_IOC_MAGIC, 0x01, struct mpt_ring_conf)
 
-/*
+/**
  * MPT_IOC_RING_GET - this reader's ring: size, records waiting, events
- * lost.  @slots is 0 while the file has not subscribed.
+ * lost
+ *
+ * On /dev/mptrace; the argument is a struct mpt_ring_conf, output only.
+ * Its slots is 0 while the file has not subscribed.
  */
 #define MPT_IOC_RING_GET	_IOR(MPT_IOC_MAGIC, 0x02, struct mpt_ring_conf)
 
-/*
- * The process table
- * =================
+/**
+ * DOC: The process table
  *
  * The module keeps a record of each process it tracks: every process
  * created while it is loaded, and those that existed when it loaded
@@ -618,22 +778,38 @@ struct mpt_ring_conf {
  * is consistent, the list as a whole is not a snapshot.
  */
 
-/*
- * Flags of struct mpt_proc
- *
- * MPT_PROC_ZOMBIE: ended, not yet reaped.
- * MPT_PROC_ORPHAN: its parent ended before it (@orphan_ns says when).
- * MPT_PROC_SUBREAPER: a child subreaper.
- * MPT_PROC_NS_INIT: the init (child reaper) of its pid namespace.
- * MPT_PROC_HISTORY_UNKNOWN: no record from its birth: it predates the
- *	module, or the table was full.
- * MPT_PROC_KTHREAD: a kernel thread.
+/**
+ * MPT_PROC_ZOMBIE - flag of struct mpt_proc: ended, not yet reaped
  */
 #define MPT_PROC_ZOMBIE		_BITUL(0)
+
+/**
+ * MPT_PROC_ORPHAN - flag of struct mpt_proc: its parent ended before it
+ * (its orphan_ns says when)
+ */
 #define MPT_PROC_ORPHAN		_BITUL(1)
+
+/**
+ * MPT_PROC_SUBREAPER - flag of struct mpt_proc: a child subreaper
+ */
 #define MPT_PROC_SUBREAPER	_BITUL(2)
+
+/**
+ * MPT_PROC_NS_INIT - flag of struct mpt_proc: the init (child reaper)
+ * of its pid namespace
+ */
 #define MPT_PROC_NS_INIT	_BITUL(3)
+
+/**
+ * MPT_PROC_HISTORY_UNKNOWN - flag of struct mpt_proc: no record from its
+ * birth: it predates the module, or the table
+ * was full
+ */
 #define MPT_PROC_HISTORY_UNKNOWN _BITUL(4)
+
+/**
+ * MPT_PROC_KTHREAD - flag of struct mpt_proc: a kernel thread
+ */
 #define MPT_PROC_KTHREAD	_BITUL(5)
 
 /**
@@ -710,27 +886,32 @@ struct mpt_procs_req {
 	__u32	reserved;
 };
 
+/**
+ * MPT_PROCS_MAX - room one %MPT_IOC_PROCS call may offer, in records
+ */
 #define MPT_PROCS_MAX		4096
 
-/*
- * MPT_IOC_PROCS - list processes, in pid order, from @start.  Call again
- * from @next until it is 0.  EINVAL for a @count of 0 or above
- * %MPT_PROCS_MAX, or a non-zero @reserved; EFAULT for a bad @buf.
+/**
+ * MPT_IOC_PROCS - list processes, in pid order, from start
+ *
+ * On /dev/mptrace; the argument is a struct mpt_procs_req.  Call again
+ * from its next until that is 0.  EINVAL for a count of 0 or above
+ * %MPT_PROCS_MAX, or a non-zero reserved; EFAULT for a bad buf.
  */
 #define MPT_IOC_PROCS		_IOWR(MPT_IOC_MAGIC, 0x04, struct mpt_procs_req)
 
-/*
- * Queues
- * ======
+/**
+ * DOC: Queues
  *
  * A queue is a bounded FIFO of messages, kept in the kernel, that any
  * number of processes put to and get from: multiprocessing.Queue and
  * JoinableQueue, with every count exact.
  *
- * Names.  A queue has a name of 1 to %MPT_NAME_LEN - 1 bytes of
- * [A-Za-z0-9._+:@-], not starting with '.'.  Names belong to the pid
- * namespace of the process that creates the queue: processes of another
- * pid namespace (another container) neither see nor open it.
+ * Names.  A queue has a name of 1 to %MPT_NAME_LEN - 1 bytes: ASCII
+ * letters and digits, the at sign and the characters . _ + : -, not
+ * starting with '.'.  Names belong to the pid namespace of the process
+ * that creates the queue: processes of another pid namespace (another
+ * container) neither see nor open it.
  *
  * Opening.  %MPT_IOC_QUEUE_OPEN on /dev/mptrace creates and/or opens a
  * queue and returns a new file descriptor for it, which fork(2) shares
@@ -779,37 +960,80 @@ struct mpt_procs_req {
  * charged to the putter's memory cgroup.
  */
 
+/**
+ * MPT_QUEUE_CAPACITY_MAX - the most messages a queue may hold
+ */
 #define MPT_QUEUE_CAPACITY_MAX	65536
+
+/**
+ * MPT_QUEUE_MSGSIZE_MAX - the largest message size a queue may be
+ * given, in bytes
+ */
 #define MPT_QUEUE_MSGSIZE_MAX	65536
+
+/**
+ * MPT_QUEUE_DEFAULT_CAPACITY - the capacity of a queue created with
+ * capacity 0
+ */
 #define MPT_QUEUE_DEFAULT_CAPACITY 64
+
+/**
+ * MPT_QUEUE_DEFAULT_MSGSIZE - the message size of a queue created with
+ * msgsize 0
+ */
 #define MPT_QUEUE_DEFAULT_MSGSIZE 8192
 
-/*
- * Flags of struct mpt_queue_open.flags
- *
- * MPT_QOPEN_CREATE: create the queue if the name is free.
- * MPT_QOPEN_EXCL: with CREATE, fail with EEXIST if the name is taken.
- * MPT_QOPEN_READ: open for get, task_done and join.
- * MPT_QOPEN_WRITE: open for put and join.
- * MPT_QOPEN_NONBLOCK: the file starts with O_NONBLOCK.
- * MPT_QOPEN_CLOEXEC: the descriptor is close-on-exec.
+/**
+ * MPT_QOPEN_CREATE - open flag (struct mpt_queue_open.flags, struct
+ * mpt_lock_open.flags): create the object if the name
+ * is free
  */
 #define MPT_QOPEN_CREATE	_BITUL(0)
+
+/**
+ * MPT_QOPEN_EXCL - open flag: with CREATE, fail with EEXIST if the name
+ * is taken
+ */
 #define MPT_QOPEN_EXCL		_BITUL(1)
+
+/**
+ * MPT_QOPEN_READ - open flag: open for get, task_done and join (a
+ * lock: for inspecting)
+ */
 #define MPT_QOPEN_READ		_BITUL(2)
+
+/**
+ * MPT_QOPEN_WRITE - open flag: open for put and join (a lock: for
+ * acquiring and releasing)
+ */
 #define MPT_QOPEN_WRITE		_BITUL(3)
+
+/**
+ * MPT_QOPEN_NONBLOCK - open flag: the file starts with O_NONBLOCK
+ * (refused for a lock)
+ */
 #define MPT_QOPEN_NONBLOCK	_BITUL(4)
+
+/**
+ * MPT_QOPEN_CLOEXEC - open flag: the descriptor is close-on-exec
+ */
 #define MPT_QOPEN_CLOEXEC	_BITUL(5)
+
+/**
+ * MPT_QOPEN_ALL_FLAGS - every %MPT_QOPEN_* flag
+ */
 #define MPT_QOPEN_ALL_FLAGS	(_BITUL(6) - 1)
 
-/*
- * Flags of a queue (struct mpt_queue_open.qflags, struct
- * mpt_queue_info.flags)
- *
- * MPT_QUEUE_TRACE: every put and get makes an event.
- * MPT_QUEUE_UNLINKED: (info only) its name was removed.
+/**
+ * MPT_QUEUE_TRACE - queue flag (struct mpt_queue_open.qflags, struct
+ * mpt_queue_info.flags): every put and get makes an
+ * event
  */
 #define MPT_QUEUE_TRACE		_BITUL(0)
+
+/**
+ * MPT_QUEUE_UNLINKED - queue flag, info only: its name was removed
+ */
 #define MPT_QUEUE_UNLINKED	_BITUL(1)
 
 /**
@@ -822,8 +1046,9 @@ struct mpt_procs_req {
  * @msgsize: with CREATE: bytes a message may have, 1 to
  *	%MPT_QUEUE_MSGSIZE_MAX; 0 for %MPT_QUEUE_DEFAULT_MSGSIZE
  * @qflags: with CREATE: %MPT_QUEUE_TRACE or 0
- * @created: out: 1 if this call created the queue, else 0
- * @id: out: the queue's id, unique while the module is loaded
+ * @created: out: 1 if this call created the queue, else 0; zero on input
+ * @id: out: the queue's id, unique while the module is loaded; zero on
+ *	input
  *
  * Opening an existing queue ignores @mode, @capacity, @msgsize and
  * @qflags.
@@ -839,13 +1064,15 @@ struct mpt_queue_open {
 	__u64	id;
 };
 
-/*
+/**
  * MPT_IOC_QUEUE_OPEN - create and/or open a queue; returns a new file
- * descriptor.  EINVAL for a bad name, flag, mode or size; ENOENT when
- * the queue does not exist and CREATE is not given; EEXIST with
- * CREATE|EXCL when it does; EACCES when its mode refuses the access
- * asked; ENOSPC at a limit; EMFILE when the caller has no free
- * descriptor.
+ * descriptor
+ *
+ * On /dev/mptrace; the argument is a struct mpt_queue_open.  EINVAL for
+ * a bad name, flag, mode or size; ENOENT when the queue does not exist
+ * and CREATE is not given; EEXIST with CREATE|EXCL when it does; EACCES
+ * when its mode refuses the access asked; ENOSPC at a limit; EMFILE when
+ * the caller has no free descriptor.
  */
 #define MPT_IOC_QUEUE_OPEN	_IOWR(MPT_IOC_MAGIC, 0x10, struct mpt_queue_open)
 
@@ -857,27 +1084,39 @@ struct mpt_name {
 	char	name[MPT_NAME_LEN];
 };
 
-/*
- * MPT_IOC_QUEUE_UNLINK - remove a queue's name.  ENOENT when there is
- * none, EPERM when the caller is not its owner and lacks CAP_IPC_OWNER.
+/**
+ * MPT_IOC_QUEUE_UNLINK - remove a queue's name
+ *
+ * On /dev/mptrace; the argument is a struct mpt_name.  ENOENT when
+ * there is none, EPERM when the caller is not its owner and lacks
+ * CAP_IPC_OWNER.
  */
 #define MPT_IOC_QUEUE_UNLINK	_IOW(MPT_IOC_MAGIC, 0x11, struct mpt_name)
 
-/*
- * Flags of struct mpt_qmsg
+/**
+ * MPT_QMSG_NOWAIT - flag of struct mpt_qmsg and struct mpt_qwait: fail
+ * with EAGAIN instead of blocking
  *
- * MPT_QMSG_NOWAIT: fail with EAGAIN instead of blocking (full on put,
- *	empty on get, tasks unfinished on join).  The ioctls follow this
- *	flag alone, never the file's O_NONBLOCK, which read(2) and
- *	write(2) follow.
- * MPT_QMSG_TIMEOUT: block at most until @deadline_ns (CLOCK_MONOTONIC),
- *	then fail with ETIMEDOUT.  An absolute deadline, so that a call
- *	restarted after a signal does not wait longer.
- * MPT_QMSG_DETACHED: (get) the item is loose, not in flight for the
- *	caller (see "Tasks").
+ * Full on put, empty on get, tasks unfinished on join.  The ioctls
+ * follow this flag alone, never the file's O_NONBLOCK, which read(2)
+ * and write(2) follow.
  */
 #define MPT_QMSG_NOWAIT		_BITUL(0)
+
+/**
+ * MPT_QMSG_TIMEOUT - flag of struct mpt_qmsg and struct mpt_qwait:
+ * block at most until deadline_ns
+ *
+ * The deadline is CLOCK_MONOTONIC; past it the call fails with
+ * ETIMEDOUT.  An absolute deadline, so that a call restarted after a
+ * signal does not wait longer.
+ */
 #define MPT_QMSG_TIMEOUT	_BITUL(1)
+
+/**
+ * MPT_QMSG_DETACHED - flag of struct mpt_qmsg, get only: the item is
+ * loose, not in flight for the caller (see "Tasks")
+ */
 #define MPT_QMSG_DETACHED	_BITUL(2)
 
 /**
@@ -910,11 +1149,16 @@ struct mpt_qwait {
 	__u64	deadline_ns;
 };
 
-/* Who waits (struct mpt_qwaiter.what) */
+/**
+ * enum mpt_qwait_what - who waits (struct mpt_qwaiter.what)
+ * @MPT_QW_PUT: a producer, the queue being full
+ * @MPT_QW_GET: a consumer, the queue being empty
+ * @MPT_QW_JOIN: a join, tasks being unfinished
+ */
 enum mpt_qwait_what {
-	MPT_QW_PUT = 1,		/* a producer, the queue being full */
-	MPT_QW_GET,		/* a consumer, the queue being empty */
-	MPT_QW_JOIN,		/* a join, tasks being unfinished */
+	MPT_QW_PUT = 1,
+	MPT_QW_GET,
+	MPT_QW_JOIN,
 };
 
 /**
@@ -1015,35 +1259,67 @@ struct mpt_queue_info {
 	__u64	consumers;
 };
 
+/**
+ * MPT_QUEUE_LIST_MAX - entries one call lists at most: queues of
+ * %MPT_IOC_QUEUES, waiters and consumers of an info
+ */
 #define MPT_QUEUE_LIST_MAX	1024
 
-/*
- * ioctls on a queue's file descriptor.  They fail with ENOTTY on
- * /dev/mptrace, as the /dev ioctls do on a queue.
+/**
+ * MPT_QIOC_PUT - put a message
  *
- * MPT_QIOC_PUT - put a message: EBADF when the file was not opened for
- *	writing, EMSGSIZE when @len exceeds the queue's msgsize, EAGAIN
- *	(full, not waiting), ETIMEDOUT, EINTR/restart on a signal.
- * MPT_QIOC_GET - get the oldest message: EBADF when the file was not
- *	opened for reading, EMSGSIZE when it does not fit in @len, EAGAIN
- *	(empty, not waiting), ETIMEDOUT.
- * MPT_QIOC_TASK_DONE - settle @count items (see "Tasks"): EINVAL when
- *	more than the caller may settle.  Needs a file opened for reading.
- * MPT_QIOC_JOIN - wait until no task is unfinished: EAGAIN (NOWAIT, some
- *	unfinished), ETIMEDOUT.
- * MPT_QIOC_INFO - the queue's struct mpt_queue_info.
+ * On a queue's file descriptor (ENOTTY on /dev/mptrace, as the /dev
+ * ioctls fail on a queue); the argument is a struct mpt_qmsg.  EBADF
+ * when the file was not opened for writing, EMSGSIZE when its len
+ * exceeds the queue's msgsize, EAGAIN (full, not waiting), ETIMEDOUT,
+ * EINTR/restart on a signal.
  */
 #define MPT_QIOC_PUT		_IOWR(MPT_IOC_MAGIC, 0x20, struct mpt_qmsg)
+
+/**
+ * MPT_QIOC_GET - get the oldest message
+ *
+ * On a queue's file descriptor (ENOTTY on /dev/mptrace, as the /dev
+ * ioctls fail on a queue); the argument is a struct mpt_qmsg.  EBADF
+ * when the file was not opened for reading, EMSGSIZE when it does not
+ * fit in len, EAGAIN (empty, not waiting), ETIMEDOUT.
+ */
 #define MPT_QIOC_GET		_IOWR(MPT_IOC_MAGIC, 0x21, struct mpt_qmsg)
+
+/**
+ * MPT_QIOC_TASK_DONE - settle count items (see "Tasks")
+ *
+ * On a queue's file descriptor (ENOTTY on /dev/mptrace, as the /dev
+ * ioctls fail on a queue); the argument is a struct mpt_qwait.
+ * EINVAL when more than the caller may settle.  Needs a file opened for
+ * reading.
+ */
 #define MPT_QIOC_TASK_DONE	_IOW(MPT_IOC_MAGIC, 0x22, struct mpt_qwait)
+
+/**
+ * MPT_QIOC_JOIN - wait until no task is unfinished
+ *
+ * On a queue's file descriptor (ENOTTY on /dev/mptrace, as the /dev
+ * ioctls fail on a queue); the argument is a struct mpt_qwait.
+ * EAGAIN (NOWAIT, some unfinished), ETIMEDOUT.
+ */
 #define MPT_QIOC_JOIN		_IOW(MPT_IOC_MAGIC, 0x23, struct mpt_qwait)
+
+/**
+ * MPT_QIOC_INFO - the queue's struct mpt_queue_info
+ *
+ * On a queue's file descriptor (ENOTTY on /dev/mptrace, as the /dev
+ * ioctls fail on a queue).
+ */
 #define MPT_QIOC_INFO		_IOWR(MPT_IOC_MAGIC, 0x24, struct mpt_queue_info)
 
-/*
- * MPT_IOC_QUEUE_INFO - on /dev/mptrace: the queue named @name, of the
- * caller's pid namespace, if the caller may open it for reading or
- * writing (else EACCES); ENOENT when there is none.  The other fields are
- * as for %MPT_QIOC_INFO.
+/**
+ * MPT_IOC_QUEUE_INFO - one queue, by name
+ *
+ * On /dev/mptrace; the argument is a struct mpt_queue_info: the queue
+ * named by its name, of the caller's pid namespace, if the caller may
+ * open it for reading or writing (else EACCES); ENOENT when there is
+ * none.  The other fields are as for %MPT_QIOC_INFO.
  */
 #define MPT_IOC_QUEUE_INFO	_IOWR(MPT_IOC_MAGIC, 0x12, struct mpt_queue_info)
 
@@ -1064,16 +1340,17 @@ struct mpt_queues_req {
 	__u64	next;
 };
 
-/*
- * MPT_IOC_QUEUES - list, in id order, the queues of the caller's pid
- * namespace that it may open for reading or writing, named or not
- * (%MPT_QUEUE_UNLINKED).
+/**
+ * MPT_IOC_QUEUES - list queues
+ *
+ * On /dev/mptrace; the argument is a struct mpt_queues_req.  Lists, in
+ * id order, the queues of the caller's pid namespace that it may open
+ * for reading or writing, named or not (%MPT_QUEUE_UNLINKED).
  */
 #define MPT_IOC_QUEUES		_IOWR(MPT_IOC_MAGIC, 0x13, struct mpt_queues_req)
 
-/*
- * Locks
- * =====
+/**
+ * DOC: Locks
  *
  * A lock is a named mutual-exclusion object in the kernel that knows its
  * owner: the thread that acquired it.  Names, opening, access and removal
@@ -1113,23 +1390,33 @@ struct mpt_queues_req {
  * locks; past it, creating one fails with ENOSPC, counted.
  */
 
-/* Kinds of lock (struct mpt_lock_open.kind) */
+/**
+ * enum mpt_lock_kind - kinds of lock (struct mpt_lock_open.kind)
+ * @MPT_LOCK_MUTEX: may not be taken again by its owner (EDEADLK)
+ * @MPT_LOCK_RECURSIVE: may be taken again by its owner; released when the
+ *	owner has released it as many times as it took it
+ */
 enum mpt_lock_kind {
 	MPT_LOCK_MUTEX = 1,
 	MPT_LOCK_RECURSIVE,
 };
 
-/*
- * Flags of a lock (struct mpt_lock_open.lflags, struct
- * mpt_lock_info.flags)
- *
- * MPT_LOCK_TRACE: every acquire and release makes an event.
- * MPT_LOCK_UNLINKED: (info only) its name was removed.
- * MPT_LOCK_OWNER_DEAD: (info only) its last owner died holding it and
- *	no one has taken it since.
+/**
+ * MPT_LOCK_TRACE - lock flag (struct mpt_lock_open.lflags, struct
+ * mpt_lock_info.flags): every acquire and release makes
+ * an event
  */
 #define MPT_LOCK_TRACE		_BITUL(0)
+
+/**
+ * MPT_LOCK_UNLINKED - lock flag, info only: its name was removed
+ */
 #define MPT_LOCK_UNLINKED	_BITUL(1)
+
+/**
+ * MPT_LOCK_OWNER_DEAD - lock flag, info only: its last owner died
+ * holding it and no one has taken it since
+ */
 #define MPT_LOCK_OWNER_DEAD	_BITUL(2)
 
 /**
@@ -1140,8 +1427,10 @@ enum mpt_lock_kind {
  * @mode: with CREATE: permission bits (0 to 0777)
  * @kind: with CREATE: enum mpt_lock_kind
  * @lflags: with CREATE: %MPT_LOCK_TRACE or 0
- * @created: out: 1 if this call created the lock
- * @id: out: the lock's id, unique while the module is loaded
+ * @created: out: 1 if this call created the lock; zero on input
+ * @reserved: zero
+ * @id: out: the lock's id, unique while the module is loaded; zero on
+ *	input
  */
 struct mpt_lock_open {
 	char	name[MPT_NAME_LEN];
@@ -1154,26 +1443,41 @@ struct mpt_lock_open {
 	__u64	id;
 };
 
-/*
+/**
  * MPT_IOC_LOCK_OPEN - create and/or open a lock; returns a new file
- * descriptor.  Errors as %MPT_IOC_QUEUE_OPEN.
- * MPT_IOC_LOCK_UNLINK - remove a lock's name (struct mpt_name).  A held
- *	lock stays held.
+ * descriptor
+ *
+ * On /dev/mptrace; the argument is a struct mpt_lock_open.  Errors as
+ * %MPT_IOC_QUEUE_OPEN.
  */
 #define MPT_IOC_LOCK_OPEN	_IOWR(MPT_IOC_MAGIC, 0x14, struct mpt_lock_open)
+
+/**
+ * MPT_IOC_LOCK_UNLINK - remove a lock's name
+ *
+ * On /dev/mptrace; the argument is a struct mpt_name.  A held lock
+ * stays held.  Errors as %MPT_IOC_QUEUE_UNLINK.
+ */
 #define MPT_IOC_LOCK_UNLINK	_IOW(MPT_IOC_MAGIC, 0x15, struct mpt_name)
 
-/*
- * Flags of struct mpt_lock_acq
- *
- * MPT_LOCK_TRY: (in) fail with EBUSY rather than wait.
- * MPT_LOCK_TIMEOUT: (in) wait at most until @deadline_ns
- *	(CLOCK_MONOTONIC), then fail with ETIMEDOUT.
- * MPT_LOCK_PREV_OWNER_DIED: (out) acquired; its previous owner died
- *	holding it (@dead_pid, @dead_tid).
+/**
+ * MPT_LOCK_TRY - flag of struct mpt_lock_acq, in: fail with EBUSY
+ * rather than wait
  */
 #define MPT_LOCK_TRY		_BITUL(0)
+
+/**
+ * MPT_LOCK_TIMEOUT - flag of struct mpt_lock_acq, in: wait at most
+ * until deadline_ns (CLOCK_MONOTONIC), then fail with
+ * ETIMEDOUT
+ */
 #define MPT_LOCK_TIMEOUT	_BITUL(1)
+
+/**
+ * MPT_LOCK_PREV_OWNER_DIED - flag of struct mpt_lock_acq, out: acquired;
+ * its previous owner died holding it (dead_pid,
+ * dead_tid)
+ */
 #define MPT_LOCK_PREV_OWNER_DIED _BITUL(16)
 
 /**
@@ -1272,30 +1576,67 @@ struct mpt_lock_info {
 	__u32	reserved;
 };
 
+/**
+ * MPT_LOCK_LIST_MAX - entries one call lists at most: locks of
+ * %MPT_IOC_LOCKS, waiters of an info
+ */
 #define MPT_LOCK_LIST_MAX	1024
 
-/*
- * ioctls on a lock's file descriptor (ENOTTY elsewhere):
+/**
+ * MPT_LIOC_ACQUIRE - take the lock
  *
- * MPT_LIOC_ACQUIRE - take the lock: EBADF (not opened for writing),
- *	EDEADLK (a mutex its caller holds, or a wait-for cycle), EBUSY
- *	(TRY, held), ETIMEDOUT, EINTR/restart on a signal.
- * MPT_LIOC_RELEASE - release it once: EPERM when the caller does not
- *	hold it.  Takes no argument (0).
- * MPT_LIOC_INFO - the lock's struct mpt_lock_info.
+ * On a lock's file descriptor (ENOTTY elsewhere); the argument is a
+ * struct mpt_lock_acq.  EBADF (not opened for writing), EDEADLK (a mutex
+ * its caller holds, or a wait-for cycle), EBUSY (TRY, held), ETIMEDOUT,
+ * EINTR/restart on a signal.
  */
 #define MPT_LIOC_ACQUIRE	_IOWR(MPT_IOC_MAGIC, 0x30, struct mpt_lock_acq)
+
+/**
+ * MPT_LIOC_RELEASE - release the lock once
+ *
+ * On a lock's file descriptor (ENOTTY elsewhere); takes no argument (0).
+ * EPERM when the caller does not hold it.
+ */
 #define MPT_LIOC_RELEASE	_IO(MPT_IOC_MAGIC, 0x31)
+
+/**
+ * MPT_LIOC_INFO - the lock's struct mpt_lock_info
+ *
+ * On a lock's file descriptor (ENOTTY elsewhere).
+ */
 #define MPT_LIOC_INFO		_IOWR(MPT_IOC_MAGIC, 0x32, struct mpt_lock_info)
 
-/*
- * MPT_IOC_LOCK_INFO - on /dev/mptrace: the lock named @name of the
- * caller's pid namespace, if it may open it (else EACCES).
- * MPT_IOC_LOCKS - list, in id order, the locks the caller may open; a
- * struct mpt_queues_req whose @buf points to struct mpt_lock_info.
+/**
+ * MPT_IOC_LOCK_INFO - one lock, by name
+ *
+ * On /dev/mptrace; the argument is a struct mpt_lock_info: the lock
+ * named by its name, of the caller's pid namespace, if the caller may
+ * open it (else EACCES); ENOENT when there is none.
  */
 #define MPT_IOC_LOCK_INFO	_IOWR(MPT_IOC_MAGIC, 0x16, struct mpt_lock_info)
+
+/**
+ * MPT_IOC_LOCKS - list locks
+ *
+ * On /dev/mptrace; lists, in id order, the locks the caller may open.
+ * The argument is a struct mpt_queues_req whose buf points to struct
+ * mpt_lock_info.
+ */
 #define MPT_IOC_LOCKS		_IOWR(MPT_IOC_MAGIC, 0x17, struct mpt_queues_req)
+
+/**
+ * DOC: Generic netlink
+ *
+ * The family %MPT_GENL_NAME answers the requests of enum mpt_cmd and
+ * multicasts the events on %MPT_MCGRP_EVENTS.  Messages carry the
+ * top-level attributes of enum mpt_attr; the nested ones (counters,
+ * events, processes, queues, locks) are the enums that follow.  Each is
+ * the netlink form of a structure above: an attribute has the type its
+ * description gives, and 64-bit attributes are aligned with the PAD
+ * attribute of their enum.  kmod/uapi/mptrace.yaml describes the same
+ * family for generic clients (ynl).
+ */
 
 /**
  * enum mpt_cmd - generic netlink commands of family "mptrace"
@@ -1322,6 +1663,7 @@ struct mpt_lock_info {
  * @MPT_CMD_GET_LOCKS: dump: takes no attribute.  One message per lock
  *	the caller may open, each with a %MPT_A_LOCK nest of enum
  *	mpt_lock_attr, in id order.
+ * @__MPT_CMD_MAX: one past the last command (%MPT_CMD_MAX is the last)
  */
 enum mpt_cmd {
 	MPT_CMD_UNSPEC,
@@ -1334,6 +1676,9 @@ enum mpt_cmd {
 	__MPT_CMD_MAX,
 };
 
+/**
+ * MPT_CMD_MAX - the highest command of enum mpt_cmd
+ */
 #define MPT_CMD_MAX	(__MPT_CMD_MAX - 1)
 
 /**
@@ -1348,6 +1693,7 @@ enum mpt_cmd {
  * @MPT_A_PROC: nest, enum mpt_proc_attr
  * @MPT_A_QUEUE: nest, enum mpt_queue_attr
  * @MPT_A_LOCK: nest, enum mpt_lock_attr
+ * @__MPT_A_MAX: one past the last attribute (%MPT_A_MAX is the last)
  */
 enum mpt_attr {
 	MPT_A_UNSPEC,
@@ -1363,6 +1709,9 @@ enum mpt_attr {
 	__MPT_A_MAX,
 };
 
+/**
+ * MPT_A_MAX - the highest attribute of enum mpt_attr
+ */
 #define MPT_A_MAX	(__MPT_A_MAX - 1)
 
 /**
@@ -1403,6 +1752,7 @@ enum mpt_attr {
  * @MPT_STATS_A_LOCKS_MAX: u64, the max_locks parameter
  * @MPT_STATS_A_LOCK_REFUSED: u64, lock creations refused at the limit
  * @MPT_STATS_A_LOCKS_HELD: u64, locks held now
+ * @__MPT_STATS_A_MAX: one past the last attribute (%MPT_STATS_A_MAX is the last)
  *
  * A client must ignore counters it does not know.
  */
@@ -1438,6 +1788,9 @@ enum mpt_stats_attr {
 	__MPT_STATS_A_MAX,
 };
 
+/**
+ * MPT_STATS_A_MAX - the highest attribute of enum mpt_stats_attr
+ */
 #define MPT_STATS_A_MAX	(__MPT_STATS_A_MAX - 1)
 
 /**
@@ -1478,6 +1831,7 @@ enum mpt_stats_attr {
  * @MPT_EV_A_CYCLE: nest, DEADLOCK: one per step of the cycle, in order,
  *	each a nest of enum mpt_cycle_attr (full names, up to
  *	%MPT_DEADLOCK_MAX steps)
+ * @__MPT_EV_A_MAX: one past the last attribute (%MPT_EV_A_MAX is the last)
  *
  * LOCK_* events carry %MPT_EV_A_OBJ_ID, %MPT_EV_A_OBJ_NAME and (ACQUIRE,
  * RELEASE: the recursion count) %MPT_EV_A_COUNT too; DEADLOCK carries
@@ -1524,6 +1878,9 @@ enum mpt_event_attr {
 	__MPT_EV_A_MAX,
 };
 
+/**
+ * MPT_EV_A_MAX - the highest attribute of enum mpt_event_attr
+ */
 #define MPT_EV_A_MAX	(__MPT_EV_A_MAX - 1)
 
 /**
@@ -1544,6 +1901,7 @@ enum mpt_event_attr {
  * @MPT_PROC_A_STATE: u8
  * @MPT_PROC_A_WHY: u8, enum mpt_zombie_why
  * @MPT_PROC_A_COMM: string
+ * @__MPT_PROC_A_MAX: one past the last attribute (%MPT_PROC_A_MAX is the last)
  *
  * A client must ignore attributes it does not know.
  */
@@ -1566,6 +1924,9 @@ enum mpt_proc_attr {
 	__MPT_PROC_A_MAX,
 };
 
+/**
+ * MPT_PROC_A_MAX - the highest attribute of enum mpt_proc_attr
+ */
 #define MPT_PROC_A_MAX	(__MPT_PROC_A_MAX - 1)
 
 /**
@@ -1602,6 +1963,7 @@ enum mpt_proc_attr {
  *	thread, the longest waiting first, at most %MPT_QUEUE_DUMP_LIST
  * @MPT_QUEUE_A_CONSUMER: nest, enum mpt_qconsumer_attr; one per process
  *	with items in flight, at most %MPT_QUEUE_DUMP_LIST
+ * @__MPT_QUEUE_A_MAX: one past the last attribute (%MPT_QUEUE_A_MAX is the last)
  *
  * A client must ignore attributes it does not know.
  */
@@ -1638,9 +2000,15 @@ enum mpt_queue_attr {
 	__MPT_QUEUE_A_MAX,
 };
 
+/**
+ * MPT_QUEUE_A_MAX - the highest attribute of enum mpt_queue_attr
+ */
 #define MPT_QUEUE_A_MAX	(__MPT_QUEUE_A_MAX - 1)
 
-/* Waiters and consumers a dump message carries at most. */
+/**
+ * MPT_QUEUE_DUMP_LIST - waiters and consumers a %MPT_CMD_GET_QUEUES
+ * message carries at most
+ */
 #define MPT_QUEUE_DUMP_LIST	64
 
 /**
@@ -1652,6 +2020,7 @@ enum mpt_queue_attr {
  * @MPT_QWAITER_A_TID: u32
  * @MPT_QWAITER_A_WHAT: u32, enum mpt_qwait_what
  * @MPT_QWAITER_A_SINCE_NS: u64
+ * @__MPT_QWAITER_A_MAX: one past the last attribute (%MPT_QWAITER_A_MAX is the last)
  */
 enum mpt_qwaiter_attr {
 	MPT_QWAITER_A_UNSPEC,
@@ -1663,6 +2032,9 @@ enum mpt_qwaiter_attr {
 	__MPT_QWAITER_A_MAX,
 };
 
+/**
+ * MPT_QWAITER_A_MAX - the highest attribute of enum mpt_qwaiter_attr
+ */
 #define MPT_QWAITER_A_MAX	(__MPT_QWAITER_A_MAX - 1)
 
 /**
@@ -1672,6 +2044,7 @@ enum mpt_qwaiter_attr {
  * @MPT_QCONSUMER_A_PAD: padding for 64-bit attributes
  * @MPT_QCONSUMER_A_PID: u32
  * @MPT_QCONSUMER_A_INFLIGHT: u64
+ * @__MPT_QCONSUMER_A_MAX: one past the last attribute (%MPT_QCONSUMER_A_MAX is the last)
  */
 enum mpt_qconsumer_attr {
 	MPT_QCONSUMER_A_UNSPEC,
@@ -1681,6 +2054,9 @@ enum mpt_qconsumer_attr {
 	__MPT_QCONSUMER_A_MAX,
 };
 
+/**
+ * MPT_QCONSUMER_A_MAX - the highest attribute of enum mpt_qconsumer_attr
+ */
 #define MPT_QCONSUMER_A_MAX	(__MPT_QCONSUMER_A_MAX - 1)
 
 /**
@@ -1692,6 +2068,7 @@ enum mpt_qconsumer_attr {
  * @MPT_CYCLE_A_TID: u32
  * @MPT_CYCLE_A_LOCK_ID: u64
  * @MPT_CYCLE_A_NAME: string, the lock's name (cut as in the record)
+ * @__MPT_CYCLE_A_MAX: one past the last attribute (%MPT_CYCLE_A_MAX is the last)
  */
 enum mpt_cycle_attr {
 	MPT_CYCLE_A_UNSPEC,
@@ -1703,6 +2080,9 @@ enum mpt_cycle_attr {
 	__MPT_CYCLE_A_MAX,
 };
 
+/**
+ * MPT_CYCLE_A_MAX - the highest attribute of enum mpt_cycle_attr
+ */
 #define MPT_CYCLE_A_MAX	(__MPT_CYCLE_A_MAX - 1)
 
 /**
@@ -1736,6 +2116,7 @@ enum mpt_cycle_attr {
  * @MPT_LOCK_A_NWAITERS: u32
  * @MPT_LOCK_A_WAITER: nest, enum mpt_qwaiter_attr (pid, tid, since_ns);
  *	one per waiter in FIFO order, at most %MPT_QUEUE_DUMP_LIST
+ * @__MPT_LOCK_A_MAX: one past the last attribute (%MPT_LOCK_A_MAX is the last)
  *
  * A client must ignore attributes it does not know.
  */
@@ -1770,6 +2151,9 @@ enum mpt_lock_attr {
 	__MPT_LOCK_A_MAX,
 };
 
+/**
+ * MPT_LOCK_A_MAX - the highest attribute of enum mpt_lock_attr
+ */
 #define MPT_LOCK_A_MAX	(__MPT_LOCK_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_MPTRACE_H */
