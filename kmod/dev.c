@@ -107,9 +107,23 @@ static bool mpt_filter_wants(const struct mpt_kfilter *f,
 		return true;
 	if (mpt_src_pid(src) == f->pid)
 		return true;
-	/* A released process is in the subtree its reaper is in. */
-	if (f->flags & MPT_FILTER_SUBTREE)
-		return mpt_in_subtree(src->task ?: src->actor, f->pid);
+	if (f->flags & MPT_FILTER_SUBTREE) {
+		struct task_struct *old;
+
+		/* A released process is in the subtree its reaper is in. */
+		if (mpt_in_subtree(src->task ?: src->actor, f->pid))
+			return true;
+		/*
+		 * An orphan adopted outside the subtree was in it until
+		 * this event: its old parent still is, or is @pid itself.
+		 */
+		if (src->type != MPT_EV_ORPHAN)
+			return false;
+		if (src->old_parent == f->pid)
+			return true;
+		old = pid_task(src->old_parent, PIDTYPE_TGID);
+		return old && mpt_in_subtree(old, f->pid);
+	}
 	return src->type == MPT_EV_FORK && task_tgid(src->actor) == f->pid;
 }
 

@@ -7,6 +7,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/uidgid.h>
@@ -19,6 +20,15 @@
 #include "ring.h"
 
 static atomic64_t mpt_seq = ATOMIC64_INIT(0);
+/*
+ * Numbers events and delivers them as one step, so that every reader
+ * receives them in the order of their numbers: without it two CPUs
+ * emitting at once could deliver 13 before 12, and a netlink reader
+ * would count 12 as lost.  Taken inside the probes' own locks (process
+ * records, locks' graph, queues); takes the readers' ring locks and the
+ * netlink broadcast inside.
+ */
+static DEFINE_SPINLOCK(mpt_emit_lock);
 
 /*
  * Called from the probes.  Nothing is done, not even a sequence number
@@ -31,12 +41,14 @@ void mpt_emit(struct mpt_src *src)
 
 	if (!dev && !nl)
 		return;
+	spin_lock(&mpt_emit_lock);
 	src->seq = atomic64_inc_return(&mpt_seq);
 	src->time_ns = ktime_get_boottime_ns();
 	if (dev)
 		mpt_dev_deliver(src);
 	if (nl)
 		mpt_nl_deliver(src);
+	spin_unlock(&mpt_emit_lock);
 }
 
 /* The process an event is about: its tgid. */

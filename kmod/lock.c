@@ -580,8 +580,8 @@ static void mpt_lk_info(struct mpt_lock *lk, struct mpt_lock_info *li,
 }
 
 /* The info of @lk, its waiters to where @li points, all copied out. */
-static long mpt_lk_info_out(struct mpt_lock *lk, void __user *argp,
-			    struct mpt_lock_info *li)
+static noinline_for_stack long
+mpt_lk_info_out(struct mpt_lock *lk, void __user *argp, struct mpt_lock_info *li)
 {
 	u64 ubuf = li->waiters;
 	u32 wmax = ubuf ? li->waiters_max : 0;
@@ -664,7 +664,8 @@ long mpt_ioc_locks(void __user *argp)
 
 /* --- the lock's file --------------------------------------------------------- */
 
-static long mpt_lioc_acquire(struct file *file, void __user *argp)
+static noinline_for_stack long
+mpt_lioc_acquire(struct file *file, void __user *argp)
 {
 	struct mpt_lock_acq acq;
 	ktime_t kt, *deadline = NULL;

@@ -288,6 +288,8 @@ int mpt_obj_unlink(struct mpt_obj_type *t, void __user *argp)
 	obj->linked = false;		/* the name's reference is ours now */
 	mutex_unlock(&mpt_objs_lock);
 
+	if (t->depth)
+		src.depth = t->depth(obj);
 	mpt_obj_event(obj, &src);
 	mpt_obj_put(obj);
 	return 0;

@@ -37,6 +37,7 @@ struct mpt_obj_type {
 	u16				ev_create;
 	u16				ev_remove;
 	void				(*unlist)(struct mpt_obj *obj);
+	u32				(*depth)(struct mpt_obj *obj);
 	void				(*free)(struct mpt_obj *obj);
 	struct list_head		objs;
 	unsigned int			count;

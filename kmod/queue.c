@@ -179,6 +179,12 @@ static void mpt_q_free_rcu(struct rcu_head *rcu)
 	kfree(container_of(rcu, struct mpt_queue, rcu));
 }
 
+/* Messages waiting now, for the QUEUE_REMOVE event. */
+static u32 mpt_q_depth(struct mpt_obj *obj)
+{
+	return READ_ONCE(to_queue(obj)->depth);
+}
+
 /* The last reference is gone: no file, no name. */
 static void mpt_q_free(struct mpt_obj *obj)
 {
@@ -1007,6 +1013,7 @@ static struct mpt_obj_type mpt_queue_type = {
 	.ev_create	= MPT_EV_QUEUE_CREATE,
 	.ev_remove	= MPT_EV_QUEUE_REMOVE,
 	.unlist		= mpt_q_unlist,
+	.depth		= mpt_q_depth,
 	.free		= mpt_q_free,
 	.objs		= LIST_HEAD_INIT(mpt_queue_type.objs),
 	.next_id	= 1,

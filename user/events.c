@@ -49,6 +49,17 @@ void mpt_event_details(const struct mpt_event_view *ev, char *buf, size_t len)
 {
 	char st[64];
 
+	/* --threads: a thread's creation and end, not its process's. */
+	if (ev->flags & MPT_EVF_THREAD && ev->type == MPT_EV_FORK) {
+		snprintf(buf, len, "new thread %u, made by thread %u", ev->tid,
+			 ev->parent_tid);
+		return;
+	}
+	if (ev->flags & MPT_EVF_THREAD && ev->type == MPT_EV_EXIT) {
+		mpt_status_text(ev->status, st, sizeof(st));
+		snprintf(buf, len, "thread %u ended: %s", ev->tid, st);
+		return;
+	}
 	switch (ev->type) {
 	case MPT_EV_LOST:
 		snprintf(buf, len, "%llu events lost", (unsigned long long)ev->lost);

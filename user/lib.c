@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -578,7 +579,14 @@ int mpt_nl_subscribe(struct mpt_nl *nl)
 		return ret == -NLE_PERM ? -EPERM : -EIO;
 	/* Events come unasked: no sequence numbers to match. */
 	nl_socket_disable_seq_check(nl->sk);
-	nl_socket_set_buffer_size(nl->sk, 4 << 20, 0);
+	/*
+	 * 4 MiB of room for bursts.  SO_RCVBUF is capped at
+	 * net.core.rmem_max; a subscriber (CAP_SYS_ADMIN, so CAP_NET_ADMIN
+	 * as a rule) may go past it with SO_RCVBUFFORCE.
+	 */
+	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &(int){ 4 << 20 }, sizeof(int)))
+		nl_socket_set_buffer_size(nl->sk, 4 << 20, 0);
 	return 0;
 }
 

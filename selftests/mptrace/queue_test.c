@@ -882,6 +882,7 @@ TEST_F(q, events)
 	ASSERT_EQ(0, qput(fd, "f", 1, 0, 0, NULL));
 	EXPECT_EQ(-ETIMEDOUT, qput(fd, "g", 1, MPT_QMSG_TIMEOUT, 1, NULL));
 	EXPECT_EQ(1, qget(fd, msg, &len, 0, 0, NULL));
+	ASSERT_EQ(0, qput(fd, "h", 1, 0, 0, NULL));
 	ASSERT_EQ(0, qunlink(self->dev, self->name));
 
 	while ((n = read(rd, buf, sizeof(buf))) > 0) {
@@ -899,12 +900,15 @@ TEST_F(q, events)
 				EXPECT_EQ(pid, e->task.pid);
 			if (e->hdr.type == MPT_EV_QUEUE_PUT)
 				EXPECT_EQ(1, e->len);
+			/* Removed with "h" still in it. */
+			if (e->hdr.type == MPT_EV_QUEUE_REMOVE)
+				EXPECT_EQ(1, e->depth);
 		}
 	}
 	EXPECT_EQ(1, types[MPT_EV_QUEUE_CREATE - MPT_EV_QUEUE_CREATE]);
 	EXPECT_EQ(1, types[MPT_EV_QUEUE_EMPTY - MPT_EV_QUEUE_CREATE]);
 	EXPECT_EQ(1, types[MPT_EV_QUEUE_FULL - MPT_EV_QUEUE_CREATE]);
-	EXPECT_EQ(2, types[MPT_EV_QUEUE_PUT - MPT_EV_QUEUE_CREATE]);
+	EXPECT_EQ(3, types[MPT_EV_QUEUE_PUT - MPT_EV_QUEUE_CREATE]);
 	EXPECT_EQ(2, types[MPT_EV_QUEUE_GET - MPT_EV_QUEUE_CREATE]);
 	EXPECT_EQ(1, types[MPT_EV_QUEUE_REMOVE - MPT_EV_QUEUE_CREATE]);
 	close(fd);
