@@ -500,7 +500,9 @@ enum mpt_reap_how {
  * @how: enum mpt_reap_how
  * @status: its wait(2) status
  * @flags: %MPT_REAP_* flags
- * @zombie_ns: how long it was a zombie (0 for %MPT_REAP_AUTO)
+ * @zombie_ns: how long it was a zombie: 0 when released as it ended
+ *	(%MPT_REAP_AUTO), except a zombie its ending parent passed to a
+ *	new parent that ignores SIGCHLD, released then (also AUTO)
  */
 struct mpt_event_reap {
 	struct mpt_event_hdr	hdr;
