@@ -665,6 +665,7 @@ void mpt_nl_deliver(const struct mpt_src *src)
 	struct mpt_event ev;
 	struct sk_buff *skb;
 	void *hdr;
+	int ret;
 
 	if (!mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
 		return;
@@ -678,8 +679,16 @@ void mpt_nl_deliver(const struct mpt_src *src)
 		goto drop;
 	}
 	genlmsg_end(skb, hdr);
-	if (genlmsg_multicast_netns(&mpt_genl_family, &init_net, skb, 0,
-				    MPT_MCGRP_EVENTS_ID, GFP_NOWAIT))
+	ret = genlmsg_multicast_netns(&mpt_genl_family, &init_net, skb, 0,
+				      MPT_MCGRP_EVENTS_ID, GFP_NOWAIT);
+	/*
+	 * -ESRCH: nobody took it.  Every listener's buffer was full (a
+	 * drop), or the last listener left since mpt_emit() looked.
+	 */
+	if (ret == -ESRCH && !genl_has_listeners(&mpt_genl_family, &init_net,
+						 MPT_MCGRP_EVENTS_ID))
+		return;
+	if (ret)
 		goto drop;
 	atomic64_inc(&mpt_stats.nl_events);
 	return;

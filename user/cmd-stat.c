@@ -23,7 +23,7 @@ static const struct {
 	{ MPT_STATS_A_RING_BYTES_MAX, "ring_bytes_max", "limit of that memory (ring_mem_max)" },
 	{ MPT_STATS_A_DEV_LOST,     "dev_lost",     "events dropped from full /dev rings, each reported" },
 	{ MPT_STATS_A_NL_EVENTS,    "nl_events",    "events multicast on netlink" },
-	{ MPT_STATS_A_NL_DROPS,     "nl_drops",     "netlink events not delivered (gaps in seq)" },
+	{ MPT_STATS_A_NL_DROPS,     "nl_drops",     "netlink events no listener received" },
 	{ MPT_STATS_A_PROCS,        "procs",        "processes in the table now" },
 	{ MPT_STATS_A_PROCS_MAX,    "procs_max",    "limit of the table (max_procs)" },
 	{ MPT_STATS_A_PROCS_BYTES,  "procs_bytes",  "memory the process table holds" },

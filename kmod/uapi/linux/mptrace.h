@@ -1733,9 +1733,10 @@ enum mpt_attr {
  * @MPT_STATS_A_DEV_LOST: u64, events dropped from full /dev rings (each
  *	reader was told in a LOST record)
  * @MPT_STATS_A_NL_EVENTS: u64, events multicast on netlink
- * @MPT_STATS_A_NL_DROPS: u64, netlink events not delivered: no memory
- *	for the message, or a listener's receive buffer was full (the
- *	listener sees a gap in the sequence numbers)
+ * @MPT_STATS_A_NL_DROPS: u64, netlink events no listener received: no
+ *	memory for the message, or every listener's receive buffer was
+ *	full.  A listener sees its own misses as gaps in the sequence
+ *	numbers (and in the Drops column of /proc/net/netlink)
  * @MPT_STATS_A_PROCS: u64, records in the process table now
  * @MPT_STATS_A_PROCS_MAX: u64, the max_procs parameter
  * @MPT_STATS_A_PROCS_BYTES: u64, memory the process table holds
