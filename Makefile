@@ -10,6 +10,9 @@
 #                   spawn, queue, lock)
 #   make check      style checks, then every test on every kernel
 #   make fuzz       fuzz the module in the VM (FUZZ_SECONDS, FUZZ_SEED)
+#   make bench      mptrace next to the kernel's primitives, in one VM run:
+#                   build/bench/results.json and ratios.png (QUICK=1: a
+#                   short smoke run; BENCH_KERNEL=6.1)
 #   make install    install the CLI, its man page and the module for the
 #                   running kernel (DESTDIR, PREFIX honoured)
 #   make clean      remove build/
@@ -40,7 +43,7 @@ KSRC_VERSION	= $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/n
 KSRC		= $(MPT_CACHE)/linux-source-$(subst ~,-,$(KSRC_VERSION))
 KSFT_DIR	= $(KSRC)/tools/testing/selftests
 
-.PHONY: all setup modules user selftests vm-deps ksrc demo tour check style \
+.PHONY: all setup modules user selftests vm-deps ksrc demo tour bench check style \
 	sparse fuzz install clean print-ksrc
 
 all: setup
@@ -128,6 +131,9 @@ demo: all
 
 tour: all
 	@tools/vm run -B -- mptrace-tour
+
+bench: setup
+	@tools/bench $(if $(QUICK),--quick) $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL))
 
 # make fuzz [FUZZ_SEED=N] [FUZZ_SECONDS=S] [FUZZ_KERNEL=debug|6.12|6.1]
 FUZZ_SECONDS	?= 60

@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mpt-bench: one run of one benchmark scenario with one peer, inside the
+ * test VM; prints one line "VALUE [P99]".  bench/run-vm interleaves the
+ * peers round by round; tools/bench computes medians and ratios.
+ *
+ * Every peer of a scenario gets the same work: the same message size,
+ * the same capacity (64 messages), the same counts, the same processes.
+ *
+ *   mpt-bench queue PEER SIZE N        1 producer, 1 consumer: msgs/s
+ *   mpt-bench queue4 PEER SIZE N       4 producers, 4 consumers: msgs/s
+ *   mpt-bench pingpong PEER SIZE N     round trips: median and p99, us
+ *   mpt-bench lock PEER N              uncontended acquire+release: ops/s
+ *   mpt-bench lockc PEER PROCS N       PROCS processes, one lock: ops/s
+ *   mpt-bench lockdead PEER N          owner SIGKILLed: us until a waiter
+ *                                      holds it, told (median, p99)
+ *   mpt-bench fork N                   fork + exit + wait: ops/s
+ *   mpt-bench listen-nl|listen-dev|listen-cn
+ *                                      count events until SIGTERM, then
+ *                                      print "EVENTS LOST"
+ *
+ * Peers: mpt (mptrace), mq (POSIX), sysv (System V msg or sem), pipe,
+ * unix (socketpair), flock (on tmpfs), pthread (robust process-shared
+ * mutex).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/connector.h>
+#include <linux/cn_proc.h>
+#include <linux/netlink.h>
+
+#include "libmptrace.h"
+
+#define CAPACITY	64
+#define MAXMSG		4096
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mpt-bench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void die_ret(const char *what, int ret)
+{
+	fprintf(stderr, "mpt-bench: %s: %s\n", what, mpt_strerror(ret));
+	exit(1);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void *shared(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap");
+	return p;
+}
+
+static void wait_all(void)
+{
+	int status;
+
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "mpt-bench: a worker failed\n");
+			exit(1);
+		}
+}
+
+/* --- one channel, many kinds -------------------------------------------------- */
+
+struct chan {
+	const char *peer;
+	size_t size;
+	int fd[2];		/* mpt: fd[0]; pipe: read, write; unix: ends */
+	mqd_t mq;
+	int msqid;
+	char name[64];
+};
+
+static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
+{
+	memset(c, 0, sizeof(*c));
+	c->peer = peer;
+	c->size = size;
+	snprintf(c->name, sizeof(c->name), "bench.%d.%d", (int)getpid(), tag);
+	if (!strcmp(peer, "mpt")) {
+		struct mpt_queue_params p = {
+			.capacity = CAPACITY, .msgsize = size, .mode = 0600,
+		};
+		int fd = mpt_queue_open(c->name, MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
+					MPT_QOPEN_READ | MPT_QOPEN_WRITE, &p);
+
+		if (fd < 0)
+			die_ret("mpt_queue_open", fd);
+		mpt_queue_unlink(c->name);
+		c->fd[0] = fd;
+	} else if (!strcmp(peer, "mq")) {
+		struct mq_attr a = { .mq_maxmsg = CAPACITY, .mq_msgsize = size };
+		char n[72];
+
+		snprintf(n, sizeof(n), "/%s", c->name);
+		c->mq = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, &a);
+		if (c->mq == (mqd_t)-1)
+			die("mq_open (is /proc/sys/fs/mqueue/msg_max >= 64?)");
+		mq_unlink(n);
+	} else if (!strcmp(peer, "sysv")) {
+		struct msqid_ds ds;
+
+		c->msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (c->msqid < 0 || msgctl(c->msqid, IPC_STAT, &ds))
+			die("msgget");
+		/* The same room: 64 messages of this size. */
+		ds.msg_qbytes = CAPACITY * size;
+		if (msgctl(c->msqid, IPC_SET, &ds))
+			die("msgctl IPC_SET");
+	} else if (!strcmp(peer, "pipe")) {
+		if (pipe(c->fd))
+			die("pipe");
+		/* At least 64 messages of room (a power of two of pages). */
+		fcntl(c->fd[1], F_SETPIPE_SZ, CAPACITY * size);
+	} else if (!strcmp(peer, "unix")) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, c->fd))
+			die("socketpair");
+	} else {
+		fprintf(stderr, "mpt-bench: unknown queue peer '%s'\n", peer);
+		exit(2);
+	}
+}
+
+static void chan_close(struct chan *c)
+{
+	if (!strcmp(c->peer, "mpt"))
+		close(c->fd[0]);
+	else if (!strcmp(c->peer, "mq"))
+		mq_close(c->mq);
+	else if (!strcmp(c->peer, "sysv"))
+		msgctl(c->msqid, IPC_RMID, NULL);
+	else {
+		close(c->fd[0]);
+		close(c->fd[1]);
+	}
+}
+
+struct sysv_msg {
+	long mtype;
+	char mtext[MAXMSG];
+};
+
+static bool full_io(int fd, void *buf, size_t len, bool wr)
+{
+	while (len) {
+		ssize_t n = wr ? write(fd, buf, len) : read(fd, buf, len);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return false;
+		}
+		buf = (char *)buf + n;
+		len -= n;
+	}
+	return true;
+}
+
+/* Send @buf; @end: 0 or 1, the end of a two-way channel (unix). */
+static void chan_put(struct chan *c, void *buf, int end)
+{
+	switch (c->peer[0]) {
+	case 'm':
+		if (c->peer[1] == 'p') {
+			int ret = mpt_queue_put(c->fd[0], buf, c->size, MPT_FOREVER, NULL);
+
+			if (ret)
+				die_ret("mpt_queue_put", ret);
+		} else if (mq_send(c->mq, buf, c->size, 0)) {
+			die("mq_send");
+		}
+		break;
+	case 's': {
+		static struct sysv_msg m = { .mtype = 1 };
+
+		memcpy(m.mtext, buf, c->size);
+		if (msgsnd(c->msqid, &m, c->size, 0))
+			die("msgsnd");
+		break;
+	}
+	case 'p':
+		if (!full_io(c->fd[1], buf, c->size, true))
+			die("write");
+		break;
+	case 'u':
+		if (write(c->fd[end], buf, c->size) != (ssize_t)c->size)
+			die("send");
+		break;
+	}
+}
+
+static void chan_get(struct chan *c, void *buf, int end)
+{
+	switch (c->peer[0]) {
+	case 'm':
+		if (c->peer[1] == 'p') {
+			ssize_t n = mpt_queue_get(c->fd[0], buf, MAXMSG, MPT_FOREVER,
+						  MPT_QMSG_DETACHED, NULL);
+
+			if (n < 0)
+				die_ret("mpt_queue_get", (int)n);
+		} else if (mq_receive(c->mq, buf, MAXMSG, NULL) < 0) {
+			die("mq_receive");
+		}
+		break;
+	case 's': {
+		static struct sysv_msg m;
+
+		if (msgrcv(c->msqid, &m, MAXMSG, 0, 0) < 0)
+			die("msgrcv");
+		memcpy(buf, m.mtext, c->size);
+		break;
+	}
+	case 'p':
+		if (!full_io(c->fd[0], buf, c->size, false))
+			die("read");
+		break;
+	case 'u':
+		if (read(c->fd[end], buf, MAXMSG) != (ssize_t)c->size)
+			die("recv");
+		break;
+	}
+}
+
+/* --- queue scenarios ------------------------------------------------------------ */
+
+static double run_queue(const char *peer, size_t size, long n, int procs)
+{
+	char buf[MAXMSG] = { 0 };
+	struct chan c;
+	double t0;
+
+	chan_open(&c, peer, size, 0);
+	t0 = now_s();
+	for (int p = 0; p < 2 * procs; p++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			bool producer = p < procs;
+
+			for (long i = 0; i < n / procs; i++) {
+				if (producer)
+					chan_put(&c, buf, 0);
+				else
+					chan_get(&c, buf, 0);
+			}
+			_exit(0);
+		}
+	}
+	wait_all();
+	t0 = now_s() - t0;
+	chan_close(&c);
+	return (n / procs) * procs / t0;
+}
+
+/* Two channels (one for a two-way socket), A sends, B echoes. */
+static void run_pingpong(const char *peer, size_t size, long n)
+{
+	char buf[MAXMSG] = { 0 };
+	struct chan ab, ba;
+	bool two_way = !strcmp(peer, "unix");
+	double *rtt = calloc(n, sizeof(*rtt));
+	pid_t pid;
+
+	if (!rtt)
+		die("calloc");
+	chan_open(&ab, peer, size, 1);
+	if (!two_way)
+		chan_open(&ba, peer, size, 2);
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		for (long i = 0; i < n + 100; i++) {
+			chan_get(&ab, buf, 1);
+			chan_put(two_way ? &ab : &ba, buf, 1);
+		}
+		_exit(0);
+	}
+	for (long i = 0; i < n + 100; i++) {
+		double t = now_s();
+
+		chan_put(&ab, buf, 0);
+		chan_get(two_way ? &ab : &ba, buf, 0);
+		if (i >= 100)		/* the first 100 warm up */
+			rtt[i - 100] = (now_s() - t) * 1e6;
+	}
+	wait_all();
+	qsort(rtt, n, sizeof(*rtt), cmp_double);
+	printf("%.3f %.3f\n", rtt[n / 2], rtt[n * 99 / 100]);
+	chan_close(&ab);
+	if (!two_way)
+		chan_close(&ba);
+	free(rtt);
+}
+
+/* --- locks ------------------------------------------------------------------------ */
+
+struct lk {
+	const char *peer;
+	int fd;			/* mpt lock, flock file */
+	int semid;
+	pthread_mutex_t *m;	/* in shared memory */
+};
+
+static void lk_open(struct lk *l, const char *peer)
+{
+	char name[64];
+
+	memset(l, 0, sizeof(*l));
+	l->peer = peer;
+	snprintf(name, sizeof(name), "bench.%d.lock", (int)getpid());
+	if (!strcmp(peer, "mpt")) {
+		l->fd = mpt_lock_open(name, MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
+				      MPT_QOPEN_READ | MPT_QOPEN_WRITE,
+				      MPT_LOCK_MUTEX, 0600, 0);
+		if (l->fd < 0)
+			die_ret("mpt_lock_open", l->fd);
+		mpt_lock_unlink(name);
+	} else if (!strcmp(peer, "flock")) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "/dev/shm/%s", name);
+		l->fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (l->fd < 0)
+			die("open /dev/shm");
+		unlink(path);
+	} else if (!strcmp(peer, "sysv")) {
+		union { int val; } arg = { 1 };
+
+		l->semid = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+		if (l->semid < 0 || semctl(l->semid, 0, SETVAL, arg))
+			die("semget");
+	} else if (!strcmp(peer, "pthread")) {
+		pthread_mutexattr_t a;
+
+		l->m = shared(sizeof(*l->m));
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+		pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+		if (pthread_mutex_init(l->m, &a))
+			die("pthread_mutex_init");
+	} else {
+		fprintf(stderr, "mpt-bench: unknown lock peer '%s'\n", peer);
+		exit(2);
+	}
+}
+
+static void lk_close(struct lk *l)
+{
+	if (!strcmp(l->peer, "sysv"))
+		semctl(l->semid, 0, IPC_RMID);
+	else if (l->m)
+		munmap(l->m, sizeof(*l->m));
+	else
+		close(l->fd);
+}
+
+/* Acquire; true when the previous owner died holding it. */
+static bool lk_acquire(struct lk *l)
+{
+	struct sembuf down = { 0, -1, SEM_UNDO };
+	int ret;
+
+	switch (l->peer[0]) {
+	case 'm':
+		ret = mpt_lock_acquire(l->fd, MPT_FOREVER, NULL);
+		if (ret == -EOWNERDEAD)
+			return true;
+		if (ret)
+			die_ret("mpt_lock_acquire", ret);
+		break;
+	case 'f':
+		if (flock(l->fd, LOCK_EX))
+			die("flock");
+		break;
+	case 's':
+		if (semop(l->semid, &down, 1))
+			die("semop");
+		break;
+	case 'p':
+		ret = pthread_mutex_lock(l->m);
+		if (ret == EOWNERDEAD) {
+			pthread_mutex_consistent(l->m);
+			return true;
+		}
+		if (ret) {
+			errno = ret;
+			die("pthread_mutex_lock");
+		}
+		break;
+	}
+	return false;
+}
+
+static void lk_release(struct lk *l)
+{
+	struct sembuf up = { 0, 1, SEM_UNDO };
+
+	switch (l->peer[0]) {
+	case 'm':
+		mpt_lock_release(l->fd);
+		break;
+	case 'f':
+		flock(l->fd, LOCK_UN);
+		break;
+	case 's':
+		semop(l->semid, &up, 1);
+		break;
+	case 'p':
+		pthread_mutex_unlock(l->m);
+		break;
+	}
+}
+
+static double run_lock(const char *peer, long n)
+{
+	struct lk l;
+	double t0;
+
+	lk_open(&l, peer);
+	t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		lk_acquire(&l);
+		lk_release(&l);
+	}
+	t0 = now_s() - t0;
+	lk_close(&l);
+	return n / t0;
+}
+
+/*
+ * @procs processes share one lock and one counter; each takes the lock,
+ * counts, lets go, until @n acquisitions in all.  A flock is per open
+ * file: each process opens its own, as flock users do.
+ */
+static double run_lockc(const char *peer, int procs, long n)
+{
+	volatile long *count = shared(sizeof(long));
+	struct lk l;
+	double t0;
+
+	lk_open(&l, peer);
+	t0 = now_s();
+	for (int p = 0; p < procs; p++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			if (!strcmp(peer, "flock")) {
+				char path[64];
+
+				snprintf(path, sizeof(path), "/proc/self/fd/%d", l.fd);
+				l.fd = open(path, O_RDWR);
+				if (l.fd < 0)
+					die("reopen");
+			}
+			for (;;) {
+				bool done;
+
+				lk_acquire(&l);
+				done = *count >= n;
+				if (!done)
+					(*count)++;
+				lk_release(&l);
+				if (done)
+					_exit(0);
+			}
+		}
+	}
+	wait_all();
+	t0 = now_s() - t0;
+	lk_close(&l);
+	return *count / t0;
+}
+
+/* The owner is SIGKILLed holding the lock; how long until the waiter has it. */
+static void run_lockdead(const char *peer, long n)
+{
+	struct timespec *killed = shared(sizeof(*killed));
+	double *lat = calloc(n, sizeof(*lat));
+
+	if (!lat)
+		die("calloc");
+	for (long i = 0; i < n; i++) {
+		int ready[2], got[2];
+		struct lk l;
+		pid_t owner, waiter;
+		char c;
+
+		lk_open(&l, peer);
+		if (pipe(ready) || pipe(got))
+			die("pipe");
+		owner = fork();
+		if (owner < 0)
+			die("fork");
+		if (!owner) {
+			lk_acquire(&l);
+			if (write(ready[1], "h", 1) != 1)
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		if (read(ready[0], &c, 1) != 1)
+			die("owner");
+		waiter = fork();
+		if (waiter < 0)
+			die("fork");
+		if (!waiter) {
+			bool dead = lk_acquire(&l);
+			struct timespec t;
+
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if (write(got[1], &t, sizeof(t)) != sizeof(t) || !dead)
+				_exit(1);
+			_exit(0);
+		}
+		/* Let the waiter block first. */
+		usleep(20000);
+		clock_gettime(CLOCK_MONOTONIC, killed);
+		kill(owner, SIGKILL);
+		{
+			struct timespec t;
+
+			if (read(got[0], &t, sizeof(t)) != sizeof(t))
+				die("waiter");
+			lat[i] = (t.tv_sec - killed->tv_sec) * 1e6 +
+				 (t.tv_nsec - killed->tv_nsec) / 1e3;
+		}
+		{
+			int st1, st2;
+
+			/* The owner was killed; the waiter was told it died. */
+			if (waitpid(owner, &st1, 0) != owner || waitpid(waiter, &st2, 0) != waiter ||
+			    !WIFSIGNALED(st1) || !WIFEXITED(st2) || WEXITSTATUS(st2)) {
+				fprintf(stderr, "mpt-bench: lockdead: the waiter was not told the owner died\n");
+				exit(1);
+			}
+		}
+		close(ready[0]);
+		close(ready[1]);
+		close(got[0]);
+		close(got[1]);
+		lk_close(&l);
+	}
+	qsort(lat, n, sizeof(*lat), cmp_double);
+	printf("%.3f %.3f\n", lat[n / 2], lat[n * 99 / 100]);
+	free(lat);
+}
+
+/* --- processes -------------------------------------------------------------------- */
+
+static double run_fork(long n)
+{
+	double t0 = now_s();
+
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid)
+			_exit(0);
+		if (waitpid(pid, NULL, 0) != pid)
+			die("waitpid");
+	}
+	return n / (now_s() - t0);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int count_event(const struct mpt_event_view *ev, void *arg)
+{
+	uint64_t *c = arg;
+
+	if (ev->type == MPT_EV_LOST)
+		c[1] += ev->lost;
+	else
+		c[0]++;
+	return 0;
+}
+
+/* The kernel's proc connector: subscribe, count messages. */
+static int cn_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC,
+				  .nl_pid = getpid() };
+	struct {
+		struct nlmsghdr nh;
+		struct cn_msg cn;
+		enum proc_cn_mcast_op op;
+	} __attribute__((packed)) req = {
+		.nh.nlmsg_len = sizeof(req), .nh.nlmsg_type = NLMSG_DONE,
+		.nh.nlmsg_pid = getpid(),
+		.cn.id = { CN_IDX_PROC, CN_VAL_PROC }, .cn.len = sizeof(req.op),
+		.op = PROC_CN_MCAST_LISTEN,
+	};
+	int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    send(fd, &req, sizeof(req), 0) != sizeof(req))
+		die("proc connector");
+	return fd;
+}
+
+static void listen_events(const char *how)
+{
+	uint64_t c[2] = { 0, 0 };
+	struct mpt_nl *nl = NULL;
+	int fd = -1, ret;
+
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	if (!strcmp(how, "listen-nl")) {
+		ret = mpt_nl_open(&nl);
+		if (!ret)
+			ret = mpt_nl_subscribe(nl);
+		if (ret)
+			die_ret("netlink", ret);
+	} else if (!strcmp(how, "listen-dev")) {
+		fd = mpt_dev_open(O_RDONLY);
+		if (fd < 0 || (ret = mpt_dev_subscribe(fd, 4096)))
+			die_ret("/dev/mptrace", fd < 0 ? fd : ret);
+	} else {
+		fd = cn_open();
+	}
+	/* Ready: the driver waits for this line before it measures. */
+	printf("ready\n");
+	fflush(stdout);
+	while (!stop) {
+		if (nl) {
+			mpt_nl_events(nl, 200, count_event, c);
+		} else if (!strcmp(how, "listen-dev")) {
+			mpt_dev_events(fd, 200, count_event, c);
+		} else {
+			char buf[8192];
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, 200) == 1) {
+				ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+				if (n > 0)
+					c[0]++;
+				else if (n < 0 && errno == ENOBUFS)
+					c[1]++;	/* an overrun: how many is unknown */
+			}
+		}
+	}
+	printf("%llu %llu\n", (unsigned long long)c[0], (unsigned long long)c[1]);
+}
+
+static long arg_num(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || v <= 0) {
+		fprintf(stderr, "mpt-bench: '%s' is not a positive number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *s = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(s, "queue") && argc == 5)
+		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 1));
+	else if (!strcmp(s, "queue4") && argc == 5)
+		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 4));
+	else if (!strcmp(s, "pingpong") && argc == 5)
+		run_pingpong(argv[2], arg_num(argv[3]), arg_num(argv[4]));
+	else if (!strcmp(s, "lock") && argc == 4)
+		printf("%.1f\n", run_lock(argv[2], arg_num(argv[3])));
+	else if (!strcmp(s, "lockc") && argc == 5)
+		printf("%.1f\n", run_lockc(argv[2], arg_num(argv[3]), arg_num(argv[4])));
+	else if (!strcmp(s, "lockdead") && argc == 4)
+		run_lockdead(argv[2], arg_num(argv[3]));
+	else if (!strcmp(s, "fork") && argc == 3)
+		printf("%.1f\n", run_fork(arg_num(argv[2])));
+	else if (!strncmp(s, "listen-", 7) && argc == 2)
+		listen_events(s);
+	else {
+		fprintf(stderr, "usage: mpt-bench SCENARIO PEER ARGS (see the source's head)\n");
+		return 2;
+	}
+	return 0;
+}
