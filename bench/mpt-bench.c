@@ -18,6 +18,16 @@
  *   mpt-bench listen-nl|listen-dev|listen-cn
  *                                      count events until SIGTERM, then
  *                                      print "EVENTS LOST"
+ *   mpt-bench storm dev|cn N BYTES STOP
+ *                                      4 forkers make N children while a
+ *                                      listener with BYTES of buffer (a
+ *                                      /dev ring, or the proc connector's
+ *                                      socket) counts their FORK events,
+ *                                      SIGSTOPped meanwhile if STOP is 1:
+ *                                      "DELIVERED LOST MADE"; for dev,
+ *                                      DELIVERED + LOST must be MADE
+ *   mpt-bench hold N                   N sleeping children until SIGTERM
+ *   mpt-bench rate K CMD [ARGS]        run CMD K times: runs/s
  *
  * Peers: mpt (mptrace), mq (POSIX), sysv (System V msg or sem), pipe,
  * unix (socketpair), flock (on tmpfs), pthread (robust process-shared
@@ -700,6 +710,177 @@ static void listen_events(const char *how)
 	printf("%llu %llu\n", (unsigned long long)c[0], (unsigned long long)c[1]);
 }
 
+/* --- fork storm, snapshots ------------------------------------------------------ */
+
+static int cn_forks(const char *buf, ssize_t n)
+{
+	int forks = 0;
+
+	for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, n);
+	     nh = NLMSG_NEXT(nh, n)) {
+		const struct cn_msg *cn = NLMSG_DATA(nh);
+		const struct proc_event *ev = (const void *)cn->data;
+
+		forks += ev->what == PROC_EVENT_FORK;
+	}
+	return forks;
+}
+
+/* The listener of a storm: counts FORK events until SIGTERM, then reports. */
+static void storm_listener(const char *kind, long bytes, int ready, int report)
+{
+	uint64_t c[2] = { 0, 0 };
+	int fd;
+
+	signal(SIGTERM, on_term);
+	if (!strcmp(kind, "dev")) {
+		fd = mpt_dev_open(O_RDONLY);
+		if (fd < 0 || mpt_dev_filter(fd, 1u << MPT_EV_FORK, 0, 0) ||
+		    mpt_dev_subscribe(fd, bytes / MPT_EVENT_MAX_SIZE))
+			die("/dev/mptrace reader");
+	} else {
+		int sz = bytes;
+
+		fd = cn_open();
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+			die("SO_RCVBUFFORCE");
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(1);
+	while (!stop) {
+		if (!strcmp(kind, "dev")) {
+			mpt_dev_events(fd, 100, count_event, c);
+		} else {
+			char buf[65536];
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			if (poll(&p, 1, 100) == 1) {
+				ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+				if (n > 0)
+					c[0] += cn_forks(buf, n);
+			}
+		}
+	}
+	/* What is still queued counts too. */
+	for (uint64_t before = ~0ULL; before != c[0] + c[1];) {
+		before = c[0] + c[1];
+		if (!strcmp(kind, "dev")) {
+			mpt_dev_events(fd, 0, count_event, c);
+		} else {
+			char buf[65536];
+			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (n > 0)
+				c[0] += cn_forks(buf, n);
+		}
+	}
+	if (write(report, c, sizeof(c)) != sizeof(c))
+		_exit(1);
+	_exit(0);
+}
+
+static void run_storm(const char *kind, long n, long bytes, bool pause_it)
+{
+	int ready[2], report[2];
+	uint64_t c[2];
+	pid_t listener;
+	char x;
+
+	if (pipe(ready) || pipe(report))
+		die("pipe");
+	listener = fork();
+	if (listener < 0)
+		die("fork");
+	if (!listener)
+		storm_listener(kind, bytes, ready[1], report[1]);
+	if (read(ready[0], &x, 1) != 1)
+		die("listener");
+	if (pause_it)
+		kill(listener, SIGSTOP);
+	for (int f = 0; f < 4; f++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			run_fork(n / 4);
+			_exit(0);
+		}
+	}
+	for (int f = 0; f < 4; f++)
+		if (wait(NULL) < 0)
+			die("wait");
+	if (pause_it)
+		kill(listener, SIGCONT);
+	usleep(500000);		/* let it read what waits */
+	kill(listener, SIGTERM);
+	if (read(report[0], c, sizeof(c)) != sizeof(c))
+		die("report");
+	waitpid(listener, NULL, 0);
+	/* Made: the 4 forkers and their children. */
+	printf("%llu %llu %ld\n", (unsigned long long)c[0], (unsigned long long)c[1],
+	       n / 4 * 4 + 4);
+	if (!strcmp(kind, "dev") && c[0] + c[1] != (uint64_t)(n / 4 * 4 + 4)) {
+		fprintf(stderr, "mpt-bench: storm: %llu delivered + %llu lost != %ld made\n",
+			(unsigned long long)c[0], (unsigned long long)c[1], n / 4 * 4 + 4);
+		exit(1);
+	}
+}
+
+static void run_hold(long n)
+{
+	pid_t *kids = calloc(n, sizeof(*kids));
+
+	if (!kids)
+		die("calloc");
+	signal(SIGTERM, on_term);
+	for (long i = 0; i < n; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			die("fork");
+		if (!kids[i]) {
+			signal(SIGTERM, SIG_DFL);
+			for (;;)
+				pause();
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	while (!stop)
+		pause();
+	for (long i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	while (wait(NULL) > 0)
+		;
+}
+
+static void run_rate(long k, char **cmd)
+{
+	double t0 = now_s();
+
+	for (long i = 0; i < k; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			int null = open("/dev/null", O_WRONLY);
+
+			dup2(null, 1);
+			execvp(cmd[0], cmd);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			fprintf(stderr, "mpt-bench: %s failed\n", cmd[0]);
+			exit(1);
+		}
+	}
+	printf("%.3f\n", k / (now_s() - t0));
+}
+
 static long arg_num(const char *s)
 {
 	char *end;
@@ -733,6 +914,12 @@ int main(int argc, char **argv)
 		printf("%.1f\n", run_fork(arg_num(argv[2])));
 	else if (!strncmp(s, "listen-", 7) && argc == 2)
 		listen_events(s);
+	else if (!strcmp(s, "storm") && argc == 6)
+		run_storm(argv[2], arg_num(argv[3]), arg_num(argv[4]), !strcmp(argv[5], "1"));
+	else if (!strcmp(s, "hold") && argc == 3)
+		run_hold(arg_num(argv[2]));
+	else if (!strcmp(s, "rate") && argc >= 4)
+		run_rate(arg_num(argv[2]), argv + 3);
 	else {
 		fprintf(stderr, "usage: mpt-bench SCENARIO PEER ARGS (see the source's head)\n");
 		return 2;
