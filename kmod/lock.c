@@ -2,8 +2,16 @@
 /*
  * Locks that know their owner: mutexes and recursive locks shared by
  * processes through file descriptors, released when their owner dies,
- * handed over in FIFO order, and refusing any wait that would close a
- * wait-for cycle (linux/mptrace.h, "Locks").
+ * taken by whoever runs first but never starving a waiter, and refusing
+ * any wait that would close a wait-for cycle (linux/mptrace.h, "Locks").
+ *
+ * Hand-over works like the kernel's own mutex: a release marks the lock
+ * free and wakes the first waiter, and a thread that runs may take a
+ * free lock before that waiter does (it steals it: no context switch per
+ * acquisition).  A waiter that was woken and found the lock taken again,
+ * or that was woken MPT_LK_HANDOFF_NS ago and has not run yet, is handed
+ * the lock directly by the next release, as is the next waiter of an
+ * owner that died.
  *
  * Names, owners of the object, modes, files and the registry are obj.c's.
  * Everything about holding and waiting is under one spinlock,
@@ -36,6 +44,9 @@
 #include "obj.h"
 #include "stats.h"
 
+/* A woken waiter that has not run for this long is handed the lock. */
+#define MPT_LK_HANDOFF_NS	NSEC_PER_MSEC
+
 static unsigned int max_locks = 1024;
 module_param(max_locks, uint, 0444);
 MODULE_PARM_DESC(max_locks, "locks that may exist at once (default 1024)");
@@ -48,6 +59,9 @@ MODULE_PARM_DESC(max_locks, "locks that may exist at once (default 1024)");
  * @lock: the lock it waits for
  * @since_ns: CLOCK_BOOTTIME when it began to wait
  * @granted: the lock was handed to it (set last, with release order)
+ * @woken: a release found it first and woke it; the lock was left free
+ * @woken_ns: CLOCK_BOOTTIME then
+ * @handoff: the next release hands it the lock directly
  * @owner_died: it was handed over by a dead owner's exit
  * @dead_pid: then, the dead owner's process; a reference
  * @dead_tid: and thread; a reference
@@ -58,7 +72,10 @@ struct mpt_lwaiter_k {
 	struct task_struct	*task;
 	struct mpt_lock		*lock;
 	u64			since_ns;
+	u64			woken_ns;
 	bool			granted;
+	bool			woken;
+	bool			handoff;
 	bool			owner_died;
 	struct pid		*dead_pid;
 	struct pid		*dead_tid;
@@ -186,6 +203,27 @@ static void mpt_lk_take(struct mpt_lock *lk, struct task_struct *task)
 	atomic_inc(&mpt_lk_held);
 }
 
+/* Under mpt_lk_lock: the news of a dead owner passes to @w's thread. */
+static void mpt_lk_tell_dead(struct mpt_lock *lk, struct mpt_lwaiter_k *w)
+{
+	if (!lk->owner_dead)
+		return;
+	w->owner_died = true;
+	w->dead_pid = lk->dead_pid;	/* the references pass */
+	w->dead_tid = lk->dead_tid;
+	lk->dead_pid = NULL;
+	lk->dead_tid = NULL;
+	lk->owner_dead = false;
+}
+
+/* Under mpt_lk_lock: @w stops waiting. */
+static void mpt_lk_dequeue(struct mpt_lock *lk, struct mpt_lwaiter_k *w)
+{
+	list_del_init(&w->node);
+	hash_del(&w->hnode);
+	lk->nwaiters--;
+}
+
 static void mpt_lk_forget_dead(struct mpt_lock *lk)
 {
 	put_pid(lk->dead_pid);
@@ -197,9 +235,11 @@ static void mpt_lk_forget_dead(struct mpt_lock *lk)
 
 /*
  * Under mpt_lk_lock: the owner lets @lk go (for good: its count is
- * spent, or it died, @dead).  The longest waiter gets it, if any.
- * Returns the thread to wake, with a reference, or NULL.  Returns the
- * hold's length in *@held.
+ * spent, or it died, @dead).  The first waiter, if any, is woken to
+ * take the free lock, or handed it directly when it lost a race for it
+ * already, was woken MPT_LK_HANDOFF_NS ago, or the owner died.  Returns
+ * the thread to wake, with a reference, or NULL.  Returns the hold's
+ * length in *@held.
  */
 static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 					  u64 *held)
@@ -224,18 +264,19 @@ static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 		return NULL;
 
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
-	list_del_init(&w->node);
-	hash_del(&w->hnode);
-	lk->nwaiters--;
-	mpt_lk_take(lk, w->task);
-	if (lk->owner_dead) {
-		w->owner_died = true;
-		w->dead_pid = lk->dead_pid;	/* the references pass */
-		w->dead_tid = lk->dead_tid;
-		lk->dead_pid = NULL;
-		lk->dead_tid = NULL;
-		lk->owner_dead = false;
+	if (!dead && !w->handoff && !w->woken) {
+		/* Free for whoever comes first: the waiter too. */
+		w->woken_ns = ktime_get_boottime_ns();
+		WRITE_ONCE(w->woken, true);
+		get_task_struct(w->task);
+		return w->task;
 	}
+	if (!dead && !w->handoff &&
+	    ktime_get_boottime_ns() - w->woken_ns < MPT_LK_HANDOFF_NS)
+		return NULL;	/* woken already, not for long */
+	mpt_lk_dequeue(lk, w);
+	mpt_lk_take(lk, w->task);
+	mpt_lk_tell_dead(lk, w);
 	get_task_struct(w->task);
 	/* The waiter may return as soon as it sees this. */
 	smp_store_release(&w->granted, true);
@@ -317,7 +358,10 @@ static void mpt_lk_waited(struct mpt_lock *lk, u64 waited)
 	lk->wait_max_ns = max(lk->wait_max_ns, waited);
 }
 
-/* Sleep until granted, a signal or @deadline.  Returns 0 or -errno. */
+/*
+ * Sleep until granted, woken to take the free lock, a signal or
+ * @deadline.  Returns 0 or -errno.
+ */
 static int mpt_lk_sleep(struct mpt_lwaiter_k *w, ktime_t *deadline)
 {
 	int ret = 0;
@@ -325,7 +369,7 @@ static int mpt_lk_sleep(struct mpt_lwaiter_k *w, ktime_t *deadline)
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		/* Pairs with smp_store_release() in mpt_lk_handoff(). */
-		if (smp_load_acquire(&w->granted))
+		if (smp_load_acquire(&w->granted) || READ_ONCE(w->woken))
 			break;
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
@@ -359,16 +403,9 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 		lk->acquisitions++;
 		goto got;
 	}
-	if (!lk->owner) {
+	if (!lk->owner) {	/* free, even if a woken waiter wants it */
 		mpt_lk_take(lk, current);
-		if (lk->owner_dead) {
-			w.owner_died = true;
-			w.dead_pid = lk->dead_pid;
-			w.dead_tid = lk->dead_tid;
-			lk->dead_pid = NULL;
-			lk->dead_tid = NULL;
-			lk->owner_dead = false;
-		}
+		mpt_lk_tell_dead(lk, &w);
 		goto got;
 	}
 	if (lk->owner == current) {	/* a mutex, again: a cycle of one */
@@ -398,22 +435,33 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 	e.owner = lk->owner;
 	e.waiters = lk->nwaiters;
 	mpt_lk_emit(lk, &e);
-	spin_unlock(&mpt_lk_lock);
 
-	ret = mpt_lk_sleep(&w, deadline);
-
-	spin_lock(&mpt_lk_lock);
-	mpt_lk_waited(lk, ktime_get_ns() - t0);
-	if (!w.granted) {
-		list_del(&w.node);
-		hash_del(&w.hnode);
-		lk->nwaiters--;
-		if (ret == -ETIMEDOUT)
-			lk->timeouts++;
+	for (;;) {
 		spin_unlock(&mpt_lk_lock);
-		return ret;
+		ret = mpt_lk_sleep(&w, deadline);
+		spin_lock(&mpt_lk_lock);
+		/* Granted, or free: ours, whatever ended the sleep. */
+		if (w.granted)
+			break;
+		if (!lk->owner) {
+			mpt_lk_dequeue(lk, &w);
+			mpt_lk_take(lk, current);
+			mpt_lk_tell_dead(lk, &w);
+			break;
+		}
+		if (ret) {
+			mpt_lk_dequeue(lk, &w);
+			mpt_lk_waited(lk, ktime_get_ns() - t0);
+			if (ret == -ETIMEDOUT)
+				lk->timeouts++;
+			spin_unlock(&mpt_lk_lock);
+			return ret;
+		}
+		/* Woken, but a running thread took it: the next release is ours. */
+		w.woken = false;
+		w.handoff = true;
 	}
-	/* Granted: ours, whatever ended the sleep. */
+	mpt_lk_waited(lk, ktime_get_ns() - t0);
 got:
 	acq->count = lk->count;
 	acq->waited_ns = ktime_get_ns() - t0;

@@ -1368,10 +1368,13 @@ struct mpt_queues_req {
  *
  * Acquiring blocks, with an optional deadline, or not at all
  * (%MPT_LOCK_TRY: EBUSY when another thread holds it).  Waits are
- * interruptible and killable.  Waiters are served in FIFO order: a
- * release hands the lock to the thread that has waited longest, which
- * returns owning it; nobody can take it in between.  Only the owner may
- * release (EPERM for anyone else, and for a lock nobody holds).
+ * interruptible and killable.  Waiters queue in the order they came; a
+ * release frees the lock and wakes the first, and a running thread may
+ * take a free lock before it (as the kernel's mutex allows).  A woken
+ * waiter that finds it taken again, or has not run 1 ms after its wake,
+ * is handed the lock directly by the next release, which it returns
+ * owning: no waiter starves.  Only the owner may release (EPERM for
+ * anyone else, and for a lock nobody holds).
  *
  * Owner death.  When a thread ends holding locks, each is released and
  * %MPT_EV_LOCK_OWNER_DIED names the dead thread.  The next acquirer (the
@@ -1545,7 +1548,7 @@ struct mpt_lwaiter {
  * @waiters: in: user pointer to room for @waiters_max struct mpt_lwaiter
  *	(0: none); only with %MPT_LIOC_INFO and %MPT_IOC_LOCK_INFO
  * @waiters_max: in: that room (at most %MPT_LOCK_LIST_MAX); out: written,
- *	in FIFO order
+ *	in the order they came
  * @reserved: zero
  */
 struct mpt_lock_info {
