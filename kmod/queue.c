@@ -54,14 +54,50 @@ MODULE_PARM_DESC(max_queue_bytes,
  * @node: in the queue's @msgs
  * @seq: its number in the queue
  * @len: bytes of @data
- * @data: the message
+ * @data: the message: @inline_data, or its own allocation when the
+ *	header and the message would not fit in a page together
+ * @inline_data: the message, when it fits
  */
 struct mpt_qmsg_k {
 	struct list_head	node;
 	u64			seq;
 	u32			len;
-	char			data[];
+	char			*data;
+	char			inline_data[];
 };
+
+/*
+ * No allocation of more than a page for a message of a page or less (as
+ * System V and POSIX messages do): a 4 KiB message with its header would
+ * otherwise take an order-1 block, slower to get and to free.
+ */
+static struct mpt_qmsg_k *mpt_q_msg_alloc(u32 len)
+{
+	struct mpt_qmsg_k *m;
+
+	if (struct_size(m, inline_data, len) <= PAGE_SIZE) {
+		m = kmalloc(struct_size(m, inline_data, len), GFP_KERNEL_ACCOUNT);
+		if (m)
+			m->data = m->inline_data;
+		return m;
+	}
+	m = kmalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return NULL;
+	m->data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!m->data) {
+		kfree(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void mpt_q_msg_free(struct mpt_qmsg_k *m)
+{
+	if (m->data != m->inline_data)
+		kvfree(m->data);
+	kfree(m);
+}
 
 /**
  * struct mpt_qwaiter_k - a thread blocked on a queue, on its stack
@@ -207,7 +243,7 @@ static void mpt_q_free(struct mpt_obj *obj)
 	spin_unlock(&q->lock);
 
 	list_for_each_entry_safe(m, mn, &q->msgs, node)
-		kvfree(m);
+		mpt_q_msg_free(m);
 	call_rcu(&q->rcu, mpt_q_free_rcu);
 }
 
@@ -444,11 +480,11 @@ static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
-	m = kvmalloc(struct_size(m, data, len), GFP_KERNEL_ACCOUNT);
+	m = mpt_q_msg_alloc(len);
 	if (!m)
 		return -ENOMEM;
 	if (copy_from_user(m->data, ubuf, len)) {
-		kvfree(m);
+		mpt_q_msg_free(m);
 		return -EFAULT;
 	}
 	m->len = len;
@@ -457,7 +493,7 @@ static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 	ret = mpt_q_wait(q, MPT_QW_PUT, nowait, deadline);
 	if (ret) {
 		spin_unlock(&q->lock);
-		kvfree(m);
+		mpt_q_msg_free(m);
 		return ret;
 	}
 	m->seq = ++q->puts;
@@ -564,7 +600,7 @@ again:
 	*seq = m->seq;
 	if (q->qflags & MPT_QUEUE_TRACE)
 		mpt_q_event(q, MPT_EV_QUEUE_GET, depth, m->len, m->seq);
-	kvfree(m);
+	mpt_q_msg_free(m);
 	return 0;
 
 unlock:
