@@ -29,7 +29,7 @@ static void lock_usage(FILE *out)
 		"       mptrace lock NAME [--timeout S] -- CMD [ARGS]\n"
 		"\n"
 		"Kernel-backed locks that know their owner, are released when it dies\n"
-		"(the next owner is told), hand over in FIFO order and refuse to deadlock.\n"
+		"(the next owner is told), never starve a waiter and refuse to deadlock.\n"
 		"\n"
 		"  create NAME [--recursive] [--mode MODE] [--trace]\n"
 		"                  make a lock (a mutex unless --recursive; mode 0600)\n"
