@@ -173,11 +173,20 @@ static int l_hold(int argc, char **argv)
 		return mpt_usage_err("lock: which lock? (mptrace lock NAME -- CMD)");
 	name = argv[optind++];
 	/* Options may also follow NAME, before the command. */
-	while (optind < argc && !strcmp(argv[optind], "--timeout") &&
-	       optind + 1 < argc) {
-		if (mpt_parse_seconds("lock", argv[optind + 1], &timeout))
+	while (optind < argc) {
+		const char *val;
+
+		if (!strncmp(argv[optind], "--timeout=", 10)) {
+			val = argv[optind] + 10;
+			optind++;
+		} else if (!strcmp(argv[optind], "--timeout") && optind + 1 < argc) {
+			val = argv[optind + 1];
+			optind += 2;
+		} else {
+			break;
+		}
+		if (mpt_parse_seconds("lock", val, &timeout))
 			return MPT_EXIT_USAGE;
-		optind += 2;
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
@@ -433,7 +442,8 @@ int cmd_lock(int argc, char **argv)
 		return l_rm(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "hold"))
 		return l_hold(argc - 1, argv + 1);
-	if (argv[1][0] == '-' && strcmp(argv[1], "--timeout"))
+	if (argv[1][0] == '-' && strcmp(argv[1], "--timeout") &&
+	    strncmp(argv[1], "--timeout=", 10))
 		return mpt_usage_err("lock: unknown option '%s'", argv[1]);
 	return l_hold(argc, argv);
 }

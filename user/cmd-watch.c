@@ -57,7 +57,7 @@ static void usage(void)
 	       "      --subtree       with -p: and of its descendants\n"
 	       "      --threads       threads' creation and exit too\n"
 	       "  -c, --count N       stop after N events\n"
-	       "  -t, --timeout S     stop after S seconds (exit 0)\n"
+	       "  -t, --timeout S     stop after S seconds, e.g. 2 or 0.5 (exit 0)\n"
 	       "      --dev           read /dev/mptrace (your own processes without\n"
 	       "                      privilege, namespace-aware) instead of netlink\n"
 	       "                      (all processes, needs CAP_SYS_ADMIN)\n"
@@ -212,7 +212,7 @@ int cmd_watch(int argc, char **argv)
 		.types = ((1u << (MPT_EV_MAX + 1)) - 1) & ~(1u << MPT_EV_NONE |
 							    1u << MPT_EV_LOST),
 	};
-	long timeout = 0;
+	long long timeout = 0;		/* ns, 0: none */
 	bool use_dev = false;
 	struct mpt_nl *nl = NULL;
 	struct timespec start, now;
@@ -238,8 +238,11 @@ int cmd_watch(int argc, char **argv)
 				return MPT_EXIT_USAGE;
 			break;
 		case 't':
-			if (mpt_parse_num("watch", "--timeout", optarg, 1000000, &timeout))
+			if (mpt_parse_seconds("watch", optarg, &timeout))
 				return MPT_EXIT_USAGE;
+			if (!timeout || timeout > 1000000 * 1000000000LL)
+				return mpt_usage_err("watch: --timeout takes more than 0 and at most 1000000 seconds, not '%s'",
+						     optarg);
 			break;
 		case OPT_DEV:
 			use_dev = true;
@@ -321,7 +324,7 @@ int cmd_watch(int argc, char **argv)
 			long left;
 
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeout * 1000 - ((now.tv_sec - start.tv_sec) * 1000 +
+			left = timeout / 1000000 - ((now.tv_sec - start.tv_sec) * 1000 +
 						 (now.tv_nsec - start.tv_nsec) / 1000000);
 			if (left <= 0)
 				break;

@@ -457,7 +457,7 @@ static void usage(void)
 	       "      --pace S      pause S seconds before each step (default 0;\n"
 	       "                    e.g. 1 to follow along)\n"
 	       "  -j, --json        one JSON object per line: {\"demo\", \"kind\":\n"
-	       "                    step|say|event|check|result, ...}\n"
+	       "                    start|step|say|event|check|result, ...}\n"
 	       "  -h, --help        this text\n\n"
 	       "Exit status: 0 when every demo behaved as narrated, 1 when one did\n"
 	       "not (its failed checks say how), 2 on a usage error.\n");

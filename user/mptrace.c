@@ -160,6 +160,14 @@ bad:
 
 int mpt_option_err(const char *cmd, const char *with_value, char **argv)
 {
+	const char *opt = argv[optind - 1];
+
+	/*
+	 * getopt_long() leaves optopt at the option's value when a known
+	 * option lacks its argument, 0 for an unknown long option.
+	 */
+	if (optopt && !strncmp(opt, "--", 2))
+		return mpt_usage_err("%s: option '%s' needs a value", cmd, opt);
 	if (optopt && strchr(with_value, optopt))
 		return mpt_usage_err("%s: option -%c needs a value", cmd,
 				     optopt);
