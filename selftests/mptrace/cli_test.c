@@ -597,6 +597,11 @@ TEST_F(cli, queue_usage_errors)
 	ASSERT_EQ(0, RUN(&self->r, "queue", "get"));
 	EXPECT_EQ(2, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "NAME is needed"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--capacity"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "'--capacity' needs a value"));
+	ASSERT_EQ(0, RUN(&self->r, "watch", "-t", "0.2"));
+	EXPECT_EQ(0, self->r.status);		/* fractions, like every timeout */
 	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--capacity", "0"));
 	EXPECT_EQ(2, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--capacity",
