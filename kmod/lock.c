@@ -234,6 +234,25 @@ static void mpt_lk_forget_dead(struct mpt_lock *lk)
 }
 
 /*
+ * Under mpt_lk_lock: @lk is free; its first waiter, if any and not woken
+ * already, is woken to take it.  Returns it, with a reference, or NULL.
+ */
+static struct task_struct *mpt_lk_pass(struct mpt_lock *lk)
+{
+	struct mpt_lwaiter_k *w;
+
+	if (lk->owner || list_empty(&lk->waiters))
+		return NULL;
+	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
+	if (w->woken)
+		return NULL;
+	w->woken_ns = ktime_get_boottime_ns();
+	WRITE_ONCE(w->woken, true);
+	get_task_struct(w->task);
+	return w->task;
+}
+
+/*
  * Under mpt_lk_lock: the owner lets @lk go (for good: its count is
  * spent, or it died, @dead).  The first waiter, if any, is woken to
  * take the free lock, or handed it directly when it lost a race for it
@@ -264,16 +283,13 @@ static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 		return NULL;
 
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
-	if (!dead && !w->handoff && !w->woken) {
+	if (!dead && !w->handoff) {
 		/* Free for whoever comes first: the waiter too. */
-		w->woken_ns = ktime_get_boottime_ns();
-		WRITE_ONCE(w->woken, true);
-		get_task_struct(w->task);
-		return w->task;
+		if (!w->woken)
+			return mpt_lk_pass(lk);
+		if (ktime_get_boottime_ns() - w->woken_ns < MPT_LK_HANDOFF_NS)
+			return NULL;	/* woken already, not for long */
 	}
-	if (!dead && !w->handoff &&
-	    ktime_get_boottime_ns() - w->woken_ns < MPT_LK_HANDOFF_NS)
-		return NULL;	/* woken already, not for long */
 	mpt_lk_dequeue(lk, w);
 	mpt_lk_take(lk, w->task);
 	mpt_lk_tell_dead(lk, w);
@@ -440,21 +456,29 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 		spin_unlock(&mpt_lk_lock);
 		ret = mpt_lk_sleep(&w, deadline);
 		spin_lock(&mpt_lk_lock);
-		/* Granted, or free: ours, whatever ended the sleep. */
+		/*
+		 * Granted: ours, whatever ended the sleep.  Free: ours too,
+		 * unless a signal came (a thread being killed must not take
+		 * it, to die as its owner).
+		 */
 		if (w.granted)
 			break;
-		if (!lk->owner) {
+		if (!lk->owner && ret != -ERESTARTSYS) {
 			mpt_lk_dequeue(lk, &w);
 			mpt_lk_take(lk, current);
 			mpt_lk_tell_dead(lk, &w);
 			break;
 		}
 		if (ret) {
+			struct task_struct *next;
+
 			mpt_lk_dequeue(lk, &w);
+			next = mpt_lk_pass(lk);	/* the wake-up we leave */
 			mpt_lk_waited(lk, ktime_get_ns() - t0);
 			if (ret == -ETIMEDOUT)
 				lk->timeouts++;
 			spin_unlock(&mpt_lk_lock);
+			mpt_lk_wake(next);
 			return ret;
 		}
 		/* Woken, but a running thread took it: the next release is ours. */
