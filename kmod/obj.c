@@ -98,10 +98,14 @@ void mpt_obj_put(struct mpt_obj *obj)
 	kref_put_mutex(&obj->ref, mpt_obj_kref_release, &mpt_objs_lock);
 }
 
-/* Tell the listeners about @obj; @src says what, current acted. */
+/*
+ * Tell the listeners about @obj; @src says what, and who acted in
+ * @src->task (current when NULL).
+ */
 void mpt_obj_event(struct mpt_obj *obj, struct mpt_src *src)
 {
-	src->task = current;
+	if (!src->task)
+		src->task = current;
 	src->obj_id = obj->id;
 	src->obj_name = obj->name;
 	mpt_emit(src);

@@ -99,18 +99,49 @@ static void mpt_q_msg_free(struct mpt_qmsg_k *m)
 	kfree(m);
 }
 
+/* How a wait ended, for the waiter to see when it runs again. */
+enum {
+	MPT_QWS_WAITING,	/* on the queue's @waiters */
+	MPT_QWS_WOKEN,		/* taken off: what it waits for may be there */
+	MPT_QWS_DONE,		/* taken off: its put or get was done for it */
+};
+
 /**
  * struct mpt_qwaiter_k - a thread blocked on a queue, on its stack
- * @node: in the queue's @waiters, the longest waiting first
+ * @node: in the queue's @waiters, the longest waiting first, while
+ *	@state is MPT_QWS_WAITING
  * @task: the thread
  * @what: MPT_QW_*
+ * @state: MPT_QWS_*, under the queue's lock
  * @since_ns: CLOCK_BOOTTIME when it began to wait
+ * @msg: a put's message; the message handed to a get
+ * @seq: the sequence number a put's message was given when moved in
+ * @room: a get's buffer, in bytes
+ * @detached: a get with %MPT_QMSG_DETACHED
+ * @spare: a tracked get's consumer entry, for a hand-off to use if the
+ *	getter's process has none
+ *
+ * Puts and gets are handed over as POSIX message queues do (pipelined
+ * send and receive): a put finding a get waiting on an empty queue gives
+ * it the message, and a get finding a put waiting on a full queue moves
+ * that put's message in, both under the queue's lock; the waiter wakes
+ * with its work done (MPT_QWS_DONE) and neither side waits for the lock
+ * twice.  Otherwise a waiter is taken off the list and woken
+ * (MPT_QWS_WOKEN) and looks again.  Only the thread that ends a wait
+ * takes the waiter off: a wake-up is never spent on a thread that has
+ * nothing to do.
  */
 struct mpt_qwaiter_k {
 	struct list_head	node;
 	struct task_struct	*task;
 	u32			what;
+	u32			state;
 	u64			since_ns;
+	struct mpt_qmsg_k	*msg;
+	u64			seq;
+	u32			room;
+	bool			detached;
+	struct mpt_qcons	*spare;
 };
 
 /**
@@ -159,8 +190,8 @@ struct mpt_qcons {
  * @consumer_deaths: consumers that died with items in flight
  * @full_waits: producers that blocked
  * @empty_waits: consumers that blocked
- * @rd_wait: consumers and POLLIN pollers
- * @wr_wait: producers and POLLOUT pollers
+ * @rd_wait: POLLIN pollers
+ * @wr_wait: POLLOUT pollers
  * @join_wait: joins
  * @rcu: freed after a grace period
  */
@@ -255,18 +286,25 @@ static void mpt_q_unlist(struct mpt_obj *obj)
 	mpt_queues_rsv -= (u64)q->capacity * q->msgsize;
 }
 
-/* Tell the listeners about @q; current acted. */
-static void mpt_q_event(struct mpt_queue *q, u16 type, u32 depth, u32 len,
-			u64 count)
+/* Tell the listeners about @q; @task acted. */
+static void mpt_q_event_by(struct mpt_queue *q, struct task_struct *task,
+			   u16 type, u32 depth, u32 len, u64 count)
 {
 	struct mpt_src src = {
 		.type = type,
+		.task = task,
 		.depth = depth,
 		.len = len,
 		.count = count,
 	};
 
 	mpt_obj_event(&q->obj, &src);
+}
+
+static void mpt_q_event(struct mpt_queue *q, u16 type, u32 depth, u32 len,
+			u64 count)
+{
+	mpt_q_event_by(q, current, type, depth, len, count);
 }
 
 /* Under obj.c's mutex: a new queue for @arg, a struct mpt_queue_open. */
@@ -329,29 +367,10 @@ long mpt_ioc_queue_unlink(void __user *argp)
 	return mpt_obj_unlink(&mpt_queue_type, argp);
 }
 
-/* Under q->lock: may @what go on? */
+/* Under q->lock: may a put (MPT_QW_PUT) or get go on? */
 static bool mpt_q_ready(const struct mpt_queue *q, u32 what)
 {
-	switch (what) {
-	case MPT_QW_PUT:
-		return q->depth < q->capacity;
-	case MPT_QW_GET:
-		return q->depth > 0;
-	default:
-		return !q->unfinished;
-	}
-}
-
-static wait_queue_head_t *mpt_q_wq(struct mpt_queue *q, u32 what)
-{
-	switch (what) {
-	case MPT_QW_PUT:
-		return &q->wr_wait;
-	case MPT_QW_GET:
-		return &q->rd_wait;
-	default:
-		return &q->join_wait;
-	}
+	return what == MPT_QW_PUT ? q->depth < q->capacity : q->depth > 0;
 }
 
 static u32 *mpt_q_nwait(struct mpt_queue *q, u32 what)
@@ -366,55 +385,95 @@ static u32 *mpt_q_nwait(struct mpt_queue *q, u32 what)
 	}
 }
 
+static void mpt_q_wake(wait_queue_head_t *wq, __poll_t key)
+{
+	if (wq_has_sleeper(wq))
+		wake_up_interruptible_poll(wq, key);
+}
+
+/* Under q->lock: the longest waiting thread that waits for @what. */
+static struct mpt_qwaiter_k *mpt_q_first(struct mpt_queue *q, u32 what)
+{
+	struct mpt_qwaiter_k *w;
+
+	if (!*mpt_q_nwait(q, what))
+		return NULL;
+	list_for_each_entry(w, &q->waiters, node)
+		if (w->what == what)
+			return w;
+	return NULL;
+}
+
+/*
+ * Under q->lock: end @w's wait with @state.  Returns its thread, counted,
+ * for mpt_q_wake_task() once the lock is dropped: @w may be gone then.
+ */
+static struct task_struct *mpt_q_end_wait(struct mpt_queue *q,
+					  struct mpt_qwaiter_k *w, u32 state)
+{
+	list_del(&w->node);
+	(*mpt_q_nwait(q, w->what))--;
+	w->state = state;
+	return get_task_struct(w->task);
+}
+
+/* Under q->lock: wake the longest waiting thread for @what, if any. */
+static struct task_struct *mpt_q_kick(struct mpt_queue *q, u32 what)
+{
+	struct mpt_qwaiter_k *w = mpt_q_first(q, what);
+
+	return w ? mpt_q_end_wait(q, w, MPT_QWS_WOKEN) : NULL;
+}
+
+static void mpt_q_wake_task(struct task_struct *task)
+{
+	if (task) {
+		wake_up_process(task);
+		put_task_struct(task);
+	}
+}
+
 /**
- * mpt_q_wait - wait, with q->lock held, until @what may go on
+ * mpt_q_wait - wait, with q->lock held, until a put or get may go on
  * @q: the queue, locked; locked again on return
- * @what: MPT_QW_*
+ * @w: the waiter: @what, and for a get @room, @detached and @spare, set
  * @nowait: fail with -EAGAIN rather than block
  * @deadline: CLOCK_MONOTONIC, or NULL to wait for ever
  *
  * Interruptible: a fatal signal always ends the wait.  Returns 0 when
- * @what may go on, -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.  Puts and gets
- * wait exclusively (one wake-up, one waiter): a waiter that leaves
- * without using its wake-up passes it on.
+ * the put or get may go on, 1 when another thread did it (see struct
+ * mpt_qwaiter_k), -EAGAIN, -ETIMEDOUT or -ERESTARTSYS.  A put or get
+ * that could go on goes on, even with a signal pending.
  */
-static int mpt_q_wait(struct mpt_queue *q, u32 what, bool nowait,
-		      ktime_t *deadline)
+static int mpt_q_wait(struct mpt_queue *q, struct mpt_qwaiter_k *w,
+		      bool nowait, ktime_t *deadline)
 	__must_hold(&q->lock)
 {
-	wait_queue_head_t *wq = mpt_q_wq(q, what);
-	struct mpt_qwaiter_k w;
 	bool timed_out = false;
-	DEFINE_WAIT(wait);
-	int ret = 0;
 
-	if (mpt_q_ready(q, what))
+	if (mpt_q_ready(q, w->what))
 		return 0;
 	if (nowait)
 		return -EAGAIN;
 
-	w.task = current;
-	w.what = what;
-	w.since_ns = ktime_get_boottime_ns();
-	list_add_tail(&w.node, &q->waiters);
-	(*mpt_q_nwait(q, what))++;
-	if (what == MPT_QW_PUT)
+	w->task = current;
+	w->since_ns = ktime_get_boottime_ns();
+	if (w->what == MPT_QW_PUT)
 		q->full_waits++;
-	else if (what == MPT_QW_GET)
+	else
 		q->empty_waits++;
-	if (what != MPT_QW_JOIN)
-		mpt_q_event(q, what == MPT_QW_PUT ? MPT_EV_QUEUE_FULL :
-			    MPT_EV_QUEUE_EMPTY, q->depth, 0, 0);
+	mpt_q_event(q, w->what == MPT_QW_PUT ? MPT_EV_QUEUE_FULL :
+		    MPT_EV_QUEUE_EMPTY, q->depth, 0, 0);
+	/* The first time at the tail; woken for nothing, first again. */
+	list_add_tail(&w->node, &q->waiters);
 
-	while (!mpt_q_ready(q, what)) {
-		if (what == MPT_QW_JOIN)
-			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
-		else
-			prepare_to_wait_exclusive(wq, &wait,
-						  TASK_INTERRUPTIBLE);
+	for (;;) {
+		w->state = MPT_QWS_WAITING;
+		(*mpt_q_nwait(q, w->what))++;
+		__set_current_state(TASK_INTERRUPTIBLE);
 		spin_unlock(&q->lock);
 		if (signal_pending(current))
-			ret = -ERESTARTSYS;
+			__set_current_state(TASK_RUNNING);
 		else if (deadline)
 			timed_out = !schedule_hrtimeout_range(deadline,
 							      current->timer_slack_ns,
@@ -422,33 +481,27 @@ static int mpt_q_wait(struct mpt_queue *q, u32 what, bool nowait,
 		else
 			schedule();
 		spin_lock(&q->lock);
-		if (ret)
-			break;
-		if (timed_out && !mpt_q_ready(q, what)) {
-			ret = -ETIMEDOUT;
-			break;
+
+		if (w->state == MPT_QWS_DONE)
+			return 1;
+		if (w->state == MPT_QWS_WAITING) {
+			list_del(&w->node);
+			(*mpt_q_nwait(q, w->what))--;
 		}
+		if (mpt_q_ready(q, w->what))
+			return 0;
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		if (timed_out)
+			return -ETIMEDOUT;
+		list_add(&w->node, &q->waiters);
 	}
-	finish_wait(wq, &wait);
-	list_del(&w.node);
-	(*mpt_q_nwait(q, what))--;
-	if (ret && what != MPT_QW_JOIN && mpt_q_ready(q, what))
-		wake_up_interruptible_poll(wq, what == MPT_QW_PUT ?
-					   EPOLLOUT | EPOLLWRNORM :
-					   EPOLLIN | EPOLLRDNORM);
-	return ret;
 }
 
-static void mpt_q_wake(wait_queue_head_t *wq, __poll_t key)
+/* Under q->lock: the process @tgid's entry, or NULL. */
+static struct mpt_qcons *mpt_q_consumer(struct mpt_queue *q,
+					struct pid *tgid)
 {
-	if (wq_has_sleeper(wq))
-		wake_up_interruptible_poll(wq, key);
-}
-
-/* Under q->lock: the caller's process's entry, or NULL. */
-static struct mpt_qcons *mpt_q_consumer(struct mpt_queue *q)
-{
-	struct pid *tgid = task_tgid(current);
 	struct mpt_qcons *e;
 
 	list_for_each_entry(e, &q->consumers, node)
@@ -471,11 +524,79 @@ static void mpt_q_consumer_drop(struct mpt_queue *q, struct mpt_qcons *e)
 	kfree_rcu(e, rcu);
 }
 
+/*
+ * Under q->lock: a message is got by a thread of @tgid, detached or in
+ * flight for @tgid, whose entry is made from *@spare if it has none.
+ * False, with nothing changed, when it has none and *@spare is NULL.
+ */
+static bool mpt_q_account_get(struct mpt_queue *q, struct pid *tgid,
+			      bool detached, struct mpt_qcons **spare)
+{
+	struct mpt_qcons *e;
+
+	if (detached) {
+		q->loose++;
+		goto got;
+	}
+	e = mpt_q_consumer(q, tgid);
+	if (!e) {
+		if (!*spare)
+			return false;
+		e = *spare;
+		*spare = NULL;
+		e->q = q;
+		e->tgid = get_pid(tgid);
+		list_add_tail(&e->node, &q->consumers);
+		q->nconsumers++;
+		atomic_inc(&mpt_nqcons);
+		spin_lock(&mpt_qcons_lock);
+		hash_add(mpt_qcons_hash, &e->hnode, (unsigned long)e->tgid);
+		spin_unlock(&mpt_qcons_lock);
+	}
+	e->inflight++;
+got:
+	q->gets++;
+	return true;
+}
+
+/*
+ * Under q->lock: @m, put by @putter, goes in, or straight to the getter
+ * waiting on the empty queue.  Returns a thread to wake (mpt_q_wake_task()) or NULL;
+ * *@queued tells whether @m went into the queue (pollers to wake).
+ */
+static struct task_struct *mpt_q_enqueue(struct mpt_queue *q,
+					 struct mpt_qmsg_k *m,
+					 struct task_struct *putter,
+					 bool *queued)
+{
+	struct mpt_qwaiter_k *g = q->depth ? NULL : mpt_q_first(q, MPT_QW_GET);
+
+	m->seq = ++q->puts;
+	q->unfinished++;
+	if (q->qflags & MPT_QUEUE_TRACE)
+		mpt_q_event_by(q, putter, MPT_EV_QUEUE_PUT, q->depth + 1,
+			       m->len, m->seq);
+	*queued = false;
+	if (g && m->len <= g->room &&
+	    mpt_q_account_get(q, task_tgid(g->task), g->detached, &g->spare)) {
+		g->msg = m;
+		return mpt_q_end_wait(q, g, MPT_QWS_DONE);
+	}
+	list_add_tail(&m->node, &q->msgs);
+	if (++q->depth > q->hwm)
+		q->hwm = q->depth;
+	q->bytes += m->len;
+	*queued = true;
+	return g ? mpt_q_end_wait(q, g, MPT_QWS_WOKEN) : NULL;
+}
+
 static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 			 u32 len, bool nowait, ktime_t *deadline, u64 *seq)
 {
+	struct mpt_qwaiter_k w = { .what = MPT_QW_PUT };
+	struct task_struct *task;
 	struct mpt_qmsg_k *m;
-	u32 depth;
+	bool queued;
 	int ret;
 
 	if (len > q->msgsize)
@@ -488,27 +609,28 @@ static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 		return -EFAULT;
 	}
 	m->len = len;
+	w.msg = m;
 
 	spin_lock(&q->lock);
-	ret = mpt_q_wait(q, MPT_QW_PUT, nowait, deadline);
-	if (ret) {
+	ret = mpt_q_wait(q, &w, nowait, deadline);
+	if (ret < 0) {
 		spin_unlock(&q->lock);
 		mpt_q_msg_free(m);
 		return ret;
 	}
-	m->seq = ++q->puts;
-	list_add_tail(&m->node, &q->msgs);
-	depth = ++q->depth;
-	if (depth > q->hwm)
-		q->hwm = depth;
-	q->bytes += len;
-	q->unfinished++;
+	/* Moved in by a getter: @m may be got and freed already. */
+	if (ret) {
+		*seq = w.seq;
+		spin_unlock(&q->lock);
+		return 0;
+	}
+	task = mpt_q_enqueue(q, m, current, &queued);
 	*seq = m->seq;
 	spin_unlock(&q->lock);
 
-	mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
-	if (q->qflags & MPT_QUEUE_TRACE)
-		mpt_q_event(q, MPT_EV_QUEUE_PUT, depth, len, *seq);
+	mpt_q_wake_task(task);
+	if (queued)
+		mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
 	return 0;
 }
 
@@ -516,6 +638,7 @@ static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 static void mpt_q_putback(struct mpt_queue *q, struct mpt_qmsg_k *m,
 			  bool detached)
 {
+	struct task_struct *task;
 	struct mpt_qcons *e;
 
 	spin_lock(&q->lock);
@@ -523,7 +646,7 @@ static void mpt_q_putback(struct mpt_queue *q, struct mpt_qmsg_k *m,
 	q->depth++;
 	q->bytes += m->len;
 	q->gets--;
-	e = detached ? NULL : mpt_q_consumer(q);
+	e = detached ? NULL : mpt_q_consumer(q, task_tgid(current));
 	if (e) {
 		if (!--e->inflight)
 			mpt_q_consumer_drop(q, e);
@@ -533,67 +656,89 @@ static void mpt_q_putback(struct mpt_queue *q, struct mpt_qmsg_k *m,
 		/* Another thread settled the item already: it is back. */
 		q->unfinished++;
 	}
+	task = mpt_q_kick(q, MPT_QW_GET);
 	spin_unlock(&q->lock);
+	mpt_q_wake_task(task);
 	mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
 }
 
 static int mpt_q_get_msg(struct mpt_queue *q, void __user *ubuf, u32 *len,
 			 u32 flags, ktime_t *deadline, u64 *seq)
 {
-	bool detached = flags & MPT_QMSG_DETACHED;
-	struct mpt_qcons *e, *spare = NULL;
+	struct mpt_qwaiter_k w = {
+		.what = MPT_QW_GET,
+		.room = *len,
+		.detached = flags & MPT_QMSG_DETACHED,
+	};
+	struct pid *tgid = task_tgid(current);
+	struct task_struct *task = NULL, *putter = NULL;
+	struct mpt_qwaiter_k *p = NULL;
 	struct mpt_qmsg_k *m;
+	bool queued = false;
 	u32 depth;
 	int ret;
 
 again:
 	spin_lock(&q->lock);
-	ret = mpt_q_wait(q, MPT_QW_GET, flags & MPT_QMSG_NOWAIT, deadline);
-	if (ret)
+	if (!w.detached && !w.spare && !mpt_q_consumer(q, tgid)) {
+		/* A hand-off may have to make this process's entry. */
+		spin_unlock(&q->lock);
+		w.spare = kzalloc(sizeof(*w.spare), GFP_KERNEL_ACCOUNT);
+		if (!w.spare)
+			return -ENOMEM;
+		goto again;
+	}
+	ret = mpt_q_wait(q, &w, flags & MPT_QMSG_NOWAIT, deadline);
+	if (ret < 0)
 		goto unlock;
+	if (ret) {
+		m = w.msg;
+		depth = 0;
+		if (fatal_signal_pending(current)) {
+			/* Handed over to a thread that dies: not lost. */
+			spin_unlock(&q->lock);
+			kfree(w.spare);
+			mpt_q_putback(q, m, w.detached);
+			return -EINTR;
+		}
+		goto got;
+	}
 	m = list_first_entry(&q->msgs, struct mpt_qmsg_k, node);
 	if (m->len > *len) {
 		*len = m->len;
 		ret = -EMSGSIZE;
+		/* Another getter may have the room. */
+		task = mpt_q_kick(q, MPT_QW_GET);
 		goto unlock;
 	}
-	if (detached) {
-		q->loose++;
-	} else {
-		e = mpt_q_consumer(q);
-		if (!e) {
-			if (!spare) {
-				spin_unlock(&q->lock);
-				spare = kzalloc(sizeof(*spare),
-						GFP_KERNEL_ACCOUNT);
-				if (!spare)
-					return -ENOMEM;
-				goto again;
-			}
-			e = spare;
-			spare = NULL;
-			e->q = q;
-			e->tgid = get_pid(task_tgid(current));
-			list_add_tail(&e->node, &q->consumers);
-			q->nconsumers++;
-			atomic_inc(&mpt_nqcons);
-			spin_lock(&mpt_qcons_lock);
-			hash_add(mpt_qcons_hash, &e->hnode,
-				 (unsigned long)e->tgid);
-			spin_unlock(&mpt_qcons_lock);
-		}
-		e->inflight++;
+	if (!mpt_q_account_get(q, tgid, w.detached, &w.spare)) {
+		/* The entry went (another thread settled) since we looked. */
+		spin_unlock(&q->lock);
+		goto again;
 	}
 	list_del(&m->node);
-	depth = --q->depth;
+	q->depth--;
 	q->bytes -= m->len;
-	q->gets++;
+	/* A put waiting on the full queue: its message moves in. */
+	p = mpt_q_first(q, MPT_QW_PUT);
+	if (p) {
+		task = mpt_q_enqueue(q, p->msg, p->task, &queued);
+		p->seq = p->msg->seq;
+		putter = mpt_q_end_wait(q, p, MPT_QWS_DONE);
+	}
+	depth = q->depth;
+got:
 	spin_unlock(&q->lock);
-	kfree(spare);
+	kfree(w.spare);
+	mpt_q_wake_task(task);
+	mpt_q_wake_task(putter);
+	if (queued)
+		mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
+	else if (!p)
+		mpt_q_wake(&q->wr_wait, EPOLLOUT | EPOLLWRNORM);
 
-	mpt_q_wake(&q->wr_wait, EPOLLOUT | EPOLLWRNORM);
 	if (copy_to_user(ubuf, m->data, m->len)) {
-		mpt_q_putback(q, m, detached);
+		mpt_q_putback(q, m, w.detached);
 		return -EFAULT;
 	}
 	*len = m->len;
@@ -605,7 +750,8 @@ again:
 
 unlock:
 	spin_unlock(&q->lock);
-	kfree(spare);
+	kfree(w.spare);
+	mpt_q_wake_task(task);
 	return ret;
 }
 
@@ -615,7 +761,7 @@ static int mpt_q_task_done(struct mpt_queue *q, u32 count)
 	u64 own, wake;
 
 	spin_lock(&q->lock);
-	e = mpt_q_consumer(q);
+	e = mpt_q_consumer(q, task_tgid(current));
 	own = e ? e->inflight : 0;
 	if (count > own + q->loose) {
 		spin_unlock(&q->lock);
@@ -636,12 +782,48 @@ static int mpt_q_task_done(struct mpt_queue *q, u32 count)
 	return 0;
 }
 
+/* Wait until no task is unfinished. */
 static int mpt_q_join(struct mpt_queue *q, bool nowait, ktime_t *deadline)
 {
-	int ret;
+	struct mpt_qwaiter_k w = { .what = MPT_QW_JOIN };
+	bool timed_out = false;
+	DEFINE_WAIT(wait);
+	int ret = 0;
 
 	spin_lock(&q->lock);
-	ret = mpt_q_wait(q, MPT_QW_JOIN, nowait, deadline);
+	if (!q->unfinished)
+		goto unlock;
+	ret = -EAGAIN;
+	if (nowait)
+		goto unlock;
+	ret = 0;
+	w.task = current;
+	w.since_ns = ktime_get_boottime_ns();
+	list_add_tail(&w.node, &q->waiters);
+	q->njoin++;
+	while (q->unfinished) {
+		prepare_to_wait(&q->join_wait, &wait, TASK_INTERRUPTIBLE);
+		spin_unlock(&q->lock);
+		if (signal_pending(current))
+			ret = -ERESTARTSYS;
+		else if (deadline)
+			timed_out = !schedule_hrtimeout_range(deadline,
+							      current->timer_slack_ns,
+							      HRTIMER_MODE_ABS);
+		else
+			schedule();
+		spin_lock(&q->lock);
+		if (ret)
+			break;
+		if (timed_out && q->unfinished) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	finish_wait(&q->join_wait, &wait);
+	list_del(&w.node);
+	q->njoin--;
+unlock:
 	spin_unlock(&q->lock);
 	return ret;
 }
