@@ -27,6 +27,7 @@
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/llist.h>
 #include <linux/moduleparam.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
@@ -35,6 +36,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 #include <linux/mptrace.h>
 
 #include "cycle.h"
@@ -167,9 +169,13 @@ static const struct mpt_cycle_ops mpt_lk_graph = {
 
 /* --- events ------------------------------------------------------------------ */
 
-/* What an event says about a lock, gathered under mpt_lk_lock. */
+/*
+ * What an event says about a lock, gathered under mpt_lk_lock; @task
+ * acted (current when NULL).
+ */
 struct mpt_lk_ev {
 	u16			type;
+	struct task_struct	*task;
 	struct task_struct	*owner;
 	u64			ns;
 	u32			count;
@@ -181,6 +187,7 @@ static void mpt_lk_emit(struct mpt_lock *lk, const struct mpt_lk_ev *e)
 {
 	struct mpt_src src = {
 		.type = e->type,
+		.task = e->task,
 		.owner = e->owner,
 		.ns = e->ns,
 		.count = e->count,
@@ -308,9 +315,10 @@ static void mpt_lk_wake(struct task_struct *task)
 }
 
 /*
- * The thread @task ends: every lock it holds is released, and its next
- * owner told.  Called from the sched_process_exit probe, for every
- * thread: no sleeping.
+ * The thread @task ends, or will never run user code again: every lock
+ * it holds is released, and its next owner told.  Called from the
+ * sched_process_exit probe for every thread (no sleeping), and earlier
+ * from mpt_lk_dying_work for a thread killed by a signal.
  */
 void mpt_locks_exit_task(struct task_struct *task)
 {
@@ -322,17 +330,66 @@ void mpt_locks_exit_task(struct task_struct *task)
 	spin_lock(&mpt_lk_lock);
 	hash_for_each_possible_safe(mpt_lk_owned, lk, tmp, ohnode,
 				    (unsigned long)task) {
-		struct mpt_lk_ev e = { .type = MPT_EV_LOCK_OWNER_DIED };
+		struct mpt_lk_ev e = {
+			.type = MPT_EV_LOCK_OWNER_DIED,
+			.task = task,	/* the event names the dead thread */
+		};
 
 		if (lk->owner != task)
 			continue;
 		lk->owner_deaths++;
-		/* current is @task: the event names the dead thread. */
 		mpt_lk_wake(mpt_lk_handoff(lk, true, &e.ns));
 		e.waiters = lk->nwaiters;
 		mpt_lk_emit(lk, &e);
 	}
 	spin_unlock(&mpt_lk_lock);
+}
+
+/*
+ * Threads that a signal kills, whose locks go before their exit: the
+ * exit tears the address space down first (exit_mm()), which a robust
+ * futex's waiter does not wait for.
+ */
+struct mpt_lk_dying {
+	struct llist_node	node;
+	struct task_struct	*task;
+};
+
+static LLIST_HEAD(mpt_lk_dying_list);
+
+static void mpt_lk_dying_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&mpt_lk_dying_list);
+	struct mpt_lk_dying *d, *tmp;
+
+	llist_for_each_entry_safe(d, tmp, list, node) {
+		mpt_locks_exit_task(d->task);
+		put_task_struct(d->task);
+		kfree(d);
+	}
+}
+
+static DECLARE_WORK(mpt_lk_dying_work, mpt_lk_dying_fn);
+
+/*
+ * current took a fatal signal (get_signal(), siglock held, interrupts
+ * off): it never runs user code again, so its locks may go now.  They
+ * go from a worker: mpt_lk_lock nests the event locks, which may not be
+ * taken under the siglock.  The exit probe releases them anyway, if the
+ * worker has not yet or the allocation failed.
+ */
+void mpt_locks_dying(void)
+{
+	struct mpt_lk_dying *d;
+
+	if (!atomic_read(&mpt_lk_held))
+		return;
+	d = kmalloc(sizeof(*d), GFP_ATOMIC);
+	if (!d)
+		return;
+	d->task = get_task_struct(current);
+	if (llist_add(&d->node, &mpt_lk_dying_list))
+		queue_work(system_unbound_wq, &mpt_lk_dying_work);
 }
 
 /* --- acquiring ------------------------------------------------------------- */
@@ -836,5 +893,7 @@ u64 mpt_locks_held(void)
 
 void mpt_locks_exit(void)
 {
+	/* The probes are gone: nothing is added any more. */
+	flush_work(&mpt_lk_dying_work);
 	mpt_obj_exit(&mpt_lock_type);
 }

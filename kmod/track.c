@@ -96,6 +96,25 @@ static void mpt_probe_exit(void *data, struct task_struct *p)
 	mpt_emit(&src);
 }
 
+/*
+ * get_signal() delivers @sig to current.  A fatal one (its default
+ * action kills, and neither the handler nor init's protection stops it)
+ * means current never runs user code again: its locks can go before
+ * its exit.  Called with the siglock held and interrupts off.
+ */
+static void mpt_probe_signal(void *data, int sig,
+			     struct kernel_siginfo *info,
+			     struct k_sigaction *ka)
+{
+	if (ka->sa.sa_handler != SIG_DFL || sig_kernel_ignore(sig) ||
+	    sig_kernel_stop(sig))
+		return;
+	if ((current->signal->flags & SIGNAL_UNKILLABLE) &&
+	    !sig_kernel_only(sig))
+		return;
+	mpt_locks_dying();
+}
+
 struct mpt_tp {
 	const char		*name;
 	void			*probe;
@@ -106,6 +125,7 @@ static struct mpt_tp mpt_tps[] = {
 	{ "sched_process_fork", mpt_probe_fork },
 	{ "sched_process_exec", mpt_probe_exec },
 	{ "sched_process_exit", mpt_probe_exit },
+	{ "signal_deliver", mpt_probe_signal },
 };
 
 /* do_exit(), after exit_notify(): current is the exiting task. */
