@@ -29,9 +29,11 @@
  *   mpt-bench hold N                   N sleeping children until SIGTERM
  *   mpt-bench rate K CMD [ARGS]        run CMD K times: runs/s
  *
- * Peers: mpt (mptrace), mq (POSIX), sysv (System V msg or sem), pipe,
- * unix (socketpair), flock (on tmpfs), pthread (robust process-shared
- * mutex).
+ * Peers: mpt (mptrace; a queue's puts and gets are write(2) and read(2)
+ * of its file, the plain blocking path), mpt-ioctl (a queue's puts and
+ * detached gets through MPT_QIOC_PUT/GET, the path with deadlines and
+ * sequence numbers), mq (POSIX), sysv (System V msg or sem), pipe, unix
+ * (socketpair), flock (on tmpfs), pthread (robust process-shared mutex).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -129,7 +131,7 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 	c->peer = peer;
 	c->size = size;
 	snprintf(c->name, sizeof(c->name), "bench.%d.%d", (int)getpid(), tag);
-	if (!strcmp(peer, "mpt")) {
+	if (!strcmp(peer, "mpt") || !strcmp(peer, "mpt-ioctl")) {
 		struct mpt_queue_params p = {
 			.capacity = CAPACITY, .msgsize = size, .mode = 0600,
 		};
@@ -175,7 +177,7 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 
 static void chan_close(struct chan *c)
 {
-	if (!strcmp(c->peer, "mpt"))
+	if (!strncmp(c->peer, "mpt", 3))
 		close(c->fd[0]);
 	else if (!strcmp(c->peer, "mq"))
 		mq_close(c->mq);
@@ -213,11 +215,15 @@ static void chan_put(struct chan *c, void *buf, int end)
 {
 	switch (c->peer[0]) {
 	case 'm':
-		if (c->peer[1] == 'p') {
+		if (c->peer[1] == 'p' && c->peer[3]) {
 			int ret = mpt_queue_put(c->fd[0], buf, c->size, MPT_FOREVER, NULL);
 
 			if (ret)
 				die_ret("mpt_queue_put", ret);
+		} else if (c->peer[1] == 'p') {
+			/* A put is a write(2) of the whole message. */
+			if (write(c->fd[0], buf, c->size) != (ssize_t)c->size)
+				die("write to the queue");
 		} else if (mq_send(c->mq, buf, c->size, 0)) {
 			die("mq_send");
 		}
@@ -245,12 +251,16 @@ static void chan_get(struct chan *c, void *buf, int end)
 {
 	switch (c->peer[0]) {
 	case 'm':
-		if (c->peer[1] == 'p') {
+		if (c->peer[1] == 'p' && c->peer[3]) {
 			ssize_t n = mpt_queue_get(c->fd[0], buf, MAXMSG, MPT_FOREVER,
 						  MPT_QMSG_DETACHED, NULL);
 
 			if (n < 0)
 				die_ret("mpt_queue_get", (int)n);
+		} else if (c->peer[1] == 'p') {
+			/* A get (tracked: the item is in flight) is a read(2). */
+			if (read(c->fd[0], buf, MAXMSG) != (ssize_t)c->size)
+				die("read from the queue");
 		} else if (mq_receive(c->mq, buf, MAXMSG, NULL) < 0) {
 			die("mq_receive");
 		}
