@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Locks: mutual exclusion (and the race without it), recursion, try and
- * timeouts, ownership, owner death (process and thread), deadlock
+ * timeouts, ownership, owner death (process and thread; released when
+ * the fatal signal is taken, before the exit), deadlock
  * refusal (ABBA, a 3-cycle, waits with timeouts) without false positives,
  * no starvation under barging, permissions, removal, limits and unload, bad input,
  * events and the netlink dump.  Children act on cue through pipes; every
@@ -13,6 +14,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -444,6 +446,53 @@ TEST_F(lk, owner_killed)
 	EXPECT_EQ(first, dead[0]);
 	EXPECT_EQ(h.pid, dead[1]);
 	close(rd);
+}
+
+/*
+ * A thread that takes a fatal signal lets its locks go then, before its
+ * exit: the owner below stays stopped inside its exit (a tracer asked
+ * for PTRACE_EVENT_EXIT, which stops before the address space goes and
+ * before the exit probe), and a waiter is handed the lock all the same.
+ * With the release at the exit only, the waiter times out.
+ */
+TEST_F(lk, owner_killed_released_before_exit)
+{
+	struct mpt_lock_acq a = { 0 };
+	int ready[2], st;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, make3(_metadata, self));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (acquire(self->fd[0], 0, 0, NULL) || write(ready[1], "h", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
+	ASSERT_EQ(0, kill(pid, SIGTERM));
+	ASSERT_EQ(pid, waitpid(pid, &st, __WALL));
+	ASSERT_TRUE(WIFSTOPPED(st));
+	ASSERT_EQ(SIGTRAP | (PTRACE_EVENT_EXIT << 8), st >> 8);
+
+	/* Stopped in do_exit(): the lock is free already, told as dead. */
+	ASSERT_EQ(0, acquire(self->fd[0], MPT_LOCK_TIMEOUT,
+			     now_ns() + 5000000000ULL, &a));
+	EXPECT_EQ(MPT_LOCK_PREV_OWNER_DIED, a.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_EQ(pid, a.dead_pid);
+	EXPECT_EQ(pid, a.dead_tid);
+	EXPECT_EQ(0, release(self->fd[0]));
+
+	EXPECT_EQ(0, ptrace(PTRACE_CONT, pid, 0, 0));
+	ASSERT_EQ(pid, waitpid(pid, &st, __WALL));
+	EXPECT_TRUE(WIFSIGNALED(st));
+	EXPECT_EQ(SIGTERM, WTERMSIG(st));
+	close(ready[0]);
+	close(ready[1]);
 }
 
 /* A thread of a multi-threaded process ends holding the lock. */

@@ -1377,7 +1377,10 @@ struct mpt_queues_req {
  * anyone else, and for a lock nobody holds).
  *
  * Owner death.  When a thread ends holding locks, each is released and
- * %MPT_EV_LOCK_OWNER_DIED names the dead thread.  The next acquirer (the
+ * %MPT_EV_LOCK_OWNER_DIED names the dead thread.  A thread killed by a
+ * signal releases them when it takes the signal (it never runs user
+ * code again), before its exit tears its memory down, as soon as a
+ * robust futex would be.  The next acquirer (the
  * first waiter, or whoever takes it next) gets the lock with
  * %MPT_LOCK_PREV_OWNER_DIED and the dead owner's ids, as a robust
  * pthread mutex returns EOWNERDEAD: the data it protects may be
