@@ -53,8 +53,12 @@ static const struct mpt_column ps_cols[] = {
 
 #define NCOLS (sizeof(ps_cols) / sizeof(ps_cols[0]))
 
+/* Where the table is read from. */
+enum ps_source { PS_ANY, PS_DEV, PS_NETLINK };
+
 struct ps {
-	bool tree, original, zombies, orphans, subtree, dev, kthreads;
+	bool tree, original, zombies, orphans, subtree, kthreads;
+	enum ps_source source;
 	long pid;
 	struct mpt_proc *v;
 	size_t n;
@@ -76,7 +80,8 @@ static void usage(void)
 	       "  -p, --pid PID       only process PID\n"
 	       "      --subtree       with -p: and its descendants\n"
 	       "  -k, --kthreads      kernel threads too (hidden unless -p names one)\n"
-	       "      --dev           ask /dev/mptrace instead of netlink\n"
+	       "      --dev           ask /dev/mptrace only (the default, when it opens)\n"
+	       "      --netlink       ask the netlink family instead of /dev/mptrace\n"
 	       "  -j, --json          JSON output\n"
 	       "  -r, --raw           raw output, no alignment\n"
 	       "  -n, --noheadings    no header line\n"
@@ -193,6 +198,25 @@ static bool shown(const struct ps *ps, const struct mpt_proc *p)
 	return !ps->pid || in_subtree(ps, p);
 }
 
+/* @v in decimal: snprintf's work without its cost, paid per cell. */
+static void u32_text(uint32_t v, char *buf)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*buf++ = tmp[--n];
+	*buf = '\0';
+}
+
+/*
+ * An empty value leaves its cell unset: libsmartcols prints an unset cell
+ * as an empty one (JSON null), without copying an empty string for it.
+ */
 static int set_cells(struct libscols_line *ln, const int *ids, size_t nids,
 		     const struct ps *ps, const struct mpt_proc *p)
 {
@@ -203,24 +227,28 @@ static int set_cells(struct libscols_line *ln, const int *ids, size_t nids,
 		const char *val = buf;
 
 		buf[0] = '\0';
+		/* An ended parent's row has its pid and name only. */
+		if (p->state == '-' && ids[i] != COL_PID && ids[i] != COL_COMM)
+			continue;
 		switch (ids[i]) {
 		case COL_PID:
-			snprintf(buf, sizeof(buf), "%u", p->pid);
+			u32_text(p->pid, buf);
 			break;
 		case COL_PPID:
-			snprintf(buf, sizeof(buf), "%u", p->ppid);
+			u32_text(p->ppid, buf);
 			break;
 		case COL_ORIG:
-			snprintf(buf, sizeof(buf), "%u", p->orig_ppid);
+			u32_text(p->orig_ppid, buf);
 			break;
 		case COL_STATE:
-			snprintf(buf, sizeof(buf), "%c", p->state ?: '?');
+			buf[0] = p->state ?: '?';
+			buf[1] = '\0';
 			break;
 		case COL_UID:
-			snprintf(buf, sizeof(buf), "%u", p->uid);
+			u32_text(p->uid, buf);
 			break;
 		case COL_THREADS:
-			snprintf(buf, sizeof(buf), "%u", p->threads);
+			u32_text(p->threads, buf);
 			break;
 		case COL_AGE:
 			since(ps, p->start_ns, buf, sizeof(buf));
@@ -245,14 +273,7 @@ static int set_cells(struct libscols_line *ln, const int *ids, size_t nids,
 			val = p->comm;
 			break;
 		}
-		/* An ended parent's row has its pid and name only. */
-		if (p->state == '-' && ids[i] != COL_PID && ids[i] != COL_COMM)
-			buf[0] = '\0';
-		/* JSON numbers must not be empty. */
-		if (!*val && mpt_opts.json &&
-		    ps_cols[ids[i]].json_type == SCOLS_JSON_NUMBER)
-			val = NULL;
-		if (val && scols_line_set_data(ln, i, val))
+		if (*val && scols_line_set_data(ln, i, val))
 			return -ENOMEM;
 	}
 	return 0;
@@ -360,18 +381,27 @@ out:
 	return ret;
 }
 
+/*
+ * The table comes from /dev/mptrace: records of a fixed layout, up to
+ * MPT_PROCS_MAX an ioctl, with no family to resolve and nothing to
+ * parse.  Netlink gives the same records under the same rules, one
+ * message per process; it is asked with --netlink, or when the device
+ * cannot be opened (a container without the node, a restrictive mode).
+ */
 static int get_procs(struct ps *ps)
 {
 	struct mpt_nl *nl;
 	int fd, ret;
 
-	if (ps->dev) {
+	if (ps->source != PS_NETLINK) {
 		fd = mpt_dev_open(0);
-		if (fd < 0)
+		if (fd >= 0) {
+			ret = mpt_dev_get_procs(fd, &ps->v, &ps->n);
+			close(fd);
+			return ret;
+		}
+		if (ps->source == PS_DEV || !mpt_module_loaded())
 			return fd;
-		ret = mpt_dev_get_procs(fd, &ps->v, &ps->n);
-		close(fd);
-		return ret;
 	}
 	ret = mpt_nl_open(&nl);
 	if (ret)
@@ -383,7 +413,10 @@ static int get_procs(struct ps *ps)
 
 static int parse(int argc, char **argv, struct ps *ps)
 {
-	enum { OPT_TREE = 256, OPT_ORIGINAL, OPT_ORPHANS, OPT_SUBTREE, OPT_DEV };
+	enum {
+		OPT_TREE = 256, OPT_ORIGINAL, OPT_ORPHANS, OPT_SUBTREE, OPT_DEV,
+		OPT_NETLINK,
+	};
 	static const struct option longopts[] = {
 		{ "tree",	  no_argument,	     NULL, OPT_TREE },
 		{ "original",	  no_argument,	     NULL, OPT_ORIGINAL },
@@ -392,6 +425,7 @@ static int parse(int argc, char **argv, struct ps *ps)
 		{ "pid",	  required_argument, NULL, 'p' },
 		{ "subtree",	  no_argument,	     NULL, OPT_SUBTREE },
 		{ "dev",	  no_argument,	     NULL, OPT_DEV },
+		{ "netlink",	  no_argument,	     NULL, OPT_NETLINK },
 		{ "kthreads",	  no_argument,	     NULL, 'k' },
 		MPT_COMMON_LONGOPTS,
 		{ "help",	  no_argument,	     NULL, 'h' },
@@ -423,7 +457,10 @@ static int parse(int argc, char **argv, struct ps *ps)
 			ps->subtree = true;
 			break;
 		case OPT_DEV:
-			ps->dev = true;
+		case OPT_NETLINK:
+			if (ps->source && ps->source != (c == OPT_DEV ? PS_DEV : PS_NETLINK))
+				return mpt_usage_err("ps: --dev or --netlink, not both");
+			ps->source = c == OPT_DEV ? PS_DEV : PS_NETLINK;
 			break;
 		case 'k':
 			ps->kthreads = true;

@@ -262,6 +262,7 @@ TEST_F(cli, ps_usage_errors)
 	static const char *const bad[][3] = {
 		{ "-p", "0" }, { "-p", "abc" }, { "--subtree" }, { "--original" },
 		{ "-o", "NOPE" }, { "--tree", "-oPID" }, { "--bogus" }, { "extra" },
+		{ "--dev", "--netlink" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -384,6 +385,39 @@ TEST_F(cli, ps_orphan)
 	close(go[1]);
 	close(up[0]);
 	close(up[1]);
+}
+
+/*
+ * The device (the default) and netlink give the same rows: a zombie of
+ * ours and ourselves, every column that does not tick with the clock.
+ */
+TEST_F(cli, ps_dev_netlink_agree)
+{
+	char pid[16], me[16], dev[sizeof(self->r.out)];
+	pid_t child;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0)
+		_exit(7);
+	ASSERT_TRUE(await(is_zombie, child, 0));
+	snprintf(pid, sizeof(pid), "%d", child);
+	snprintf(me, sizeof(me), "%d", getpid());
+	for (int i = 0; i < 2; i++) {
+		char *who = i ? me : pid;
+
+		ASSERT_EQ(0, RUN(&self->r, "-j", "ps", "-p", who, "-o",
+				 "pid,ppid,orig,state,uid,threads,why,exit,flags,comm"));
+		EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+		snprintf(dev, sizeof(dev), "%s", self->r.out);
+		EXPECT_NE(NULL, strstr(dev, who));
+		ASSERT_EQ(0, RUN(&self->r, "-j", "ps", "--netlink", "-p", who, "-o",
+				 "pid,ppid,orig,state,uid,threads,why,exit,flags,comm"));
+		EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+		EXPECT_STREQ(dev, self->r.out);
+	}
+	EXPECT_NE(NULL, strstr(dev, "\"state\": \"S\"")) TH_LOG("%s", dev);
+	ASSERT_EQ(child, waitpid(child, NULL, 0));
 }
 
 /* Every integer value of "key": in @json, in order; how many. */
