@@ -534,5 +534,6 @@ int cmd_ps(int argc, char **argv)
 		scols_unref_table(tb);
 		return MPT_EXIT_FAIL;
 	}
-	return mpt_table_print(tb);
+	/* At 10k rows, taking the table apart took about 4% of a snapshot. */
+	return mpt_table_print_last(tb);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -180,6 +181,16 @@ int mpt_table_print(struct libscols_table *tb)
 
 	scols_unref_table(tb);
 	if (ret) {
+		mpt_err("cannot print the table");
+		return MPT_EXIT_FAIL;
+	}
+	return MPT_EXIT_OK;
+}
+
+int mpt_table_print_last(struct libscols_table *tb)
+{
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
+	if (scols_print_table(tb)) {
 		mpt_err("cannot print the table");
 		return MPT_EXIT_FAIL;
 	}

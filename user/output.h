@@ -53,7 +53,14 @@ int mpt_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct libscols_table *mpt_table_new(const char *name,
 				     const struct mpt_column *cols,
 				     size_t ncols, int *ids, size_t *nids);
+/* Print @tb and free it: MPT_EXIT_OK, or MPT_EXIT_FAIL with the error said. */
 int mpt_table_print(struct libscols_table *tb);
+/*
+ * The same for the last thing a command does before it exits: stdout is
+ * written without stdio's locking (the CLI has one thread), and @tb is
+ * left to the exit instead of being taken apart cell by cell.
+ */
+int mpt_table_print_last(struct libscols_table *tb);
 void mpt_list_columns(const struct mpt_column *cols, size_t ncols);
 void mpt_json_string(FILE *f, const char *s);
 /*
