@@ -433,6 +433,20 @@ static void mpt_q_wake_task(struct task_struct *task)
 	}
 }
 
+/*
+ * Sleep, in the state the caller set, until woken or until @deadline
+ * (CLOCK_MONOTONIC; NULL: none).  False when the deadline passed.
+ */
+static bool mpt_q_sleep(ktime_t *deadline)
+{
+	if (deadline)
+		return schedule_hrtimeout_range(deadline,
+						current->timer_slack_ns,
+						HRTIMER_MODE_ABS);
+	schedule();
+	return true;
+}
+
 /**
  * mpt_q_wait - wait, with q->lock held, until a put or get may go on
  * @q: the queue, locked; locked again on return
@@ -474,12 +488,8 @@ static int mpt_q_wait(struct mpt_queue *q, struct mpt_qwaiter_k *w,
 		spin_unlock(&q->lock);
 		if (signal_pending(current))
 			__set_current_state(TASK_RUNNING);
-		else if (deadline)
-			timed_out = !schedule_hrtimeout_range(deadline,
-							      current->timer_slack_ns,
-							      HRTIMER_MODE_ABS);
 		else
-			schedule();
+			timed_out = !mpt_q_sleep(deadline);
 		spin_lock(&q->lock);
 
 		if (w->state == MPT_QWS_DONE)
@@ -806,12 +816,8 @@ static int mpt_q_join(struct mpt_queue *q, bool nowait, ktime_t *deadline)
 		spin_unlock(&q->lock);
 		if (signal_pending(current))
 			ret = -ERESTARTSYS;
-		else if (deadline)
-			timed_out = !schedule_hrtimeout_range(deadline,
-							      current->timer_slack_ns,
-							      HRTIMER_MODE_ABS);
 		else
-			schedule();
+			timed_out = !mpt_q_sleep(deadline);
 		spin_lock(&q->lock);
 		if (ret)
 			break;
