@@ -891,9 +891,14 @@ u64 mpt_locks_held(void)
 	return atomic_read(&mpt_lk_held);
 }
 
+/* The probes are gone: the releases asked for are done. */
+void mpt_locks_flush(void)
+{
+	flush_work(&mpt_lk_dying_work);
+}
+
 void mpt_locks_exit(void)
 {
-	/* The probes are gone: nothing is added any more. */
-	flush_work(&mpt_lk_dying_work);
+	mpt_locks_flush();
 	mpt_obj_exit(&mpt_lock_type);
 }

@@ -21,6 +21,8 @@ bool mpt_locks_next(u64 *id, struct mpt_lock_info *li, struct mpt_lwaiter *w,
 void mpt_locks_exit_task(struct task_struct *task);
 /* current took a fatal signal: its locks are released soon. */
 void mpt_locks_dying(void);
+/* After the probes are detached: no release is pending any more. */
+void mpt_locks_flush(void);
 
 /* A lock of a deadlock cycle, for the event. */
 u64 mpt_lock_id(const void *lock);

@@ -56,6 +56,7 @@ err_procs:
 static void __exit mpt_exit(void)
 {
 	mpt_track_exit();
+	mpt_locks_flush();	/* its releases tell the listeners */
 	mpt_dev_exit();
 	mpt_netlink_exit();
 	mpt_locks_exit();

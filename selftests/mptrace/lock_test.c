@@ -473,8 +473,15 @@ TEST_F(lk, owner_killed_released_before_exit)
 			pause();
 	}
 	ASSERT_EQ(1, read(ready[0], &c, 1));
-	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT));
+	/* EXITKILL: whatever fails below, the owner does not outlive us. */
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, 0,
+			    PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL));
 	ASSERT_EQ(0, kill(pid, SIGTERM));
+	/* The tracer sees the signal first, and lets it be delivered. */
+	ASSERT_EQ(pid, waitpid(pid, &st, __WALL));
+	ASSERT_TRUE(WIFSTOPPED(st));
+	ASSERT_EQ(SIGTERM, WSTOPSIG(st));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, 0, SIGTERM));
 	ASSERT_EQ(pid, waitpid(pid, &st, __WALL));
 	ASSERT_TRUE(WIFSTOPPED(st));
 	ASSERT_EQ(SIGTRAP | (PTRACE_EVENT_EXIT << 8), st >> 8);
