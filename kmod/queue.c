@@ -682,23 +682,25 @@ static int mpt_q_get_msg(struct mpt_queue *q, void __user *ubuf, u32 *len,
 	};
 	struct pid *tgid = task_tgid(current);
 	struct task_struct *task = NULL, *putter = NULL;
-	struct mpt_qwaiter_k *p = NULL;
+	struct mpt_qwaiter_k *p;
+	bool nowait = flags & MPT_QMSG_NOWAIT;
+	bool queued = false, room = false;
 	struct mpt_qmsg_k *m;
-	bool queued = false;
 	u32 depth;
 	int ret;
 
 again:
 	spin_lock(&q->lock);
-	if (!w.detached && !w.spare && !mpt_q_consumer(q, tgid)) {
-		/* A hand-off may have to make this process's entry. */
+	if (!w.detached && !w.spare && (q->depth || !nowait) &&
+	    !mpt_q_consumer(q, tgid)) {
+		/* A get or a hand-off may make this process's entry. */
 		spin_unlock(&q->lock);
 		w.spare = kzalloc(sizeof(*w.spare), GFP_KERNEL_ACCOUNT);
 		if (!w.spare)
 			return -ENOMEM;
 		goto again;
 	}
-	ret = mpt_q_wait(q, &w, flags & MPT_QMSG_NOWAIT, deadline);
+	ret = mpt_q_wait(q, &w, nowait, deadline);
 	if (ret < 0)
 		goto unlock;
 	if (ret) {
@@ -735,6 +737,8 @@ again:
 		task = mpt_q_enqueue(q, p->msg, p->task, &queued);
 		p->seq = p->msg->seq;
 		putter = mpt_q_end_wait(q, p, MPT_QWS_DONE);
+	} else {
+		room = true;
 	}
 	depth = q->depth;
 got:
@@ -744,7 +748,7 @@ got:
 	mpt_q_wake_task(putter);
 	if (queued)
 		mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
-	else if (!p)
+	if (room)
 		mpt_q_wake(&q->wr_wait, EPOLLOUT | EPOLLWRNORM);
 
 	if (copy_to_user(ubuf, m->data, m->len)) {
