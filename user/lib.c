@@ -59,6 +59,7 @@ struct mpt_nl {
 	int family;
 	char errmsg[256];
 	uint64_t last_seq;	/* of the events received, 0 before any */
+	struct nl_cb *ev_cb;	/* mpt_nl_events()' callbacks, made once */
 };
 
 int mpt_nl_open(struct mpt_nl **nlp)
@@ -104,6 +105,8 @@ void mpt_nl_close(struct mpt_nl *nl)
 {
 	if (!nl)
 		return;
+	if (nl->ev_cb)
+		nl_cb_put(nl->ev_cb);
 	nl_socket_free(nl->sk);
 	free(nl);
 }
@@ -580,6 +583,13 @@ int mpt_nl_subscribe(struct mpt_nl *nl)
 	/* Events come unasked: no sequence numbers to match. */
 	nl_socket_disable_seq_check(nl->sk);
 	/*
+	 * One recvmsg() per datagram, not a MSG_PEEK for its size first:
+	 * the kernel never sends more than 32 KiB at once (the largest
+	 * dump part; an event is under 1 KiB).
+	 */
+	nl_socket_disable_msg_peek(nl->sk);
+	nl_socket_set_msg_buf_size(nl->sk, 32768);
+	/*
 	 * 4 MiB of room for bursts.  SO_RCVBUF is capped at
 	 * net.core.rmem_max; a subscriber (CAP_SYS_ADMIN, so CAP_NET_ADMIN
 	 * as a rule) may go past it with SO_RCVBUFFORCE.
@@ -700,19 +710,20 @@ int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 {
 	struct mpt_events_ctx ctx = { .nl = nl, .cb = cb, .arg = arg };
 	struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
-	struct nl_cb *ncb;
 	int ret;
 
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret <= 0)
 		return ret < 0 ? -errno : 0;
-	ncb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!ncb)
-		return -ENOMEM;
-	nl_cb_set(ncb, NL_CB_VALID, NL_CB_CUSTOM, mpt_event_valid, &ctx);
-	nl_cb_set(ncb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, mpt_no_seq_check, NULL);
-	ret = nl_recvmsgs(nl->sk, ncb);
-	nl_cb_put(ncb);
+	if (!nl->ev_cb) {
+		nl->ev_cb = nl_cb_alloc(NL_CB_DEFAULT);
+		if (!nl->ev_cb)
+			return -ENOMEM;
+		nl_cb_set(nl->ev_cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM,
+			  mpt_no_seq_check, NULL);
+	}
+	nl_cb_set(nl->ev_cb, NL_CB_VALID, NL_CB_CUSTOM, mpt_event_valid, &ctx);
+	ret = nl_recvmsgs(nl->sk, nl->ev_cb);
 	if (ctx.stop)
 		return ctx.stop;
 	/*
