@@ -523,19 +523,53 @@ bool mpt_nl_listening(void)
  * filename and a DEADLOCK's cycle (a queue's or a lock's fields take
  * less than either).
  */
-static size_t mpt_nl_event_size(void)
+static size_t mpt_nl_str_size(const char *s, size_t max)
 {
-	size_t cycle = MPT_DEADLOCK_MAX *
-		       (nla_total_size(0) + nla_total_size(sizeof(u32)) * 2 +
-			nla_total_size_64bit(sizeof(u64)) +
-			nla_total_size(MPT_SHORT_NAME_LEN));
+	return nla_total_size(strnlen(s, max) + 1);
+}
 
-	return nla_total_size(0) +			/* nest */
-	       nla_total_size(sizeof(u32)) * 16 +	/* u32s, s32 */
-	       nla_total_size_64bit(sizeof(u64)) * 6 +
-	       nla_total_size(MPT_COMM_LEN) +
-	       nla_total_size(MPT_NAME_LEN) +
-	       max_t(size_t, nla_total_size(MPT_FILENAME_LEN), cycle);
+/*
+ * The room mpt_nl_put_event() takes for @ev, no more: what an event
+ * costs in a listener's receive buffer is the skb's true size, and a
+ * fork event is a fifth of the largest.
+ */
+static size_t mpt_nl_event_size(const struct mpt_event *ev)
+{
+	const size_t u32s = nla_total_size(sizeof(u32));
+	const size_t u64s = nla_total_size_64bit(sizeof(u64));
+	size_t size = nla_total_size(0) + 6 * u32s + 2 * u64s +
+		      mpt_nl_str_size(ev->fork.task.comm, MPT_COMM_LEN);
+	u32 i;
+
+	switch (ev->hdr.type) {
+	case MPT_EV_FORK:
+		return size + 2 * u32s;
+	case MPT_EV_EXEC:
+		return size + 2 * u32s +
+		       mpt_nl_str_size(ev->exec.filename, MPT_FILENAME_LEN);
+	case MPT_EV_EXIT:
+	case MPT_EV_ZOMBIE:
+		return size + u32s;
+	case MPT_EV_REAP:
+		return size + 4 * u32s + u64s;
+	case MPT_EV_ORPHAN:
+		return size + 3 * u32s;
+	case MPT_EV_QUEUE_CREATE ... MPT_EV_QUEUE_GET:
+		return size + 2 * u32s + 2 * u64s +
+		       mpt_nl_str_size(ev->queue.name, MPT_NAME_LEN);
+	case MPT_EV_LOCK_CREATE ... MPT_EV_LOCK_OWNER_DIED:
+	case MPT_EV_LOCK_ACQUIRE ... MPT_EV_LOCK_RELEASE:
+		return size + 3 * u32s + 3 * u64s +
+		       mpt_nl_str_size(ev->lock.name, MPT_NAME_LEN);
+	case MPT_EV_DEADLOCK:
+		size += u32s + u64s;
+		for (i = 0; i < ev->deadlock.len && i < MPT_DEADLOCK_MAX; i++)
+			size += nla_total_size(0) + 2 * u32s + u64s +
+				mpt_nl_str_size(ev->deadlock.cycle[i].name,
+						MPT_SHORT_NAME_LEN);
+		return size;
+	}
+	return size;
 }
 
 static int mpt_nl_put_cycle(struct sk_buff *skb,
@@ -670,7 +704,7 @@ void mpt_nl_deliver(const struct mpt_src *src)
 	if (!mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
 		return;
 
-	skb = genlmsg_new(mpt_nl_event_size(), GFP_NOWAIT);
+	skb = genlmsg_new(mpt_nl_event_size(&ev), GFP_NOWAIT);
 	if (!skb)
 		goto drop;
 	hdr = genlmsg_put(skb, 0, 0, &mpt_genl_family, 0, MPT_CMD_EVENT);

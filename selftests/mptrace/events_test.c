@@ -1419,4 +1419,131 @@ TEST_F(ev, filter_subtree_orphan)
 	close(go[0]);
 }
 
+/* A name of @len characters, unique to this process. */
+static void long_name(char *name, size_t len, const char *prefix)
+{
+	int n = snprintf(name, len + 1, "%s%d-", prefix, getpid());
+
+	memset(name + n, 'x', len - n);
+	name[len] = 0;
+}
+
+/*
+ * Every kind of event, each with its longest strings, reaches a
+ * netlink listener as it reaches /dev/mptrace: same numbers, same
+ * types, nothing dropped.  (Each netlink message is sized to its event.)
+ */
+TEST_F(ev, netlink_every_type)
+{
+	static const int types[] = {
+		MPT_EV_FORK, MPT_EV_EXEC, MPT_EV_EXIT, MPT_EV_ZOMBIE,
+		MPT_EV_REAP, MPT_EV_ORPHAN, MPT_EV_QUEUE_CREATE,
+		MPT_EV_QUEUE_PUT, MPT_EV_QUEUE_GET, MPT_EV_LOCK_CREATE,
+		MPT_EV_LOCK_ACQUIRE, MPT_EV_DEADLOCK, MPT_EV_LOCK_RELEASE,
+		MPT_EV_LOCK_OWNER_DIED,
+	};
+	struct mpt_queue_open qo = {
+		.flags = MPT_QOPEN_CREATE | MPT_QOPEN_EXCL | MPT_QOPEN_READ |
+			 MPT_QOPEN_WRITE | MPT_QOPEN_CLOEXEC,
+		.mode = 0600, .capacity = 4, .msgsize = 64,
+		.qflags = MPT_QUEUE_TRACE,
+	};
+	struct mpt_lock_open lo = {
+		.flags = qo.flags, .kind = MPT_LOCK_MUTEX, .mode = 0600,
+		.lflags = MPT_LOCK_TRACE,
+	};
+	char path[MPT_FILENAME_LEN + 32] = "/", msg[64] = "m";
+	struct mpt_qmsg qm = { .buf = (uintptr_t)msg, .len = sizeof(msg) };
+	struct mpt_lock_acq acq = { 0 };
+	struct mpt_name un = { 0 };
+	struct nl_ev evs[512];
+	int nl, family, dev, q, lk, go[2], n, i, j;
+	int64_t drops;
+	pid_t pid, child, g;
+
+	NEED_REAP();
+	nl = nl_listen(&family);
+	ASSERT_LE(0, nl);
+	drops = mpt_stat_now(MPT_STATS_A_NL_DROPS);
+	dev = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+
+	/* EXEC of a path longer than the event holds (/././.../bin/true). */
+	while (strlen(path) < MPT_FILENAME_LEN + 8)
+		strcat(path, "./");
+	strcat(path, "bin/true");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(path, "true", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &i, 0));
+	ASSERT_EQ(0, i);
+
+	/* ORPHAN */
+	ASSERT_EQ(0, pipe(go));
+	g = make_orphan(go, &child);
+	ASSERT_LT(0, g);
+	ASSERT_NE(child, await_reparent(g, child));
+	close(go[1]);
+	close(go[0]);
+
+	/* Queue events, with the longest name. */
+	long_name(qo.name, MPT_NAME_LEN - 1, "nlq");
+	q = ioctl(dev, MPT_IOC_QUEUE_OPEN, &qo);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, ioctl(q, MPT_QIOC_PUT, &qm));
+	qm.seq = 0;		/* in: zero */
+	ASSERT_EQ(0, ioctl(q, MPT_QIOC_GET, &qm)) TH_LOG("%s", strerror(errno));
+	memcpy(un.name, qo.name, sizeof(un.name));
+	EXPECT_EQ(0, ioctl(dev, MPT_IOC_QUEUE_UNLINK, &un));
+	close(q);
+
+	/*
+	 * Lock events: taken, taken again (a deadlock of one), released;
+	 * then a child ends holding it.
+	 */
+	long_name(lo.name, MPT_NAME_LEN - 1, "nll");
+	lk = ioctl(dev, MPT_IOC_LOCK_OPEN, &lo);
+	ASSERT_LE(0, lk);
+	ASSERT_EQ(0, ioctl(lk, MPT_LIOC_ACQUIRE, &acq));
+	memset(&acq, 0, sizeof(acq));	/* out fields must go back zero */
+	EXPECT_EQ(-1, ioctl(lk, MPT_LIOC_ACQUIRE, &acq));
+	EXPECT_EQ(EDEADLK, errno);
+	ASSERT_EQ(0, ioctl(lk, MPT_LIOC_RELEASE, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		memset(&acq, 0, sizeof(acq));
+		_exit(ioctl(lk, MPT_LIOC_ACQUIRE, &acq) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &i, 0));
+	ASSERT_EQ(0, i);
+	memcpy(un.name, lo.name, sizeof(un.name));
+	EXPECT_EQ(0, ioctl(dev, MPT_IOC_LOCK_UNLINK, &un));
+	close(lk);
+	close(dev);
+
+	ASSERT_EQ(0, drain(self->fd, self->s, 300));
+	n = nl_collect(nl, family, evs, 512);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(drops, mpt_stat_now(MPT_STATS_A_NL_DROPS));
+	/* Each kind: the /dev record's number names the same kind on netlink. */
+	for (i = 0; i < (int)(sizeof(types) / sizeof(types[0])); i++) {
+		const union rec *r = NULL;
+
+		for (j = 0; j < self->s->n && !r; j++)
+			if (self->s->recs[j].hdr.type == types[i])
+				r = &self->s->recs[j];
+		ASSERT_NE(NULL, r) TH_LOG("no event of type %d on /dev", types[i]);
+		for (j = 0; j < n && evs[j].seq != r->hdr.seq; j++)
+			;
+		ASSERT_LT(j, n) TH_LOG("event %llu (type %d) not on netlink",
+				       (unsigned long long)r->hdr.seq, types[i]);
+		EXPECT_EQ(types[i], (int)evs[j].type);
+	}
+	close(nl);
+}
+
 TEST_HARNESS_MAIN
