@@ -20,6 +20,7 @@
 #include "dev.h"
 #include "event.h"
 #include "list.h"
+#include "param.h"
 #include "ring.h"
 #include "lock.h"
 #include "procs.h"
@@ -27,10 +28,16 @@
 #include "stats.h"
 #include "track.h"
 
+/* From one smallest ring (4 KiB) to 1 TiB: larger is taken for a mistake. */
 static unsigned long ring_mem_max = 64UL << 20;
-module_param(ring_mem_max, ulong, 0444);
+static struct mpt_param ring_mem_max_param = {
+	.ulong	= &ring_mem_max,
+	.min	= MPT_RING_MIN_SLOTS * sizeof(struct mpt_event),
+	.max	= 1UL << 40,
+};
+module_param_cb(ring_mem_max, &mpt_param_ulong_ops, &ring_mem_max_param, 0444);
 MODULE_PARM_DESC(ring_mem_max,
-		 "bytes the event rings of all /dev/mptrace readers may hold together (default 64 MiB)");
+		 "bytes the event rings of all /dev/mptrace readers may hold together (default 64 MiB, 4096 to 2^40)");
 
 struct mpt_mem_budget mpt_ring_budget;
 

@@ -44,14 +44,20 @@
 #include "list.h"
 #include "lock.h"
 #include "obj.h"
+#include "param.h"
 #include "stats.h"
 
 /* A woken waiter that has not run for this long is handed the lock. */
 #define MPT_LK_HANDOFF_NS	NSEC_PER_MSEC
 
 static unsigned int max_locks = 1024;
-module_param(max_locks, uint, 0444);
-MODULE_PARM_DESC(max_locks, "locks that may exist at once (default 1024)");
+static struct mpt_param max_locks_param = {
+	.uint	= &max_locks,
+	.min	= 1,
+	.max	= 65536,
+};
+module_param_cb(max_locks, &mpt_param_uint_ops, &max_locks_param, 0444);
+MODULE_PARM_DESC(max_locks, "locks that may exist at once (default 1024, 1 to 65536)");
 
 /**
  * struct mpt_lwaiter_k - a thread waiting for a lock, on its stack

@@ -40,13 +40,20 @@
 #include <linux/mptrace.h>
 
 #include "event.h"
+#include "param.h"
 #include "procs.h"
 #include "stats.h"
 
+/* At most 4194304, the most processes 64-bit Linux has (PID_MAX_LIMIT). */
 static unsigned int max_procs = 32768;
-module_param(max_procs, uint, 0444);
+static struct mpt_param max_procs_param = {
+	.uint	= &max_procs,
+	.min	= 1,
+	.max	= 4194304,
+};
+module_param_cb(max_procs, &mpt_param_uint_ops, &max_procs_param, 0444);
 MODULE_PARM_DESC(max_procs,
-		 "processes the table tracks at most (default 32768, about 200 bytes each)");
+		 "processes the table tracks at most (default 32768, 1 to 4194304, about 200 bytes each)");
 
 /* Flags of struct mpt_rec */
 #define MPT_REC_EXITED		BIT(0)	/* last thread ended: @status, @exit_ns */

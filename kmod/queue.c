@@ -37,17 +37,29 @@
 #include "list.h"
 #include "name.h"
 #include "obj.h"
+#include "param.h"
 #include "queue.h"
 #include "stats.h"
 
 static unsigned int max_queues = 256;
-module_param(max_queues, uint, 0444);
-MODULE_PARM_DESC(max_queues, "queues that may exist at once (default 256)");
+static struct mpt_param max_queues_param = {
+	.uint	= &max_queues,
+	.min	= 1,
+	.max	= 65536,
+};
+module_param_cb(max_queues, &mpt_param_uint_ops, &max_queues_param, 0444);
+MODULE_PARM_DESC(max_queues, "queues that may exist at once (default 256, 1 to 65536)");
 
+/* At most 1 TiB: larger is taken for a mistake. */
 static unsigned long max_queue_bytes = 64UL << 20;
-module_param(max_queue_bytes, ulong, 0444);
+static struct mpt_param max_queue_bytes_param = {
+	.ulong	= &max_queue_bytes,
+	.min	= 4096,
+	.max	= 1UL << 40,
+};
+module_param_cb(max_queue_bytes, &mpt_param_ulong_ops, &max_queue_bytes_param, 0444);
 MODULE_PARM_DESC(max_queue_bytes,
-		 "bytes all queues may reserve together, capacity * msgsize each (default 64 MiB)");
+		 "bytes all queues may reserve together, capacity * msgsize each (default 64 MiB, 4096 to 2^40)");
 
 /**
  * struct mpt_qmsg_k - one message

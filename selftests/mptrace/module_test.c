@@ -365,6 +365,107 @@ TEST_F(mod, bad_parameters)
 	EXPECT_EQ(0, mpt_load_with(""));
 }
 
+/*
+ * Each parameter's range, as the module refuses what lies outside it:
+ * the stats attribute that reports it, the bounds, and a value just
+ * outside each bound.
+ */
+static const struct {
+	const char *name;
+	int attr;
+	const char *min, *max, *below, *above;
+} param_ranges[] = {
+	{ "ring_mem_max", MPT_STATS_A_RING_BYTES_MAX,
+	  "4096", "1099511627776", "4095", "1099511627777" },
+	{ "max_procs", MPT_STATS_A_PROCS_MAX, "1", "4194304", "0", "4194305" },
+	{ "max_queues", MPT_STATS_A_QUEUES_MAX, "1", "65536", "0", "65537" },
+	{ "max_queue_bytes", MPT_STATS_A_QUEUE_BYTES_MAX,
+	  "4096", "1099511627776", "4095", "1099511627777" },
+	{ "max_locks", MPT_STATS_A_LOCKS_MAX, "1", "65536", "0", "65537" },
+};
+
+/* /dev/kmsg at its end: what the kernel logs from now on. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether a record logged since kmsg_open() holds @s. */
+static bool kmsg_has(int fd, const char *s)
+{
+	char rec[1024];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n <= 0)
+			return false;
+		rec[n] = '\0';
+		if (strstr(rec, s))
+			return true;
+	}
+}
+
+/*
+ * A value outside a parameter's range (0, one past either bound, one too
+ * large for the type) is refused with EINVAL and a message naming the
+ * parameter and its range; each bound itself loads, and is what the
+ * module then reports.
+ */
+TEST_F_TIMEOUT(mod, parameter_ranges, 120)
+{
+	char params[64], want[256], got[64];
+	const char *bad[4];
+	size_t i, j;
+	int kmsg;
+
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, mpt_unload());
+	for (i = 0; i < ARRAY_SIZE(param_ranges); i++) {
+		const char *name = param_ranges[i].name;
+
+		bad[0] = "0";
+		bad[1] = param_ranges[i].below;
+		bad[2] = param_ranges[i].above;
+		bad[3] = "18446744073709551616";	/* 2^64 */
+		for (j = 0; j < ARRAY_SIZE(bad); j++) {
+			snprintf(params, sizeof(params), "%s=%s", name, bad[j]);
+			EXPECT_EQ(-EINVAL, mpt_load_with(params)) TH_LOG("%s", params);
+			EXPECT_FALSE(mpt_loaded()) TH_LOG("%s", params);
+			if (mpt_loaded())
+				ASSERT_EQ(0, mpt_unload());
+			snprintf(want, sizeof(want),
+				 "%s refused: %s must be a number from %s to %s",
+				 params, name, param_ranges[i].min,
+				 param_ranges[i].max);
+			EXPECT_TRUE(kmsg_has(kmsg, want)) TH_LOG("no '%s' in the kernel log", want);
+		}
+		for (j = 0; j < 2; j++) {
+			const char *v = j ? param_ranges[i].max : param_ranges[i].min;
+
+			snprintf(params, sizeof(params), "%s=%s", name, v);
+			ASSERT_EQ(0, mpt_load_with(params)) TH_LOG("%s", params);
+			EXPECT_EQ(strtoll(v, NULL, 10), mpt_stat_now(param_ranges[i].attr))
+				TH_LOG("%s", params);
+			snprintf(want, sizeof(want), "/sys/module/mptrace/parameters/%s",
+				 name);
+			ASSERT_EQ(0, mpt_read_file(want, got, sizeof(got)));
+			EXPECT_EQ(strtoll(v, NULL, 10), strtoll(got, NULL, 10))
+				TH_LOG("%s", params);
+			ASSERT_EQ(0, mpt_unload()) TH_LOG("%s", params);
+		}
+	}
+	close(kmsg);
+	EXPECT_EQ(0, mpt_load());
+}
+
 /* A fresh load starts its counters from zero. */
 TEST_F(mod, counters_reset)
 {
