@@ -366,7 +366,7 @@ static int fetch_locks(void **rows, size_t *n)
 
 static int l_ls(int argc, char **argv)
 {
-	return mpt_ls(argc, argv, "lock ls", ls_cols, NLS_COLS, lock_usage,
+	return mpt_ls(argc, argv, "lock ls", "locks", ls_cols, NLS_COLS, lock_usage,
 		      fetch_locks, sizeof(struct mpt_lock_info), li_cell);
 }
 

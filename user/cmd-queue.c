@@ -525,7 +525,7 @@ static int fetch_queues(void **rows, size_t *n)
 
 static int q_ls(int argc, char **argv)
 {
-	return mpt_ls(argc, argv, "queue ls", ls_cols, NLS_COLS, queue_usage,
+	return mpt_ls(argc, argv, "queue ls", "queues", ls_cols, NLS_COLS, queue_usage,
 		      fetch_queues, sizeof(struct mpt_queue_info), qi_cell);
 }
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -120,6 +121,15 @@ static int parse_columns(const char *list, const struct mpt_column *cols,
 	return 0;
 }
 
+void mpt_json_key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		buf[i] = name[i] == '-' ? '_' : tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+}
+
 struct libscols_table *mpt_table_new(const char *name,
 				     const struct mpt_column *cols,
 				     size_t ncols, int *ids, size_t *nids)
@@ -150,8 +160,12 @@ struct libscols_table *mpt_table_new(const char *name,
 	for (i = 0; i < *nids; i++) {
 		const struct mpt_column *c = &cols[ids[i]];
 		struct libscols_column *cl;
+		char key[64];
 
-		cl = scols_table_new_column(tb, c->name, c->whint, c->flags);
+		/* libsmartcols makes the JSON key of the column's name. */
+		mpt_json_key(c->name, key, sizeof(key));
+		cl = scols_table_new_column(tb, mpt_opts.json ? key : c->name,
+					    c->whint, c->flags);
 		if (!cl) {
 			scols_unref_table(tb);
 			mpt_err("out of memory");
@@ -235,7 +249,7 @@ int mpt_parse_mode(const char *cmd, const char *s, unsigned int *mode)
 }
 
 /* A row's cells, as mpt_ls() and mpt_json_fields() take them. */
-int mpt_ls(int argc, char **argv, const char *cmd,
+int mpt_ls(int argc, char **argv, const char *cmd, const char *table,
 	   const struct mpt_column *cols, size_t ncols, void (*usage)(FILE *),
 	   int (*fetch)(void **rows, size_t *n), size_t rowsize,
 	   mpt_cell_fn cell)
@@ -269,7 +283,7 @@ int mpt_ls(int argc, char **argv, const char *cmd,
 		return mpt_usage_err("%s: unexpected argument '%s'", cmd,
 				     argv[optind]);
 	ids = calloc(ncols, sizeof(*ids));
-	tb = ids ? mpt_table_new(cmd, cols, ncols, ids, &nids) : NULL;
+	tb = ids ? mpt_table_new(table, cols, ncols, ids, &nids) : NULL;
 	if (!tb) {
 		free(ids);
 		return MPT_EXIT_USAGE;
@@ -306,17 +320,13 @@ int mpt_ls(int argc, char **argv, const char *cmd,
 void mpt_json_fields(const struct mpt_column *cols, size_t ncols,
 		     const void *row, mpt_cell_fn cell)
 {
-	char buf[128];
+	char buf[128], key[64];
 	size_t i;
 
 	for (i = 0; i < ncols; i++) {
-		const char *k = cols[i].name;
-
 		cell(row, i, buf, sizeof(buf));
-		printf("%s\"", i ? ", " : "");
-		for (; *k; k++)
-			putchar(*k == '-' ? '_' : *k | 0x20);
-		printf("\": ");
+		mpt_json_key(cols[i].name, key, sizeof(key));
+		printf("%s\"%s\": ", i ? ", " : "", key);
 		if (cols[i].json_type == SCOLS_JSON_NUMBER)
 			printf("%s", buf);
 		else

@@ -46,6 +46,11 @@ void mpt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int mpt_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * The JSON key of column @name, into @buf: lower case, '-' as '_'
+ * (PUT-WAIT is "put_wait"), as every JSON the CLI prints spells its keys.
+ */
+void mpt_json_key(const char *name, char *buf, size_t len);
+/*
  * A table of the columns @cols chosen by the common options; on a bad
  * column name, prints the error and returns NULL.  @ids receives, for
  * each table column, its index in @cols; *@nids their count.
@@ -82,11 +87,12 @@ double mpt_since_s(uint64_t boottime_ns);
 typedef void (*mpt_cell_fn)(const void *row, int col, char *buf, size_t len);
 
 /*
- * The "ls" subcommand of a kind of object: the common options, then a
- * table of the rows @fetch returns (a malloc'ed array of @rowsize-byte
- * rows, or a negative errno).  Returns the exit code.
+ * The "ls" subcommand @cmd of a kind of object: the common options, then
+ * a table named @table (the array of its JSON) of the rows @fetch returns
+ * (a malloc'ed array of @rowsize-byte rows, or a negative errno).
+ * Returns the exit code.
  */
-int mpt_ls(int argc, char **argv, const char *cmd,
+int mpt_ls(int argc, char **argv, const char *cmd, const char *table,
 	   const struct mpt_column *cols, size_t ncols, void (*usage)(FILE *),
 	   int (*fetch)(void **rows, size_t *n), size_t rowsize,
 	   mpt_cell_fn cell);

@@ -618,6 +618,103 @@ TEST_F(cli, queue_roundtrip)
 	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
 }
 
+/*
+ * The keys of the JSON object that starts at @obj, a row without nested
+ * objects, comma-separated into @out; NULL if @obj is not one.
+ */
+static const char *json_keys(const char *obj, char *out, size_t len)
+{
+	size_t n = 0;
+
+	if (!obj || *obj != '{')
+		return NULL;
+	out[0] = '\0';
+	for (obj++; *obj && *obj != '}'; obj++) {
+		const char *str, *end;
+
+		if (*obj != '"')
+			continue;
+		str = obj + 1;
+		for (end = str; *end && *end != '"'; end++)
+			if (*end == '\\' && end[1])
+				end++;
+		if (!*end)
+			return NULL;
+		obj = end;
+		while (obj[1] == ' ' || obj[1] == '\n')
+			obj++;
+		if (obj[1] != ':')
+			continue;	/* a value */
+		n += snprintf(out + n, len > n ? len - n : 0, "%s%.*s",
+			      n ? "," : "", (int)(end - str), str);
+	}
+	return *obj == '}' && n < len ? out : NULL;
+}
+
+/* The object holding "name": "@name" in the JSON text @json. */
+static const char *json_row(const char *json, const char *name)
+{
+	char want[64];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\"name\": \"%s\"", name);
+	p = strstr(json, want);
+	while (p && p > json && *p != '{')
+		p--;
+	return p;
+}
+
+/*
+ * Make a @kind ("queue" or "lock") named @name; into @ls the keys of its
+ * row in "@kind ls -j --output-all", whose array must be named @array;
+ * into @st the keys of the object @kind of "@kind stat -j NAME"; remove
+ * it.  False, with @ls or @st empty, when either is not there.
+ */
+static bool ls_stat_keys(struct run *r, char *kind, const char *array,
+			 char *name, char *ls, char *st, size_t len)
+{
+	char want[32];
+	const char *p;
+	bool ok;
+
+	ls[0] = st[0] = '\0';
+	if (RUN(r, kind, "create", name) || r->status)
+		return false;
+	snprintf(want, sizeof(want), "\"%s\": [", array);
+	ok = !RUN(r, kind, "ls", "-j", "--output-all") && !r->status &&
+	     strstr(r->out, want) && json_keys(json_row(r->out, name), ls, len);
+	snprintf(want, sizeof(want), "{\"%s\": ", kind);
+	ok = !RUN(r, kind, "stat", name, "-j") && !r->status &&
+	     (p = strstr(r->out, want)) &&
+	     json_keys(p + strlen(want), st, len) && ok;
+	return !RUN(r, kind, "rm", name) && ok;
+}
+
+/*
+ * "queue ls" and "lock ls" name their arrays as the other tables do
+ * (processes, stats, ...): "queues" and "locks"; a row of ls has the
+ * keys of the object of stat, one key per column, '-' written '_'.
+ */
+TEST_F(cli, queue_lock_json_keys)
+{
+	char name[32], ls[1024], st[1024];
+
+	snprintf(name, sizeof(name), "cliqj-%d", getpid());
+	EXPECT_TRUE(ls_stat_keys(&self->r, "queue", "queues", name, ls, st,
+				 sizeof(ls))) TH_LOG("%s%s", self->r.out, self->r.err);
+	EXPECT_STREQ(ls, st);
+	EXPECT_NE(NULL, strstr(ls, ",put_wait,get_wait,join_wait,")) TH_LOG("%s", ls);
+	EXPECT_EQ(NULL, strchr(ls, '-')) TH_LOG("%s", ls);
+
+	snprintf(name, sizeof(name), "clilj-%d", getpid());
+	EXPECT_TRUE(ls_stat_keys(&self->r, "lock", "locks", name, ls, st,
+				 sizeof(ls))) TH_LOG("%s%s", self->r.out, self->r.err);
+	EXPECT_STREQ(ls, st);
+	EXPECT_NE(NULL, strstr(ls, ",hold_avg,hold_max,wait_avg,wait_max,"))
+		TH_LOG("%s", ls);
+	EXPECT_EQ(NULL, strchr(ls, '-')) TH_LOG("%s", ls);
+}
+
 TEST_F(cli, queue_usage_errors)
 {
 	char name[32];
