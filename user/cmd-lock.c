@@ -176,6 +176,11 @@ static int l_hold(int argc, char **argv)
 	while (optind < argc) {
 		const char *val;
 
+		if (!strcmp(argv[optind], "-h") ||
+		    !strcmp(argv[optind], "--help")) {
+			lock_usage(stdout);
+			return MPT_EXIT_OK;
+		}
 		if (!strncmp(argv[optind], "--timeout=", 10)) {
 			val = argv[optind] + 10;
 			optind++;
@@ -245,14 +250,48 @@ static int l_hold(int argc, char **argv)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * The options of "lock stat" (-j if @json) and "lock rm" (none), before
+ * or after NAME, into *@name; -h/--help shows the help.  -1 to go on,
+ * else the exit code (0 after the help, 2 on a usage error).
+ */
+static int name_args(int argc, char **argv, const char *cmd, bool json,
+		     const char **name)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			lock_usage(stdout);
+			return MPT_EXIT_OK;
+		}
+		if (c != 'j' || !json)
+			return mpt_option_err(cmd, "", argv);
+		mpt_opts.json = true;
+	}
+	if (optind != argc - 1)
+		return mpt_usage_err("%s: one NAME is needed", cmd);
+	*name = argv[optind];
+	return -1;
+}
+
 static int l_rm(int argc, char **argv)
 {
+	const char *name;
 	int ret;
 
-	if (argc != 2)
-		return mpt_usage_err("lock rm: one NAME is needed");
-	ret = mpt_lock_unlink(argv[1]);
-	return ret ? lfail(argv[1], "remove", ret) : MPT_EXIT_OK;
+	ret = name_args(argc, argv, "lock rm", false, &name);
+	if (ret >= 0)
+		return ret;
+	ret = mpt_lock_unlink(name);
+	return ret ? lfail(name, "remove", ret) : MPT_EXIT_OK;
 }
 
 enum {
@@ -375,29 +414,22 @@ static int l_stat(int argc, char **argv)
 	static struct mpt_lwaiter w[MPT_LOCK_LIST_MAX];
 	uint32_t nw = MPT_LOCK_LIST_MAX, i;
 	struct mpt_lock_info li;
+	const char *name;
 	char cell[96];
-	int fd, ret, a = 1;
+	int fd, ret;
 
-	if (argc > 1 && (!strcmp(argv[1], "-j") || !strcmp(argv[1], "--json"))) {
-		mpt_opts.json = true;
-		a++;
-	}
-	if (argc > a + 1 && (!strcmp(argv[a + 1], "-j") ||
-			     !strcmp(argv[a + 1], "--json"))) {
-		mpt_opts.json = true;
-		argc--;
-	}
-	if (argc != a + 1)
-		return mpt_usage_err("lock stat: one NAME is needed");
+	ret = name_args(argc, argv, "lock stat", true, &name);
+	if (ret >= 0)
+		return ret;
 	fd = mpt_dev_open(O_RDONLY);
 	if (fd < 0) {
 		mpt_err("cannot open %s: %s", MPT_DEVICE_PATH, mpt_strerror(fd));
 		return MPT_EXIT_FAIL;
 	}
-	ret = mpt_lock_info_name(fd, argv[a], &li, w, &nw);
+	ret = mpt_lock_info_name(fd, name, &li, w, &nw);
 	close(fd);
 	if (ret)
-		return lfail(argv[a], "inspect", ret);
+		return lfail(name, "inspect", ret);
 	if (mpt_opts.json) {
 		printf("{\"lock\": {");
 		mpt_json_fields(ls_cols, NLS_COLS, &li, li_cell);

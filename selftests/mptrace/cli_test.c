@@ -876,6 +876,99 @@ TEST_F(cli, lock_usage_errors)
 	EXPECT_EQ(1, self->r.status);
 }
 
+/*
+ * Run the CLI with @argv (NULL-terminated): true if it shows the help,
+ * @usage first on stdout, nothing on stderr, status 0.  @what receives
+ * the command line.
+ */
+static bool shows_help(struct run *r, char *const argv[], const char *usage,
+		       char *what, size_t len)
+{
+	size_t i, n = 0;
+
+	what[0] = '\0';
+	for (i = 1; argv[i]; i++)
+		n += snprintf(what + n, len > n ? len - n : 0, " %s", argv[i]);
+	return run(r, argv) == 0 && r->status == 0 && !r->err[0] &&
+	       !strncmp(r->out, usage, strlen(usage));
+}
+
+/*
+ * -h and --help show the help of queue or lock, on stdout with status 0,
+ * wherever they stand: after every subcommand, before or after NAME, and
+ * never taken for a NAME, a message or a command to run.
+ */
+TEST_F(cli, queue_lock_subcommand_help)
+{
+	static char *const queue_subs[] = {
+		"create", "put", "get", "done", "join", "ls", "stat", "rm", NULL,
+	};
+	static char *const lock_subs[] = {
+		"create", "hold", "ls", "stat", "rm", NULL,
+	};
+	static const struct {
+		char *cmd;
+		const char *usage;
+		char *const *subs;
+	} kinds[] = {
+		{ "queue", "Usage: mptrace queue ", queue_subs },
+		{ "lock", "Usage: mptrace lock ", lock_subs },
+	};
+	static char *const helps[] = { "-h", "--help" };
+	char name[32], what[128];
+	size_t h, k, i;
+
+	snprintf(name, sizeof(name), "clih-%d", getpid());
+	for (h = 0; h < ARRAY_SIZE(helps); h++) {
+		for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+			char *cmd = kinds[k].cmd, *help = helps[h];
+			char *const bare[] = { "mptrace", cmd, help, NULL };
+
+			EXPECT_TRUE(shows_help(&self->r, bare, kinds[k].usage,
+					       what, sizeof(what))) TH_LOG("%s", what);
+			for (i = 0; kinds[k].subs[i]; i++) {
+				char *sub = kinds[k].subs[i];
+				char *const before[] = { "mptrace", cmd, sub, help, NULL };
+				char *const after[] = { "mptrace", cmd, sub, name, help, NULL };
+
+				EXPECT_TRUE(shows_help(&self->r, before, kinds[k].usage,
+						       what, sizeof(what)))
+					TH_LOG("%s: %s", what, self->r.err);
+				if (!strcmp(sub, "ls"))
+					continue;
+				EXPECT_TRUE(shows_help(&self->r, after, kinds[k].usage,
+						       what, sizeof(what)))
+					TH_LOG("%s: %s", what, self->r.err);
+			}
+		}
+	}
+	/* "mptrace lock NAME -h": not a command to hold the lock for. */
+	for (h = 0; h < ARRAY_SIZE(helps); h++) {
+		char *const hold[] = { "mptrace", "lock", name, helps[h], NULL };
+
+		EXPECT_TRUE(shows_help(&self->r, hold, "Usage: mptrace lock ",
+				       what, sizeof(what)))
+			TH_LOG("%s: %s", what, self->r.err);
+	}
+	/* Nothing was made of NAME meanwhile. */
+	ASSERT_EQ(0, RUN(&self->r, "queue", "stat", name));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "stat", name));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
+	/* Other options are usage errors, not names. */
+	ASSERT_EQ(0, RUN(&self->r, "lock", "stat", "-x", name));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "unknown option '-x'"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", "-x", name));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "unknown option '-x'"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "stat", name, name));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "one NAME is needed"));
+}
+
 TEST_F(cli, module_missing)
 {
 	if (geteuid() != 0 || !mpt_ko_path())
