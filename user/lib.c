@@ -59,7 +59,7 @@ struct mpt_nl {
 	int family;
 	char errmsg[256];
 	uint64_t last_seq;	/* of the events received, 0 before any */
-	struct nl_cb *ev_cb;	/* mpt_nl_events()' callbacks, made once */
+	void *rxbuf;		/* mpt_nl_events()' receive buffer, made once */
 };
 
 int mpt_nl_open(struct mpt_nl **nlp)
@@ -105,8 +105,7 @@ void mpt_nl_close(struct mpt_nl *nl)
 {
 	if (!nl)
 		return;
-	if (nl->ev_cb)
-		nl_cb_put(nl->ev_cb);
+	free(nl->rxbuf);
 	nl_socket_free(nl->sk);
 	free(nl);
 }
@@ -583,13 +582,6 @@ int mpt_nl_subscribe(struct mpt_nl *nl)
 	/* Events come unasked: no sequence numbers to match. */
 	nl_socket_disable_seq_check(nl->sk);
 	/*
-	 * One recvmsg() per datagram, not a MSG_PEEK for its size first:
-	 * the kernel never sends more than 32 KiB at once (the largest
-	 * dump part; an event is under 1 KiB).
-	 */
-	nl_socket_disable_msg_peek(nl->sk);
-	nl_socket_set_msg_buf_size(nl->sk, 32768);
-	/*
 	 * 4 MiB of room for bursts.  SO_RCVBUF is capped at
 	 * net.core.rmem_max; a subscriber (CAP_SYS_ADMIN, so CAP_NET_ADMIN
 	 * as a rule) may go past it with SO_RCVBUFFORCE.
@@ -630,19 +622,20 @@ static void mpt_parse_cycle(struct nlattr *event, struct mpt_event_view *ev)
 	}
 }
 
-static int mpt_event_valid(struct nl_msg *msg, void *arg)
+/* One message of the events group: to the callback, after any gap. */
+static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 {
-	struct mpt_events_ctx *ctx = arg;
 	struct nlattr *top[MPT_A_MAX + 1], *tb[MPT_EV_A_MAX + 1];
-	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct genlmsghdr *g = nlmsg_data(h);
 	struct mpt_event_view ev = { 0 };
 
-	if (g->cmd != MPT_CMD_EVENT ||
-	    genlmsg_parse(nlmsg_hdr(msg), 0, top, MPT_A_MAX, NULL) ||
+	if (h->nlmsg_type != ctx->nl->family ||
+	    !genlmsg_valid_hdr(h, 0) || g->cmd != MPT_CMD_EVENT ||
+	    genlmsg_parse(h, 0, top, MPT_A_MAX, NULL) ||
 	    !top[MPT_A_EVENT] ||
 	    nla_parse_nested(tb, MPT_EV_A_MAX, top[MPT_A_EVENT], NULL) ||
 	    !tb[MPT_EV_A_SEQ])
-		return NL_SKIP;
+		return;
 
 	ev.seq = nla_get_u64(tb[MPT_EV_A_SEQ]);
 	if (ctx->nl->last_seq && ev.seq > ctx->nl->last_seq + 1) {
@@ -654,7 +647,7 @@ static int mpt_event_valid(struct nl_msg *msg, void *arg)
 
 		ctx->stop = ctx->cb(&lost, ctx->arg);
 		if (ctx->stop)
-			return NL_STOP;
+			return;
 	}
 	ctx->nl->last_seq = ev.seq;
 
@@ -695,43 +688,59 @@ static int mpt_event_valid(struct nl_msg *msg, void *arg)
 		nla_strlcpy(ev.filename, tb[MPT_EV_A_FILENAME],
 			    sizeof(ev.filename));
 	ctx->stop = ctx->cb(&ev, ctx->arg);
-	return ctx->stop ? NL_STOP : NL_OK;
 }
 
-/* Events come unasked, with sequence number 0: accept them all. */
-static int mpt_no_seq_check(struct nl_msg *msg __attribute__((unused)),
-			    void *arg __attribute__((unused)))
-{
-	return NL_OK;
-}
+/*
+ * What one call reads at most before it returns to its caller: datagrams
+ * (an event each), and the room for one (the kernel sends at most 32 KiB
+ * at once, a dump's part; an event is under 1 KiB).
+ */
+#define MPT_NL_BATCH	64
+#define MPT_NL_RXBUF	32768
 
 int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 		  void *arg)
 {
 	struct mpt_events_ctx ctx = { .nl = nl, .cb = cb, .arg = arg };
-	struct pollfd pfd = { .fd = nl_socket_get_fd(nl->sk), .events = POLLIN };
-	int ret;
+	int fd = nl_socket_get_fd(nl->sk);
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ret, i;
 
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret <= 0)
 		return ret < 0 ? -errno : 0;
-	if (!nl->ev_cb) {
-		nl->ev_cb = nl_cb_alloc(NL_CB_DEFAULT);
-		if (!nl->ev_cb)
+	if (!nl->rxbuf) {
+		nl->rxbuf = malloc(MPT_NL_RXBUF);
+		if (!nl->rxbuf)
 			return -ENOMEM;
-		nl_cb_set(nl->ev_cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM,
-			  mpt_no_seq_check, NULL);
 	}
-	nl_cb_set(nl->ev_cb, NL_CB_VALID, NL_CB_CUSTOM, mpt_event_valid, &ctx);
-	ret = nl_recvmsgs(nl->sk, nl->ev_cb);
-	if (ctx.stop)
-		return ctx.stop;
 	/*
-	 * A receive buffer overrun (ENOBUFS) loses events; the next one
-	 * shows the gap, so reading simply goes on.
+	 * Every datagram waiting, without a poll() before each: recv(),
+	 * then genlmsg_parse() where it landed (no copy into an nl_msg).
 	 */
-	if (ret < 0 && ret != -NLE_NOMEM)
-		return -EIO;
+	for (i = 0; i < MPT_NL_BATCH; i++) {
+		ssize_t len = recv(fd, nl->rxbuf, MPT_NL_RXBUF, MSG_DONTWAIT);
+		int left;
+		struct nlmsghdr *h;
+
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			/*
+			 * A receive buffer overrun loses events; the next one
+			 * shows the gap, so reading simply goes on.
+			 */
+			if (errno == ENOBUFS)
+				continue;
+			return -errno;
+		}
+		left = (int)len;
+		for (h = nl->rxbuf; nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {
+			mpt_event_msg(&ctx, h);
+			if (ctx.stop)
+				return ctx.stop;
+		}
+	}
 	return 0;
 }
 
