@@ -197,9 +197,10 @@ int cmd_spawn(int argc, char **argv)
 	int c, fds[2], ret;
 	pid_t root;
 
-	optind = 1;
+	optind = 0;		/* re-initialise: main() parsed in order, we permute */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+t:dh" MPT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	/* Options before or after SPEC (which never starts with '-'). */
+	while ((c = getopt_long(argc, argv, "t:dh" MPT_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			hold = parse_hold(optarg);

@@ -556,7 +556,6 @@ TEST_F(cli, spawn_bad_specs)
 	EXPECT_EQ(2, self->r.status);
 }
 
-/* Without the module, commands fail with 1 and name the fix. */
 /* A queue's life through the CLI: every count checked after each step. */
 TEST_F(cli, queue_roundtrip)
 {
@@ -894,7 +893,7 @@ static bool shows_help(struct run *r, char *const argv[], const char *usage,
 }
 
 /*
- * -h and --help show the help of queue or lock, on stdout with status 0,
+ * -h and --help show the help of queue, lock or spawn, on stdout with status 0,
  * wherever they stand: after every subcommand, before or after NAME, and
  * never taken for a NAME, a message or a command to run.
  */
@@ -942,6 +941,14 @@ TEST_F(cli, queue_lock_subcommand_help)
 			}
 		}
 	}
+	/* "mptrace spawn SPEC -h": help, as before SPEC; nothing spawned. */
+	for (h = 0; h < ARRAY_SIZE(helps); h++) {
+		char *const spawn[] = { "mptrace", "spawn", "p(p)", helps[h], NULL };
+
+		EXPECT_TRUE(shows_help(&self->r, spawn, "Usage: mptrace spawn ",
+				       what, sizeof(what)))
+			TH_LOG("%s: %s", what, self->r.err);
+	}
 	/* "mptrace lock NAME -h": not a command to hold the lock for. */
 	for (h = 0; h < ARRAY_SIZE(helps); h++) {
 		char *const hold[] = { "mptrace", "lock", name, helps[h], NULL };
@@ -969,6 +976,7 @@ TEST_F(cli, queue_lock_subcommand_help)
 	EXPECT_NE(NULL, strstr(self->r.err, "one NAME is needed"));
 }
 
+/* Without the module, commands fail with 1 and name the fix. */
 TEST_F(cli, module_missing)
 {
 	if (geteuid() != 0 || !mpt_ko_path())
