@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/threads.h>
 #include <linux/timekeeping.h>
 #include <linux/wait.h>
 #include <linux/mptrace.h>
@@ -44,12 +45,12 @@
 #include "procs.h"
 #include "stats.h"
 
-/* At most 4194304, the most processes 64-bit Linux has (PID_MAX_LIMIT). */
+/* At most PID_MAX_LIMIT (4194304 on 64-bit): no more processes exist. */
 static unsigned int max_procs = 32768;
 static struct mpt_param max_procs_param = {
 	.uint	= &max_procs,
 	.min	= 1,
-	.max	= 4194304,
+	.max	= PID_MAX_LIMIT,
 };
 module_param_cb(max_procs, &mpt_param_uint_ops, &max_procs_param, 0444);
 MODULE_PARM_DESC(max_procs,

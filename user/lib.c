@@ -630,8 +630,8 @@ static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 	struct mpt_event_view ev = { 0 };
 
 	if (h->nlmsg_type != ctx->nl->family ||
-	    !genlmsg_valid_hdr(h, 0) || g->cmd != MPT_CMD_EVENT ||
-	    genlmsg_parse(h, 0, top, MPT_A_MAX, NULL) ||
+	    genlmsg_parse(h, 0, top, MPT_A_MAX, NULL) ||	/* checks @g's room */
+	    g->cmd != MPT_CMD_EVENT ||
 	    !top[MPT_A_EVENT] ||
 	    nla_parse_nested(tb, MPT_EV_A_MAX, top[MPT_A_EVENT], NULL) ||
 	    !tb[MPT_EV_A_SEQ])
