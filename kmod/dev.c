@@ -128,7 +128,7 @@ static bool mpt_filter_wants(const struct mpt_kfilter *f,
 			return false;
 		if (src->old_parent == f->pid)
 			return true;
-		old = pid_task(src->old_parent, PIDTYPE_TGID);
+		old = pid_task(src->old_parent, PIDTYPE_TGID) ?: src->old_near;
 		return old && mpt_in_subtree(old, f->pid);
 	}
 	return src->type == MPT_EV_FORK && task_tgid(src->actor) == f->pid;

@@ -33,6 +33,9 @@ struct user_namespace;
  * @comm: without @task: its command name
  * @reaper: REAP: the process that reaped
  * @old_parent: ORPHAN: the parent that ended
+ * @old_near: ORPHAN: a task in the subtrees that parent was in, for when
+ *	its own task has left its pid already: that parent itself at its
+ *	exit, or the process reaping it; NULL when neither is known
  * @orig_parent: ORPHAN: the original parent
  * @how: REAP: MPT_REAP_*
  * @flags: REAP, ORPHAN: the event's own flags
@@ -68,6 +71,7 @@ struct mpt_src {
 	const char		*comm;
 	struct pid		*reaper;
 	struct pid		*old_parent;
+	struct task_struct	*old_near;
 	struct pid		*orig_parent;
 	u32			how;
 	u32			flags;

@@ -275,11 +275,13 @@ void mpt_procs_exit_task(struct task_struct *task, int status)
 /*
  * @c's process was orphaned by the end of process @old: the kernel gave
  * it @np.  @comm, @uid and @zombie describe it, @actor is its task (or,
- * when it is gone already, its reaper).  Under the lock and RCU.
+ * when it is gone already, its reaper); @near as struct mpt_src says.
+ * Under the lock and RCU.
  */
 static void mpt_orphan(struct mpt_rec *c, struct pid *old,
-		       struct task_struct *actor, struct task_struct *np,
-		       const char *comm, kuid_t uid, bool zombie)
+		       struct task_struct *near, struct task_struct *actor,
+		       struct task_struct *np, const char *comm, kuid_t uid,
+		       bool zombie)
 {
 	struct pid *npid = task_tgid(np);
 	struct mpt_src src = {
@@ -290,6 +292,7 @@ static void mpt_orphan(struct mpt_rec *c, struct pid *old,
 		.uid = uid,
 		.comm = comm,
 		.old_parent = old,
+		.old_near = near,
 		.orig_parent = c->orig_parent,
 	};
 
@@ -317,9 +320,10 @@ static void mpt_orphan(struct mpt_rec *c, struct pid *old,
 /*
  * @r's process is ending: those of its children that the kernel gave to
  * another process were orphaned.  A child passed to a live thread of the
- * same process was not.  Under the lock and RCU.
+ * same process was not.  @near: its last thread, or the thread reaping
+ * it (its parent, or itself).  Under the lock and RCU.
  */
-static void mpt_orphan_children(struct mpt_rec *r)
+static void mpt_orphan_children(struct mpt_rec *r, struct task_struct *near)
 {
 	struct mpt_rec *c, *tmp;
 
@@ -336,7 +340,7 @@ static void mpt_orphan_children(struct mpt_rec *r)
 
 			memcpy(comm, t->comm, sizeof(comm));
 			comm[sizeof(comm) - 1] = '\0';
-			mpt_orphan(c, r->pid, t, np, comm, task_uid(t),
+			mpt_orphan(c, r->pid, near, t, np, comm, task_uid(t),
 				   READ_ONCE(t->exit_state));
 		}
 	}
@@ -364,7 +368,7 @@ void mpt_procs_after_exit(struct task_struct *task)
 	r = rec_find(pid);
 	if (!r)
 		goto unlock;
-	mpt_orphan_children(r);
+	mpt_orphan_children(r, task);
 
 	leader = pid_task(pid, PIDTYPE_TGID);
 	if (leader && READ_ONCE(leader->exit_state) == EXIT_ZOMBIE &&
@@ -435,7 +439,8 @@ void mpt_procs_release(struct pid *pid)
 	r = rec_find(pid);
 	if (!r)
 		goto unlock;
-	mpt_orphan_children(r);
+	/* Its parent may reap it before its after-exit probe looks. */
+	mpt_orphan_children(r, current);
 
 	now = ktime_get_boottime_ns();
 	src.how = current->flags & PF_EXITING ? MPT_REAP_AUTO : MPT_REAP_WAIT;
@@ -447,8 +452,8 @@ void mpt_procs_release(struct pid *pid)
 	if (src.how == MPT_REAP_WAIT && r->last_parent &&
 	    r->last_parent != task_tgid(current) &&
 	    mpt_process_ended(r->last_parent))
-		mpt_orphan(r, r->last_parent, current, current, r->comm, r->uid,
-			   true);
+		mpt_orphan(r, r->last_parent, NULL, current, current, r->comm,
+			   r->uid, true);
 	/* A task releasing itself has already left its tgid. */
 	src.reaper = task_tgid(current) ?: pid;
 	src.ppid = r->last_parent;
