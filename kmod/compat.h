@@ -20,4 +20,14 @@
 #define mpt_genl_pre_doit_ops	genl_ops
 #endif
 
+/*
+ * 6.3 made a VMA's flags writable only through vm_flags_set() and its
+ * kind, with the mmap lock held for writing.
+ */
+#ifdef MPT_HAVE_VM_FLAGS_SET
+#define mpt_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
+#else
+#define mpt_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
+#endif
+
 #endif /* _MPT_COMPAT_H */

@@ -23,11 +23,24 @@
  * before the thread can be freed.  Waiters live on their own stacks and
  * leave the lists before they return.  A lock whose last file closes and
  * whose name is gone is freed even if held; its owner is forgotten.
+ *
+ * A fast lock (MPT_LOCK_FAST) has a page its files map, whose word user
+ * space changes by compare-and-swap while the kernel is not involved
+ * (@kmode false: no owner, waiter or dead owner's news in the kernel's
+ * fields).  Every entry into the kernel for the lock first takes the
+ * word over (mpt_lk_absorb(): the word becomes MPT_LOCKW_KERNEL, which no
+ * compare-and-swap of user space expects, and the owner it named becomes
+ * @owner, found by its token), works on the kernel's fields as for any
+ * lock, and gives the state back to the word on its way out when nobody
+ * waits (mpt_lk_settle()).  A thread's token maps to it through
+ * mpt_lk_tokens; a thread with a token that ends has its fast locks
+ * taken over first, so that it dies their owner as it would any lock's.
  */
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
 #include <linux/llist.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
@@ -37,6 +50,7 @@
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/mptrace.h>
 
 #include "cycle.h"
@@ -112,6 +126,10 @@ struct mpt_lwaiter_k {
  * @hold_max_ns: see struct mpt_lock_info
  * @wait_total_ns: see struct mpt_lock_info
  * @wait_max_ns: see struct mpt_lock_info
+ * @page: a fast lock's page, which its files map; NULL for others
+ * @fp: its kernel address
+ * @fnode: in mpt_lk_fast while the lock lives
+ * @kmode: a fast lock's state is in the fields above, not in its word
  */
 struct mpt_lock {
 	struct mpt_obj		obj;
@@ -135,12 +153,35 @@ struct mpt_lock {
 	u64			hold_max_ns;
 	u64			wait_total_ns;
 	u64			wait_max_ns;
+	struct page		*page;
+	struct mpt_lock_page	*fp;
+	struct list_head	fnode;
+	bool			kmode;
+};
+
+/**
+ * struct mpt_lk_token - a thread's token for fast locks
+ * @hnode: in mpt_lk_tokened, by @task (under mpt_lk_lock)
+ * @task: the thread; no reference: the exit probe drops the token first
+ * @token: its value in mpt_lk_tokens
+ */
+struct mpt_lk_token {
+	struct hlist_node	hnode;
+	struct task_struct	*task;
+	u32			token;
 };
 
 static DEFINE_SPINLOCK(mpt_lk_lock);
 static DEFINE_HASHTABLE(mpt_lk_owned, 8);	/* locks, by owner task */
 static DEFINE_HASHTABLE(mpt_lk_waiting, 8);	/* waiters, by task */
 static atomic_t mpt_lk_held = ATOMIC_INIT(0);
+
+static LIST_HEAD(mpt_lk_fast);			/* fast locks */
+static DEFINE_HASHTABLE(mpt_lk_tokened, 8);	/* tokens, by task */
+/* Tokens to their struct mpt_lk_token; erased under mpt_lk_lock. */
+static DEFINE_XARRAY_ALLOC1(mpt_lk_tokens);
+static u32 mpt_lk_token_next;
+static atomic_t mpt_lk_ntokens = ATOMIC_INIT(0);
 
 static const struct file_operations mpt_lock_fops;
 static struct mpt_obj_type mpt_lock_type;
@@ -205,15 +246,31 @@ static void mpt_lk_emit(struct mpt_lock *lk, const struct mpt_lk_ev *e)
 
 /* --- holding and handing over ---------------------------------------------- */
 
+/* Under mpt_lk_lock: @task holds the free @lk @count times. */
+static void mpt_lk_own(struct mpt_lock *lk, struct task_struct *task,
+		       u32 count)
+{
+	lk->owner = task;
+	lk->count = count;
+	lk->held_ns = ktime_get_boottime_ns();
+	hash_add(mpt_lk_owned, &lk->ohnode, (unsigned long)task);
+	atomic_inc(&mpt_lk_held);
+}
+
 /* Under mpt_lk_lock: @task takes the free @lk. */
 static void mpt_lk_take(struct mpt_lock *lk, struct task_struct *task)
 {
-	lk->owner = task;
-	lk->count = 1;
-	lk->held_ns = ktime_get_boottime_ns();
+	mpt_lk_own(lk, task, 1);
 	lk->acquisitions++;
-	hash_add(mpt_lk_owned, &lk->ohnode, (unsigned long)task);
-	atomic_inc(&mpt_lk_held);
+}
+
+/* Under mpt_lk_lock: @lk's owner is no longer the kernel's business. */
+static void mpt_lk_disown(struct mpt_lock *lk)
+{
+	hash_del(&lk->ohnode);
+	atomic_dec(&mpt_lk_held);
+	lk->owner = NULL;
+	lk->count = 0;
 }
 
 /* Under mpt_lk_lock: the news of a dead owner passes to @w's thread. */
@@ -282,10 +339,7 @@ static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 	*held = ktime_get_boottime_ns() - lk->held_ns;
 	lk->hold_total_ns += *held;
 	lk->hold_max_ns = max(lk->hold_max_ns, *held);
-	hash_del(&lk->ohnode);
-	atomic_dec(&mpt_lk_held);
-	lk->owner = NULL;
-	lk->count = 0;
+	mpt_lk_disown(lk);
 	if (dead) {
 		mpt_lk_forget_dead(lk);
 		lk->owner_dead = true;
@@ -320,20 +374,131 @@ static void mpt_lk_wake(struct task_struct *task)
 	}
 }
 
+/* --- fast locks: the word and the tokens ------------------------------------- */
+
+/* Under mpt_lk_lock: @task's token, or NULL. */
+static struct mpt_lk_token *mpt_lk_token_of(struct task_struct *task)
+{
+	struct mpt_lk_token *t;
+
+	hash_for_each_possible(mpt_lk_tokened, t, hnode, (unsigned long)task)
+		if (t->task == task)
+			return t;
+	return NULL;
+}
+
+/* Under mpt_lk_lock: the thread whose token @token is, or NULL. */
+static struct task_struct *mpt_lk_token_task(u32 token)
+{
+	struct mpt_lk_token *t = token ? xa_load(&mpt_lk_tokens, token) : NULL;
+
+	return t ? t->task : NULL;
+}
+
+/*
+ * Under mpt_lk_lock: the kernel takes fast @lk's state over from its
+ * word, which says MPT_LOCKW_KERNEL from now on: user space enters the
+ * kernel to acquire or release it until mpt_lk_settle().  An owner the
+ * word names by a token nobody has is dead, its ids unknown.
+ */
+static void mpt_lk_absorb(struct mpt_lock *lk)
+{
+	struct task_struct *task = NULL;
+	u64 old;
+	u32 count;
+
+	if (!lk->fp || lk->kmode)
+		return;
+	old = xchg(&lk->fp->word, MPT_LOCKW_KERNEL);
+	lk->kmode = true;
+	if (!old)
+		return;
+	count = (old & MPT_LOCKW_COUNT) >> 32;
+	if (!(old & MPT_LOCKW_KERNEL) && count)
+		task = mpt_lk_token_task(old & MPT_LOCKW_TOKEN);
+	if (task) {
+		mpt_lk_own(lk, task,
+			   lk->kind == MPT_LOCK_RECURSIVE ? count : 1);
+		return;
+	}
+	lk->owner_deaths++;
+	mpt_lk_forget_dead(lk);
+	lk->owner_dead = true;
+}
+
+/*
+ * Under mpt_lk_lock, on the way out of every entry for fast @lk: when
+ * nobody waits and no dead owner's news waits for its next owner, the
+ * word takes the state back (the owner's token and count, or 0), so the
+ * next acquire and release stay in user space.  An owner without a
+ * token keeps the state in the kernel.
+ */
+static void mpt_lk_settle(struct mpt_lock *lk)
+{
+	struct mpt_lk_token *t;
+	u64 word = 0;
+
+	if (!lk->kmode || lk->nwaiters || lk->owner_dead)
+		return;
+	if (lk->owner) {
+		t = mpt_lk_token_of(lk->owner);
+		if (!t || lk->count > MPT_LOCKW_COUNT >> 32)
+			return;
+		word = t->token | (u64)lk->count << 32;
+		mpt_lk_disown(lk);
+	}
+	lk->kmode = false;
+	/* The owner's writes under the kernel's hold come before. */
+	smp_store_release(&lk->fp->word, word);
+}
+
+/* mpt_lk_settle() and let go of mpt_lk_lock. */
+static void mpt_lk_unlock(struct mpt_lock *lk)
+	__releases(&mpt_lk_lock)
+{
+	mpt_lk_settle(lk);
+	spin_unlock(&mpt_lk_lock);
+}
+
+/*
+ * Under mpt_lk_lock: the thread of token @t ends.  The fast locks
+ * whose words hold its token are taken over, so that it dies as their
+ * owner.
+ */
+static void mpt_lk_token_exit(struct mpt_lk_token *t)
+{
+	struct mpt_lock *lk;
+
+	list_for_each_entry(lk, &mpt_lk_fast, fnode) {
+		u64 word = READ_ONCE(lk->fp->word);
+
+		if (!lk->kmode && !(word & MPT_LOCKW_KERNEL) &&
+		    (word & MPT_LOCKW_TOKEN) == t->token)
+			mpt_lk_absorb(lk);
+	}
+}
+
 /*
  * The thread @task ends, or will never run user code again: every lock
  * it holds is released, and its next owner told.  Called from the
- * sched_process_exit probe for every thread (no sleeping), and earlier
- * from mpt_lk_dying_work for a thread killed by a signal.
+ * sched_process_exit probe for every thread (no sleeping, @gone: its
+ * token goes too), and earlier from mpt_lk_dying_work for a thread
+ * killed by a signal.
  */
-void mpt_locks_exit_task(struct task_struct *task)
+static void mpt_lk_exit_task(struct task_struct *task, bool gone)
 {
+	struct mpt_lk_token *t = NULL;
 	struct mpt_lock *lk;
 	struct hlist_node *tmp;
 
-	if (!atomic_read(&mpt_lk_held))
+	if (!atomic_read(&mpt_lk_held) && !atomic_read(&mpt_lk_ntokens))
 		return;
 	spin_lock(&mpt_lk_lock);
+	if (atomic_read(&mpt_lk_ntokens)) {
+		t = mpt_lk_token_of(task);
+		if (t)
+			mpt_lk_token_exit(t);
+	}
 	hash_for_each_possible_safe(mpt_lk_owned, lk, tmp, ohnode,
 				    (unsigned long)task) {
 		struct mpt_lk_ev e = {
@@ -347,8 +512,27 @@ void mpt_locks_exit_task(struct task_struct *task)
 		mpt_lk_wake(mpt_lk_handoff(lk, true, &e.ns));
 		e.waiters = lk->nwaiters;
 		mpt_lk_emit(lk, &e);
+		if (lk->fp)
+			mpt_lk_settle(lk);
+	}
+	/* Gone: its token with it (a thread killed still may take locks). */
+	if (t && gone) {
+		hash_del(&t->hnode);
+		xa_erase(&mpt_lk_tokens, t->token);
+	} else {
+		t = NULL;
 	}
 	spin_unlock(&mpt_lk_lock);
+	if (t) {
+		atomic_dec(&mpt_lk_ntokens);
+		kfree(t);
+	}
+}
+
+/* The exit probe's: @task ends. */
+void mpt_locks_exit_task(struct task_struct *task)
+{
+	mpt_lk_exit_task(task, true);
 }
 
 /*
@@ -369,7 +553,7 @@ static void mpt_lk_dying_fn(struct work_struct *work)
 	struct mpt_lk_dying *d, *tmp;
 
 	llist_for_each_entry_safe(d, tmp, list, node) {
-		mpt_locks_exit_task(d->task);
+		mpt_lk_exit_task(d->task, false);
 		put_task_struct(d->task);
 		kfree(d);
 	}
@@ -388,7 +572,7 @@ void mpt_locks_dying(void)
 {
 	struct mpt_lk_dying *d;
 
-	if (!atomic_read(&mpt_lk_held))
+	if (!atomic_read(&mpt_lk_held) && !atomic_read(&mpt_lk_ntokens))
 		return;
 	d = kmalloc(sizeof(*d), GFP_ATOMIC);
 	if (!d)
@@ -477,6 +661,7 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 	int n, ret;
 
 	spin_lock(&mpt_lk_lock);
+	mpt_lk_absorb(lk);
 	if (lk->owner == current && lk->kind == MPT_LOCK_RECURSIVE) {
 		lk->count++;
 		lk->acquisitions++;
@@ -491,18 +676,18 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 		path[0].thread = current;
 		path[0].lock = lk;
 		mpt_lk_deadlock(lk, path, 1);
-		spin_unlock(&mpt_lk_lock);
+		mpt_lk_unlock(lk);
 		return -EDEADLK;
 	}
 	if (acq->flags & MPT_LOCK_TRY) {
-		spin_unlock(&mpt_lk_lock);
+		mpt_lk_unlock(lk);
 		return -EBUSY;
 	}
 	n = mpt_cycle_find(&mpt_lk_graph, current, lk, path, MPT_DEADLOCK_MAX,
 			   INT_MAX);
 	if (n) {
 		mpt_lk_deadlock(lk, path, n);
-		spin_unlock(&mpt_lk_lock);
+		mpt_lk_unlock(lk);
 		return -EDEADLK;
 	}
 
@@ -540,7 +725,7 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 			mpt_lk_waited(lk, ktime_get_ns() - t0);
 			if (ret == -ETIMEDOUT)
 				lk->timeouts++;
-			spin_unlock(&mpt_lk_lock);
+			mpt_lk_unlock(lk);
 			mpt_lk_wake(next);
 			return ret;
 		}
@@ -560,7 +745,7 @@ got:
 		e.waiters = lk->nwaiters;
 		mpt_lk_emit(lk, &e);
 	}
-	spin_unlock(&mpt_lk_lock);
+	mpt_lk_unlock(lk);
 
 	if (w.owner_died) {
 		struct pid_namespace *ns = task_active_pid_ns(current);
@@ -580,8 +765,9 @@ static int mpt_lk_release(struct mpt_lock *lk)
 	struct task_struct *next = NULL;
 
 	spin_lock(&mpt_lk_lock);
+	mpt_lk_absorb(lk);
 	if (lk->owner != current) {
-		spin_unlock(&mpt_lk_lock);
+		mpt_lk_unlock(lk);
 		return -EPERM;
 	}
 	if (--lk->count)
@@ -593,7 +779,7 @@ static int mpt_lk_release(struct mpt_lock *lk)
 		e.waiters = lk->nwaiters;
 		mpt_lk_emit(lk, &e);
 	}
-	spin_unlock(&mpt_lk_lock);
+	mpt_lk_unlock(lk);
 	mpt_lk_wake(next);
 	return 0;
 }
@@ -612,6 +798,18 @@ static struct mpt_obj *mpt_lk_make(void *arg)
 	lk->kind = lo->kind;
 	lk->lflags = lo->lflags;
 	INIT_LIST_HEAD(&lk->waiters);
+	INIT_LIST_HEAD(&lk->fnode);
+	if (lk->lflags & MPT_LOCK_FAST) {
+		lk->page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!lk->page) {
+			kfree(lk);
+			return ERR_PTR(-ENOMEM);
+		}
+		lk->fp = page_address(lk->page);
+		spin_lock(&mpt_lk_lock);
+		list_add(&lk->fnode, &mpt_lk_fast);
+		spin_unlock(&mpt_lk_lock);
+	}
 	return &lk->obj;
 }
 
@@ -621,13 +819,14 @@ static void mpt_lk_free(struct mpt_obj *obj)
 	struct mpt_lock *lk = to_lock(obj);
 
 	spin_lock(&mpt_lk_lock);
-	if (lk->owner) {
-		hash_del(&lk->ohnode);
-		atomic_dec(&mpt_lk_held);
-		lk->owner = NULL;
-	}
+	if (lk->owner)
+		mpt_lk_disown(lk);
 	mpt_lk_forget_dead(lk);
+	list_del(&lk->fnode);
 	spin_unlock(&mpt_lk_lock);
+	/* A mapping that outlives the file keeps the page. */
+	if (lk->page)
+		put_page(lk->page);
 	kfree(lk);
 }
 
@@ -645,7 +844,8 @@ long mpt_ioc_lock_open(void __user *argp)
 		return -EINVAL;
 	if ((lo.flags & MPT_QOPEN_CREATE) &&
 	    ((lo.kind != MPT_LOCK_MUTEX && lo.kind != MPT_LOCK_RECURSIVE) ||
-	     (lo.lflags & ~MPT_LOCK_TRACE)))
+	     (lo.lflags & ~(MPT_LOCK_TRACE | MPT_LOCK_FAST)) ||
+	     lo.lflags == (MPT_LOCK_TRACE | MPT_LOCK_FAST)))
 		return -EINVAL;
 
 	obj = mpt_obj_get(&mpt_lock_type, lo.name, lo.flags, lo.mode,
@@ -668,7 +868,9 @@ static void mpt_lk_info(struct mpt_lock *lk, struct mpt_lock_info *li,
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
 	struct user_namespace *userns = current_user_ns();
+	struct task_struct *owner;
 	struct mpt_lwaiter_k *wk;
+	u64 word;
 	u32 n = 0;
 
 	memset(li, 0, sizeof(*li));
@@ -685,14 +887,24 @@ static void mpt_lk_info(struct mpt_lock *lk, struct mpt_lock_info *li,
 	li->flags = lk->lflags |
 		    (READ_ONCE(lk->obj.linked) ? 0 : MPT_LOCK_UNLINKED) |
 		    (lk->owner_dead ? MPT_LOCK_OWNER_DEAD : 0);
-	if (lk->owner) {
-		li->owner_pid = task_tgid_nr_ns(lk->owner, ns);
-		li->owner_tid = task_pid_nr_ns(lk->owner, ns);
-		get_task_comm(li->owner_comm, lk->owner);
-		li->held_ns = lk->held_ns;
-	}
+	owner = lk->owner;
 	li->count = lk->count;
 	li->acquisitions = lk->acquisitions;
+	if (lk->fp) {
+		li->acquisitions += READ_ONCE(lk->fp->fast_acquisitions);
+		word = READ_ONCE(lk->fp->word);
+		if (!lk->kmode && !(word & MPT_LOCKW_KERNEL)) {
+			owner = mpt_lk_token_task(word & MPT_LOCKW_TOKEN);
+			li->count = (word & MPT_LOCKW_COUNT) >> 32;
+		}
+	}
+	if (owner) {
+		li->owner_pid = task_tgid_nr_ns(owner, ns);
+		li->owner_tid = task_pid_nr_ns(owner, ns);
+		get_task_comm(li->owner_comm, owner);
+		if (owner == lk->owner)
+			li->held_ns = lk->held_ns;
+	}
 	li->contentions = lk->contentions;
 	li->owner_deaths = lk->owner_deaths;
 	li->deadlocks = lk->deadlocks;
@@ -830,6 +1042,71 @@ mpt_lioc_acquire(struct file *file, void __user *argp)
 	return 0;
 }
 
+/*
+ * The calling thread's token, given on its first call: a struct
+ * mpt_lk_token in mpt_lk_tokens and mpt_lk_tokened.  Only the thread
+ * itself adds its own, so no two calls race for one thread.
+ */
+static long mpt_lk_token_get(struct file *file, u32 __user *argp)
+{
+	struct mpt_lk_token *t;
+	u32 token = 0;
+	int ret;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	spin_lock(&mpt_lk_lock);
+	t = mpt_lk_token_of(current);
+	if (t)
+		token = t->token;
+	spin_unlock(&mpt_lk_lock);
+	if (token)
+		return put_user(token, argp);
+
+	if (atomic_inc_return(&mpt_lk_ntokens) > MPT_LOCK_TOKENS_MAX) {
+		ret = -ENOSPC;
+		goto undo;
+	}
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t) {
+		ret = -ENOMEM;
+		goto undo;
+	}
+	t->task = current;
+	ret = xa_alloc_cyclic(&mpt_lk_tokens, &t->token, t,
+			      XA_LIMIT(1, U32_MAX), &mpt_lk_token_next,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		kfree(t);
+		goto undo;
+	}
+	spin_lock(&mpt_lk_lock);
+	hash_add(mpt_lk_tokened, &t->hnode, (unsigned long)current);
+	spin_unlock(&mpt_lk_lock);
+	return put_user(t->token, argp);
+undo:
+	atomic_dec(&mpt_lk_ntokens);
+	return ret == -EBUSY ? -ENOSPC : ret;
+}
+
+/*
+ * A fast lock's page: one, at offset 0, shared.  The core refused a
+ * writable mapping of a file not open for writing already, and takes
+ * the right to write away from it (no mprotect() later).
+ */
+static int mpt_lock_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mpt_lock *lk = to_lock(file->private_data);
+
+	if (!lk->page)
+		return -ENODEV;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != PAGE_SIZE ||
+	    !(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	mpt_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return vm_insert_page(vma, vma->vm_start, lk->page);
+}
+
 static long mpt_lock_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -848,6 +1125,9 @@ static long mpt_lock_ioctl(struct file *file, unsigned int cmd,
 			ret = -EBADF;
 		else
 			ret = mpt_lk_release(to_lock(file->private_data));
+		break;
+	case MPT_LIOC_TOKEN:
+		ret = mpt_lk_token_get(file, argp);
 		break;
 	case MPT_LIOC_INFO:
 		if (copy_from_user(&li, argp, sizeof(li)))
@@ -868,6 +1148,7 @@ static const struct file_operations mpt_lock_fops = {
 	.release	= mpt_obj_release,
 	.unlocked_ioctl	= mpt_lock_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mpt_lock_mmap,
 };
 
 static struct mpt_obj_type mpt_lock_type = {
@@ -905,6 +1186,13 @@ void mpt_locks_flush(void)
 
 void mpt_locks_exit(void)
 {
+	struct mpt_lk_token *t;
+	unsigned long token;
+
 	mpt_locks_flush();
 	mpt_obj_exit(&mpt_lock_type);
+	/* The probes are gone: no thread drops its token any more. */
+	xa_for_each(&mpt_lk_tokens, token, t)
+		kfree(t);
+	xa_destroy(&mpt_lk_tokens);
 }

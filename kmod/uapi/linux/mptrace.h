@@ -1396,6 +1396,47 @@ struct mpt_queues_req {
  *
  * Limits.  The module parameter max_locks (default 1024) bounds the
  * locks; past it, creating one fails with ENOSPC, counted.
+ *
+ * Fast locks.  A lock created with %MPT_LOCK_FAST is taken and released
+ * without a system call while nobody waits for it, as a futex is: its
+ * file maps (mmap(), MAP_SHARED, one page at offset 0) a struct
+ * mpt_lock_page whose word says who holds it.  Everything above holds
+ * for it as well: the kernel takes the word over whenever a thread
+ * enters it for the lock (to wait, to find a deadlock, after an owner's
+ * death) and hands it back when nobody waits.  The protocol:
+ *
+ * - a thread's token: %MPT_LIOC_TOKEN, once per thread (the same token
+ *   for every lock; it ends with the thread, and no other thread gets
+ *   it before 2^32 - 1 more tokens were given out);
+ * - acquire: compare-and-swap the word from 0 to the token with a count
+ *   of 1 (%MPT_LOCKW_ONE); a recursive lock's owner adds %MPT_LOCKW_ONE
+ *   to a word holding its token.  Anything else (held by another, the
+ *   %MPT_LOCKW_KERNEL bit set, a mutex taken again): %MPT_LIOC_ACQUIRE,
+ *   which waits, refuses or reports exactly as for any lock;
+ * - release: compare-and-swap the word holding the caller's token from
+ *   its count to one less, or to 0 at a count of 1.  When the word has
+ *   %MPT_LOCKW_KERNEL set: %MPT_LIOC_RELEASE;
+ * - after an acquisition the word does not record, the owner adds one to
+ *   the page's fast_acquisitions, which the lock's info adds to its
+ *   acquisitions.
+ *
+ * mmap() fails with ENODEV for a lock that is not fast, EINVAL for
+ * anything but one page at offset 0 shared (MAP_SHARED), and EACCES for
+ * a writable mapping of a file opened for reading alone.  The mapping
+ * is inherited by fork(); it keeps the lock alive as its file does.
+ *
+ * A thread that ends holding a fast lock is its dead owner as for any
+ * lock: the module finds the lock by its token.  A word holding a token
+ * that no living thread has (written by a thread that was never given
+ * it) is taken for a dead owner's, whose ids are then unknown (0).
+ * The protocol trusts those who may acquire: a process that writes
+ * nonsense into the word breaks the lock for its sharers (as it could by
+ * holding it forever), never the kernel.  What the kernel does not see
+ * it cannot report: acquisitions are counted by their owners, hold times
+ * only of the holds the kernel took part in.  A fast lock cannot be
+ * traced (%MPT_LOCK_TRACE).  At most %MPT_LOCK_TOKENS_MAX threads hold a
+ * token at once; past it %MPT_LIOC_TOKEN fails with ENOSPC, and the
+ * thread uses the system calls alone.
  */
 
 /**
@@ -1428,13 +1469,64 @@ enum mpt_lock_kind {
 #define MPT_LOCK_OWNER_DEAD	_BITUL(2)
 
 /**
+ * MPT_LOCK_FAST - lock flag (struct mpt_lock_open.lflags, struct
+ * mpt_lock_info.flags): a fast lock, taken and released in user space
+ * while nobody waits (see "Fast locks"); not with %MPT_LOCK_TRACE
+ */
+#define MPT_LOCK_FAST		_BITUL(3)
+
+/**
+ * struct mpt_lock_page - the page a fast lock's file maps
+ * @word: who holds it: %MPT_LOCKW_TOKEN, %MPT_LOCKW_COUNT,
+ *	%MPT_LOCKW_KERNEL; 0 when free and the kernel's attention is not
+ *	needed.  Changed only by compare-and-swap.
+ * @fast_acquisitions: acquisitions the owners made in user space; the
+ *	owner adds one after each
+ *
+ * The rest of the page is zero and reserved.
+ */
+struct mpt_lock_page {
+	__u64	word;
+	__u64	fast_acquisitions;
+};
+
+/**
+ * MPT_LOCKW_TOKEN - bits of struct mpt_lock_page.word: the owner's token
+ * (%MPT_LIOC_TOKEN)
+ */
+#define MPT_LOCKW_TOKEN		0xffffffffULL
+
+/**
+ * MPT_LOCKW_ONE - struct mpt_lock_page.word: one in %MPT_LOCKW_COUNT
+ */
+#define MPT_LOCKW_ONE		_BITULL(32)
+
+/**
+ * MPT_LOCKW_COUNT - bits of struct mpt_lock_page.word: the owner's
+ * recursion count, 1 or more while held in user space
+ */
+#define MPT_LOCKW_COUNT		(0x7fffffffULL << 32)
+
+/**
+ * MPT_LOCKW_KERNEL - bit of struct mpt_lock_page.word: the kernel keeps
+ * the lock's state now (someone waits, or has just looked); acquire and
+ * release go through %MPT_LIOC_ACQUIRE and %MPT_LIOC_RELEASE
+ */
+#define MPT_LOCKW_KERNEL	_BITULL(63)
+
+/**
+ * MPT_LOCK_TOKENS_MAX - threads that hold a token at once, at most
+ */
+#define MPT_LOCK_TOKENS_MAX	65536
+
+/**
  * struct mpt_lock_open - argument of %MPT_IOC_LOCK_OPEN
  * @name: the lock's name, NUL-terminated (as a queue's)
  * @flags: %MPT_QOPEN_* flags: CREATE, EXCL, READ (inspect), WRITE
  *	(acquire and release), CLOEXEC; NONBLOCK is refused
  * @mode: with CREATE: permission bits (0 to 0777)
  * @kind: with CREATE: enum mpt_lock_kind
- * @lflags: with CREATE: %MPT_LOCK_TRACE or 0
+ * @lflags: with CREATE: %MPT_LOCK_TRACE, %MPT_LOCK_FAST or 0
  * @created: out: 1 if this call created the lock; zero on input
  * @reserved: zero
  * @id: out: the lock's id, unique while the module is loaded; zero on
@@ -1535,9 +1627,11 @@ struct mpt_lwaiter {
  * @owner_tid: the thread holding it
  * @count: recursion count (0 when free)
  * @owner_comm: the holder's command name
- * @held_ns: CLOCK_BOOTTIME since when it is held (0 when free)
+ * @held_ns: CLOCK_BOOTTIME since when it is held (0 when free, and
+ *	when a fast lock is held in user space)
  * @created_ns: CLOCK_BOOTTIME of its creation
- * @acquisitions: times it was taken (recursive re-takes included)
+ * @acquisitions: times it was taken (recursive re-takes included; for
+ *	a fast lock with those its owners counted in its page)
  * @contentions: times an acquirer had to wait
  * @owner_deaths: times its owner died holding it
  * @deadlocks: acquires refused with EDEADLK
@@ -1614,6 +1708,17 @@ struct mpt_lock_info {
  * On a lock's file descriptor (ENOTTY elsewhere).
  */
 #define MPT_LIOC_INFO		_IOWR(MPT_IOC_MAGIC, 0x32, struct mpt_lock_info)
+
+/**
+ * MPT_LIOC_TOKEN - the calling thread's token for fast locks
+ *
+ * On a lock's file descriptor opened for writing (EBADF otherwise); the
+ * argument points to a __u32 the token is written to (never 0).  The
+ * same token for every lock and every call of one thread, until it
+ * ends.  ENOSPC past %MPT_LOCK_TOKENS_MAX threads.  A child made by
+ * fork() is another thread: it asks for its own token.
+ */
+#define MPT_LIOC_TOKEN		_IOR(MPT_IOC_MAGIC, 0x33, __u32)
 
 /**
  * MPT_IOC_LOCK_INFO - one lock, by name
