@@ -43,6 +43,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/pid_namespace.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -181,6 +182,7 @@ static DEFINE_HASHTABLE(mpt_lk_tokened, 8);	/* tokens, by task */
 /* Tokens to their struct mpt_lk_token; erased under mpt_lk_lock. */
 static DEFINE_XARRAY_ALLOC1(mpt_lk_tokens);
 static u32 mpt_lk_token_next;
+static u32 mpt_lk_token_gen;	/* of this load, never 0; set once */
 static atomic_t mpt_lk_ntokens = ATOMIC_INIT(0);
 
 static const struct file_operations mpt_lock_fops;
@@ -735,7 +737,11 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 	}
 	mpt_lk_waited(lk, ktime_get_ns() - t0);
 got:
-	acq->count = lk->count;
+	/*
+	 * Handed over, the lock is held once; a fast lock's count may be
+	 * in its word already, put back there by the release.
+	 */
+	acq->count = w.granted ? 1 : lk->count;
 	acq->waited_ns = ktime_get_ns() - t0;
 	if (lk->lflags & MPT_LOCK_TRACE) {
 		e.type = MPT_EV_LOCK_ACQUIRE;
@@ -806,6 +812,10 @@ static struct mpt_obj *mpt_lk_make(void *arg)
 			return ERR_PTR(-ENOMEM);
 		}
 		lk->fp = page_address(lk->page);
+		/* Under obj.c's mutex: the first fast lock sets it. */
+		while (!mpt_lk_token_gen)
+			mpt_lk_token_gen = get_random_u32();
+		lk->fp->token_gen = mpt_lk_token_gen;
 		spin_lock(&mpt_lk_lock);
 		list_add(&lk->fnode, &mpt_lk_fast);
 		spin_unlock(&mpt_lk_lock);

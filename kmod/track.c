@@ -39,7 +39,7 @@ static bool mpt_reap_on;
 u64 mpt_features(void)
 {
 	return MPT_FEAT_STATS | MPT_FEAT_EVENTS | MPT_FEAT_PROCS |
-	       MPT_FEAT_QUEUES | MPT_FEAT_LOCKS |
+	       MPT_FEAT_QUEUES | MPT_FEAT_LOCKS | MPT_FEAT_FAST_LOCKS |
 	       (mpt_reap_on ? MPT_FEAT_REAP : 0);
 }
 

@@ -128,6 +128,7 @@ TEST_F(dev, version)
 	EXPECT_EQ(MPT_ABI_VERSION, v.abi);
 	EXPECT_EQ(0, v.reserved);
 	EXPECT_TRUE(v.features & MPT_FEAT_STATS);
+	EXPECT_TRUE(v.features & MPT_FEAT_FAST_LOCKS);
 	ASSERT_NE(NULL, memchr(v.version, '\0', sizeof(v.version)));
 	ASSERT_EQ(0, mpt_read_file("/sys/module/mptrace/version", sysver,
 				   sizeof(sysver)));

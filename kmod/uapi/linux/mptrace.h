@@ -143,6 +143,7 @@ struct mpt_version {
  * @MPT_FEAT_REAP_BIT: %MPT_FEAT_REAP
  * @MPT_FEAT_QUEUES_BIT: %MPT_FEAT_QUEUES
  * @MPT_FEAT_LOCKS_BIT: %MPT_FEAT_LOCKS
+ * @MPT_FEAT_FAST_LOCKS_BIT: %MPT_FEAT_FAST_LOCKS
  * @__MPT_FEAT_BIT_LAST: one past the last bit; not a feature
  *
  * The feature bits of struct mpt_version.features and %MPT_A_FEATURES
@@ -155,6 +156,7 @@ enum mpt_feature {
 	MPT_FEAT_REAP_BIT,
 	MPT_FEAT_QUEUES_BIT,
 	MPT_FEAT_LOCKS_BIT,
+	MPT_FEAT_FAST_LOCKS_BIT,
 	__MPT_FEAT_BIT_LAST,
 };
 
@@ -195,6 +197,12 @@ enum mpt_feature {
  * MPT_FEAT_LOCKS - locks: %MPT_IOC_LOCK_OPEN and the rest of "Locks"
  */
 #define MPT_FEAT_LOCKS		_BITULL(MPT_FEAT_LOCKS_BIT)
+
+/**
+ * MPT_FEAT_FAST_LOCKS - fast locks: %MPT_LOCK_FAST, %MPT_LIOC_TOKEN and
+ * the mapping of a lock's file ("Fast locks")
+ */
+#define MPT_FEAT_FAST_LOCKS	_BITULL(MPT_FEAT_FAST_LOCKS_BIT)
 
 /**
  * DOC: Reading events
@@ -1416,9 +1424,13 @@ struct mpt_queues_req {
  * - release: compare-and-swap the word holding the caller's token from
  *   its count to one less, or to 0 at a count of 1.  When the word has
  *   %MPT_LOCKW_KERNEL set: %MPT_LIOC_RELEASE;
- * - after an acquisition the word does not record, the owner adds one to
- *   the page's fast_acquisitions, which the lock's info adds to its
- *   acquisitions.
+ * - after an acquisition made in user space, the owner adds one to the
+ *   page's fast_acquisitions, which the lock's info adds to its
+ *   acquisitions;
+ * - a token belongs to one load of the module: a thread that keeps its
+ *   token compares the page's token_gen with that of the lock it got the
+ *   token from, and asks again when they differ (the module was unloaded
+ *   and loaded again in between).
  *
  * mmap() fails with ENODEV for a lock that is not fast, EINVAL for
  * anything but one page at offset 0 shared (MAP_SHARED), and EACCES for
@@ -1426,9 +1438,10 @@ struct mpt_queues_req {
  * is inherited by fork(); it keeps the lock alive as its file does.
  *
  * A thread that ends holding a fast lock is its dead owner as for any
- * lock: the module finds the lock by its token.  A word holding a token
- * that no living thread has (written by a thread that was never given
- * it) is taken for a dead owner's, whose ids are then unknown (0).
+ * lock: the module finds the lock by its token.  A word that names no
+ * living thread's token with a count of 1 or more (written by a thread
+ * that was never given the token, or nonsense) is taken for a dead
+ * owner's, whose ids are then unknown (0).
  * The protocol trusts those who may acquire: a process that writes
  * nonsense into the word breaks the lock for its sharers (as it could by
  * holding it forever), never the kernel.  What the kernel does not see
@@ -1482,12 +1495,17 @@ enum mpt_lock_kind {
  *	needed.  Changed only by compare-and-swap.
  * @fast_acquisitions: acquisitions the owners made in user space; the
  *	owner adds one after each
+ * @token_gen: the generation of the tokens this lock knows: one per load
+ *	of the module, never 0; read-only
+ * @reserved: zero
  *
  * The rest of the page is zero and reserved.
  */
 struct mpt_lock_page {
 	__u64	word;
 	__u64	fast_acquisitions;
+	__u32	token_gen;
+	__u32	reserved;
 };
 
 /**
