@@ -30,10 +30,16 @@
  *   mpt-bench rate K CMD [ARGS]        run CMD K times: runs/s
  *
  * Peers: mpt (mptrace; a queue's puts and gets are write(2) and read(2)
- * of its file, the plain blocking path), mpt-ioctl (a queue's puts and
- * detached gets through MPT_QIOC_PUT/GET, the path with deadlines and
- * sequence numbers), mq (POSIX), sysv (System V msg or sem), pipe, unix
- * (socketpair), flock (on tmpfs), pthread (robust process-shared mutex).
+ * of its file, the plain blocking path; a lock's acquire and release are
+ * ioctls), mpt-ioctl (a queue's puts and detached gets through
+ * MPT_QIOC_PUT/GET, the path with deadlines and sequence numbers),
+ * mpt-fast (a lock made with MPT_LOCK_FAST, through libmptrace's
+ * mpt_lock_fast_*(): user space while nobody waits), mq (POSIX), sysv
+ * (System V msg or sem), pipe, unix (socketpair), flock (on tmpfs),
+ * pthread (robust process-shared mutex).
+ *
+ * Exit status 3: the loaded module cannot run this peer (a module
+ * without fast locks, as with tools/bench --against an older one).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -363,6 +369,7 @@ static void run_pingpong(const char *peer, size_t size, long n)
 struct lk {
 	const char *peer;
 	int fd;			/* mpt lock, flock file */
+	struct mpt_lock_fast *h;	/* mpt-fast: the lock's mapping */
 	int semid;
 	pthread_mutex_t *m;	/* in shared memory */
 };
@@ -374,13 +381,26 @@ static void lk_open(struct lk *l, const char *peer)
 	memset(l, 0, sizeof(*l));
 	l->peer = peer;
 	snprintf(name, sizeof(name), "bench.%d.lock", (int)getpid());
-	if (!strcmp(peer, "mpt")) {
+	if (!strcmp(peer, "mpt") || !strcmp(peer, "mpt-fast")) {
+		bool fast = peer[3] != '\0';
+		int ret;
+
 		l->fd = mpt_lock_open(name, MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
 				      MPT_QOPEN_READ | MPT_QOPEN_WRITE,
-				      MPT_LOCK_MUTEX, 0600, 0);
+				      MPT_LOCK_MUTEX, 0600,
+				      fast ? MPT_LOCK_FAST : 0);
+		if (l->fd == -EINVAL && fast) {
+			fprintf(stderr, "mpt-bench: the loaded module refuses MPT_LOCK_FAST: it has no fast locks\n");
+			exit(3);
+		}
 		if (l->fd < 0)
 			die_ret("mpt_lock_open", l->fd);
 		mpt_lock_unlink(name);
+		if (fast) {
+			ret = mpt_lock_fast_map(l->fd, &l->h);
+			if (ret)
+				die_ret("mpt_lock_fast_map", ret);
+		}
 	} else if (!strcmp(peer, "flock")) {
 		char path[96];
 
@@ -414,7 +434,10 @@ static void lk_close(struct lk *l)
 {
 	if (!strcmp(l->peer, "sysv"))
 		semctl(l->semid, 0, IPC_RMID);
-	else if (l->m)
+	else if (l->h) {
+		mpt_lock_fast_unmap(l->h);
+		close(l->fd);
+	} else if (l->m)
 		munmap(l->m, sizeof(*l->m));
 	else
 		close(l->fd);
@@ -428,7 +451,8 @@ static bool lk_acquire(struct lk *l)
 
 	switch (l->peer[0]) {
 	case 'm':
-		ret = mpt_lock_acquire(l->fd, MPT_FOREVER, NULL);
+		ret = l->h ? mpt_lock_fast_acquire(l->h, MPT_FOREVER, NULL) :
+		      mpt_lock_acquire(l->fd, MPT_FOREVER, NULL);
 		if (ret == -EOWNERDEAD)
 			return true;
 		if (ret)
@@ -460,10 +484,14 @@ static bool lk_acquire(struct lk *l)
 static void lk_release(struct lk *l)
 {
 	struct sembuf up = { 0, 1, SEM_UNDO };
+	int ret;
 
 	switch (l->peer[0]) {
 	case 'm':
-		mpt_lock_release(l->fd);
+		ret = l->h ? mpt_lock_fast_release(l->h) :
+		      mpt_lock_release(l->fd);
+		if (ret)
+			die_ret("mpt_lock_release", ret);
 		break;
 	case 'f':
 		flock(l->fd, LOCK_UN);
@@ -496,11 +524,14 @@ static double run_lock(const char *peer, long n)
 /*
  * @procs processes share one lock and one counter; each takes the lock,
  * counts, lets go, until @n acquisitions in all.  A flock is per open
- * file: each process opens its own, as flock users do.
+ * file: each process opens its own, as flock users do.  Each process
+ * also counts its own increments: their sum must be the shared count,
+ * or the lock let two in at once.
  */
 static double run_lockc(const char *peer, int procs, long n)
 {
-	volatile long *count = shared(sizeof(long));
+	volatile long *count = shared(sizeof(long) * (procs + 1));
+	long sum = 0;
 	struct lk l;
 	double t0;
 
@@ -525,8 +556,10 @@ static double run_lockc(const char *peer, int procs, long n)
 
 				lk_acquire(&l);
 				done = *count >= n;
-				if (!done)
+				if (!done) {
 					(*count)++;
+					count[p + 1]++;
+				}
 				lk_release(&l);
 				if (done)
 					_exit(0);
@@ -536,6 +569,13 @@ static double run_lockc(const char *peer, int procs, long n)
 	wait_all();
 	t0 = now_s() - t0;
 	lk_close(&l);
+	for (int p = 0; p < procs; p++)
+		sum += count[p + 1];
+	if (sum != *count || *count != n) {
+		fprintf(stderr, "mpt-bench: lockc %s: the count is %ld, its processes made %ld increments of %ld: the lock let two in at once\n",
+			peer, *count, sum, n);
+		exit(1);
+	}
 	return *count / t0;
 }
 

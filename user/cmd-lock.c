@@ -2,7 +2,7 @@
 /*
  * mptrace lock: kernel-backed locks that know their owner.
  *
- *	mptrace lock create NAME [--recursive] [--mode M] [--trace]
+ *	mptrace lock create NAME [--recursive] [--mode M] [--trace | --fast]
  *	mptrace lock [hold] NAME [--timeout S] -- CMD [ARGS]
  *	mptrace lock ls
  *	mptrace lock stat NAME
@@ -31,8 +31,10 @@ static void lock_usage(FILE *out)
 		"Kernel-backed locks that know their owner, are released when it dies\n"
 		"(the next owner is told), never starve a waiter and refuse to deadlock.\n"
 		"\n"
-		"  create NAME [--recursive] [--mode MODE] [--trace]\n"
-		"                  make a lock (a mutex unless --recursive; mode 0600)\n"
+		"  create NAME [--recursive] [--mode MODE] [--trace | --fast]\n"
+		"                  make a lock (a mutex unless --recursive; mode 0600);\n"
+		"                  --trace: an event per acquire and release; --fast:\n"
+		"                  taken without a system call while nobody waits\n"
 		"  [hold] NAME [--timeout S] -- CMD [ARGS]\n"
 		"                  run CMD holding the lock, like flock(1); exit with\n"
 		"                  CMD's status; 1 if the lock is not had within S seconds\n"
@@ -79,12 +81,27 @@ static int lfail(const char *name, const char *what, int err)
 	return MPT_EXIT_FAIL;
 }
 
+/* Does the loaded module have fast locks?  True when it cannot be told. */
+static bool lk_have_fast(void)
+{
+	struct mpt_version v;
+	int fd = mpt_dev_open(O_RDONLY);
+	bool have = true;
+
+	if (fd >= 0 && !mpt_dev_version(fd, &v))
+		have = v.features & MPT_FEAT_FAST_LOCKS;
+	if (fd >= 0)
+		close(fd);
+	return have;
+}
+
 static int l_create(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "recursive", no_argument,	  NULL, 'R' },
 		{ "mode",      required_argument, NULL, 'm' },
 		{ "trace",     no_argument,	  NULL, 'T' },
+		{ "fast",      no_argument,	  NULL, 'F' },
 		{ "json",      no_argument,	  NULL, 'j' },
 		{ "help",      no_argument,	  NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -106,7 +123,10 @@ static int l_create(int argc, char **argv)
 				return MPT_EXIT_USAGE;
 			break;
 		case 'T':
-			lflags = MPT_LOCK_TRACE;
+			lflags |= MPT_LOCK_TRACE;
+			break;
+		case 'F':
+			lflags |= MPT_LOCK_FAST;
 			break;
 		case 'j':
 			mpt_opts.json = true;
@@ -120,9 +140,16 @@ static int l_create(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return mpt_usage_err("lock create: one NAME is needed");
+	if ((lflags & MPT_LOCK_TRACE) && (lflags & MPT_LOCK_FAST))
+		return mpt_usage_err("lock create: --fast and --trace exclude each other: the kernel does not see the acquisitions of a fast lock, so it cannot trace them (choose one)");
 	fd = mpt_lock_open(argv[optind], MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
 			   MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC, kind, mode,
 			   lflags);
+	if (fd == -EINVAL && (lflags & MPT_LOCK_FAST) && !lk_have_fast()) {
+		mpt_err("lock '%s': the loaded mptrace.ko has no fast locks (mptrace version shows its features; create it without --fast, or load a newer module)",
+			argv[optind]);
+		return MPT_EXIT_FAIL;
+	}
 	if (fd < 0)
 		return lfail(argv[optind], "create", fd);
 	ret = mpt_lock_info(fd, &li, NULL, NULL);
@@ -132,10 +159,11 @@ static int l_create(int argc, char **argv)
 	if (mpt_opts.json) {
 		printf("{\"name\": ");
 		mpt_json_string(stdout, li.name);
-		printf(", \"id\": %llu, \"kind\": \"%s\", \"mode\": \"%04o\", \"trace\": %s}\n",
+		printf(", \"id\": %llu, \"kind\": \"%s\", \"mode\": \"%04o\", \"trace\": %s, \"fast\": %s}\n",
 		       (unsigned long long)li.id,
 		       li.kind == MPT_LOCK_RECURSIVE ? "recursive" : "mutex",
-		       li.mode, li.flags & MPT_LOCK_TRACE ? "true" : "false");
+		       li.mode, li.flags & MPT_LOCK_TRACE ? "true" : "false",
+		       li.flags & MPT_LOCK_FAST ? "true" : "false");
 	}
 	return MPT_EXIT_OK;
 }
@@ -325,7 +353,7 @@ static const struct mpt_column ls_cols[] = {
 	[COL_UID]	= { "UID", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, false, "owner of the object" },
 	[COL_GID]	= { "GID", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, false, "its group" },
 	[COL_MODE]	= { "MODE", 0, 0, SCOLS_JSON_STRING, false, "permission bits" },
-	[COL_FLAGS]	= { "FLAGS", 0, 0, SCOLS_JSON_STRING, false, "trace, deleted, owner-dead" },
+	[COL_FLAGS]	= { "FLAGS", 0, 0, SCOLS_JSON_STRING, false, "trace, fast, deleted, owner-dead" },
 };
 
 #define NLS_COLS (sizeof(ls_cols) / sizeof(ls_cols[0]))
@@ -366,8 +394,9 @@ static void li_cell(const void *row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%04o", li->mode);
 		break;
 	case COL_FLAGS:
-		snprintf(buf, len, "%s%s%s",
+		snprintf(buf, len, "%s%s%s%s",
 			 li->flags & MPT_LOCK_TRACE ? "trace " : "",
+			 li->flags & MPT_LOCK_FAST ? "fast " : "",
 			 li->flags & MPT_LOCK_UNLINKED ? "deleted " : "",
 			 li->flags & MPT_LOCK_OWNER_DEAD ? "owner-dead" : "");
 		break;

@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,6 +211,177 @@ int mpt_lock_acquire(int lfd, long long timeout_ns, struct mpt_lock_acq *out)
 int mpt_lock_release(int lfd)
 {
 	return ioctl(lfd, MPT_LIOC_RELEASE, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Fast locks (linux/mptrace.h, "Fast locks"): the word of the lock's
+ * page is taken and given back with a compare-and-swap while the kernel
+ * does not keep the lock's state (MPT_LOCKW_KERNEL); everything else is
+ * the ioctls' business.
+ */
+struct mpt_lock_fast {
+	int fd;				/* not ours: the caller closes it */
+	uint32_t kind;			/* enum mpt_lock_kind */
+	struct mpt_lock_page *page;
+	size_t len;			/* of the mapping */
+};
+
+/*
+ * The calling thread's token: 0 until asked for, MPT_TOKEN_NONE when the
+ * module gave none (the thread then uses the ioctls alone).
+ */
+#define MPT_TOKEN_NONE	UINT64_MAX
+static __thread uint64_t mpt_token;
+static __thread uint32_t mpt_token_gen;	/* the module load it is of */
+static pthread_once_t mpt_token_once = PTHREAD_ONCE_INIT;
+
+/* A child of fork() is another thread: it asks for a token of its own. */
+static void mpt_token_forget(void)
+{
+	mpt_token = 0;
+}
+
+/* The token of the calling thread for @h, if it has one already. */
+static uint64_t mpt_token_for(const struct mpt_lock_fast *h)
+{
+	/* A module loaded again has other tokens: ask again. */
+	if (mpt_token_gen != h->page->token_gen)
+		return 0;
+	return mpt_token;
+}
+
+static void mpt_token_init(void)
+{
+	pthread_atfork(NULL, NULL, mpt_token_forget);
+}
+
+/* The calling thread's token, asked of the module on first use; or 0. */
+static uint32_t mpt_thread_token(const struct mpt_lock_fast *h)
+{
+	uint64_t cached = mpt_token_for(h);
+	__u32 tok = 0;
+
+	if (cached)
+		return cached == MPT_TOKEN_NONE ? 0 : (uint32_t)cached;
+	pthread_once(&mpt_token_once, mpt_token_init);
+	mpt_token_gen = h->page->token_gen;
+	if (ioctl(h->fd, MPT_LIOC_TOKEN, &tok) < 0 || !tok) {
+		/*
+		 * EBADF is this descriptor's fault (not opened for
+		 * writing), not the thread's: ask again with another.
+		 * Anything else (ENOSPC: too many threads hold one) is for
+		 * the thread's life.
+		 */
+		if (errno != EBADF)
+			mpt_token = MPT_TOKEN_NONE;
+		return 0;
+	}
+	mpt_token = tok;
+	return tok;
+}
+
+int mpt_lock_fast_map(int lfd, struct mpt_lock_fast **out)
+{
+	struct mpt_lock_info li = { 0 };
+	struct mpt_lock_fast *h;
+	long psz = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*out = NULL;
+	if (ioctl(lfd, MPT_LIOC_INFO, &li) < 0)
+		return -errno;
+	if (!(li.flags & MPT_LOCK_FAST))
+		return -ENODEV;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	p = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, lfd, 0);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		free(h);
+		/* Opened for inspecting alone: it cannot be taken either. */
+		return err == EACCES ? -EBADF : -err;
+	}
+	h->fd = lfd;
+	h->kind = li.kind;
+	h->page = p;
+	h->len = psz;
+	*out = h;
+	return 0;
+}
+
+void mpt_lock_fast_unmap(struct mpt_lock_fast *h)
+{
+	if (!h)
+		return;
+	munmap(h->page, h->len);
+	free(h);
+}
+
+/* An acquisition the word made, not the kernel: the owner counts it. */
+static int mpt_lock_fast_got(struct mpt_lock_fast *h, __u64 word,
+			     struct mpt_lock_acq *out)
+{
+	__u64 n = __atomic_load_n(&h->page->fast_acquisitions,
+				  __ATOMIC_RELAXED);
+
+	__atomic_store_n(&h->page->fast_acquisitions, n + 1, __ATOMIC_RELAXED);
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		out->count = (word & MPT_LOCKW_COUNT) / MPT_LOCKW_ONE;
+	}
+	return 0;
+}
+
+int mpt_lock_fast_acquire(struct mpt_lock_fast *h, long long timeout_ns,
+			  struct mpt_lock_acq *out)
+{
+	__u64 *word = &h->page->word;
+	uint32_t tok = mpt_thread_token(h);
+	__u64 w = 0, nw;
+
+	if (!tok)
+		return mpt_lock_acquire(h->fd, timeout_ns, out);
+	nw = tok | MPT_LOCKW_ONE;
+	if (__atomic_compare_exchange_n(word, &w, nw, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED))
+		return mpt_lock_fast_got(h, nw, out);
+	/*
+	 * A recursive lock the caller holds in user space: one more.  A
+	 * mutex it holds, a lock another holds, or one whose state the
+	 * kernel keeps: the ioctl waits, refuses or reports.
+	 */
+	if (h->kind == MPT_LOCK_RECURSIVE && (w & MPT_LOCKW_TOKEN) == tok &&
+	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT) &&
+	    (w & MPT_LOCKW_COUNT) != MPT_LOCKW_COUNT) {
+		nw = w + MPT_LOCKW_ONE;
+		if (__atomic_compare_exchange_n(word, &w, nw, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return mpt_lock_fast_got(h, nw, out);
+	}
+	return mpt_lock_acquire(h->fd, timeout_ns, out);
+}
+
+int mpt_lock_fast_release(struct mpt_lock_fast *h)
+{
+	__u64 *word = &h->page->word;
+	__u64 w = __atomic_load_n(word, __ATOMIC_RELAXED), nw;
+	uint64_t tok = mpt_token_for(h);
+
+	/* Held in user space by this thread: one less, or free. */
+	if (tok && tok != MPT_TOKEN_NONE && (w & MPT_LOCKW_TOKEN) == tok &&
+	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT)) {
+		nw = (w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE ?
+		     w - MPT_LOCKW_ONE : 0;
+		if (__atomic_compare_exchange_n(word, &w, nw, false,
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return 0;
+	}
+	/* The kernel keeps it (a waiter came), or the caller is no owner. */
+	return mpt_lock_release(h->fd);
 }
 
 static int mpt_lock_info_req(int fd, unsigned long req,

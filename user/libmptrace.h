@@ -171,12 +171,13 @@ int mpt_nl_get_queues(struct mpt_nl *nl, struct mpt_queue_info **qs,
  * Locks (linux/mptrace.h, "Locks").  mpt_lock_open() takes the flags of
  * mpt_queue_open() (WRITE to acquire, READ to inspect; no NONBLOCK) and,
  * with CREATE, the kind (MPT_LOCK_MUTEX or MPT_LOCK_RECURSIVE), mode and
- * MPT_LOCK_TRACE.  mpt_lock_acquire() takes a timeout as the queue calls
- * do (0: try, -EBUSY when held); it returns 0, or -EOWNERDEAD when it
- * got the lock from an owner that died holding it (the lock is then
- * held, as with a robust pthread mutex; *@out says who died).  Other
- * errors: -EDEADLK (a wait-for cycle, or a mutex the caller holds),
- * -ETIMEDOUT, -EINTR.  Only the owner thread may release (-EPERM).
+ * MPT_LOCK_TRACE or MPT_LOCK_FAST (not both).  mpt_lock_acquire() takes
+ * a timeout as the queue calls do (0: try, -EBUSY when held); it returns
+ * 0, or -EOWNERDEAD when it got the lock from an owner that died holding
+ * it (the lock is then held, as with a robust pthread mutex; *@out says
+ * who died).  Other errors: -EDEADLK (a wait-for cycle, or a mutex the
+ * caller holds), -ETIMEDOUT, -EINTR.  Only the owner thread may release
+ * (-EPERM).
  */
 int mpt_lock_open(const char *name, uint32_t flags, uint32_t kind,
 		  uint32_t mode, uint32_t lflags);
@@ -188,6 +189,30 @@ int mpt_lock_info(int lfd, struct mpt_lock_info *li,
 int mpt_lock_info_name(int devfd, const char *name, struct mpt_lock_info *li,
 		       struct mpt_lwaiter *waiters, uint32_t *nwaiters);
 int mpt_dev_get_locks(int devfd, struct mpt_lock_info **ls, size_t *n);
+
+/*
+ * Fast locks (created with MPT_LOCK_FAST; linux/mptrace.h, "Fast
+ * locks"): taken and released without a system call while nobody waits.
+ * mpt_lock_fast_map() maps the lock of @lfd (opened with MPT_QOPEN_WRITE:
+ * -EBADF otherwise; -ENODEV for a lock that is not fast) into a handle
+ * that does not own @lfd: close it after mpt_lock_fast_unmap().  The
+ * handle is shared by the threads of the process and inherited by
+ * fork(); mpt_lock_fast_acquire() and mpt_lock_fast_release() behave as
+ * mpt_lock_acquire() and mpt_lock_release(), with the same results.  An
+ * acquisition made in user space fills *@out with count alone (flags
+ * and waited_ns 0).  Each thread asks the module once for its token;
+ * when it gets none (-ENOSPC: too many threads), it takes and releases
+ * through the ioctls.  A child made by a raw clone(2), which bypasses
+ * pthread_atfork(3), has the parent thread's token: it must use
+ * mpt_lock_acquire() and mpt_lock_release() on the descriptor instead.
+ */
+struct mpt_lock_fast;
+
+int mpt_lock_fast_map(int lfd, struct mpt_lock_fast **out);
+int mpt_lock_fast_acquire(struct mpt_lock_fast *h, long long timeout_ns,
+			  struct mpt_lock_acq *out);
+int mpt_lock_fast_release(struct mpt_lock_fast *h);
+void mpt_lock_fast_unmap(struct mpt_lock_fast *h);
 
 /* "fork", "exec", ... for an event type; NULL if unknown. */
 const char *mpt_event_name(uint32_t type);

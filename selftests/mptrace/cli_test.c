@@ -835,6 +835,55 @@ TEST_F(cli, lock_hold)
 	EXPECT_EQ(0, self->r.status);
 }
 
+/*
+ * A fast lock through the CLI: made with --fast (never with --trace),
+ * shown as fast by create -j, ls and stat, and held by "lock NAME --"
+ * as any lock.
+ */
+TEST_F(cli, lock_fast)
+{
+	char name[32], traced[40], script[160];
+
+	snprintf(name, sizeof(name), "clilf-%d", getpid());
+	snprintf(traced, sizeof(traced), "%s-t", name);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name, "--fast", "--trace"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "--fast and --trace"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "stat", name));
+	EXPECT_EQ(1, self->r.status);		/* nothing was made */
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "create", name, "--fast",
+			 "--recursive"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"fast\": true"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"trace\": false"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"kind\": \"recursive\""));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "ls", "-r", "-n", "-o", "NAME,FLAGS"));
+	EXPECT_EQ(0, self->r.status);
+	snprintf(script, sizeof(script), "%s fast", name);
+	EXPECT_NE(NULL, strstr(self->r.out, script)) TH_LOG("%s", self->r.out);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "stat", name));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"flags\": \"fast"));
+
+	/* Held by the CLI's process for CMD's life, through the ioctls. */
+	snprintf(script, sizeof(script),
+		 "mptrace lock stat %s | grep -q '^OWNER *[1-9]' && exit 7",
+		 name);
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "sh", "-c", script));
+	EXPECT_EQ(7, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "ls", "-o", "NAME,OWNER,TAKEN"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"owner\": 0"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"taken\": 1"));
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "create", traced, "--trace"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"fast\": false"));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", traced));
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+}
+
 TEST_F(cli, lock_usage_errors)
 {
 	char name[32];

@@ -5,13 +5,16 @@
  * the fatal signal is taken, before the exit), deadlock
  * refusal (ABBA, a 3-cycle, waits with timeouts) without false positives,
  * no starvation under barging, permissions, removal, limits and unload, bad input,
- * events and the netlink dump.  Children act on cue through pipes; every
- * result is checked against what they were told to do.
+ * events and the netlink dump; and fast locks (the fast.* tests: the
+ * word's protocol spoken raw, against the kernel's view of the same
+ * lock).  Children act on cue through pipes; every result is checked
+ * against what they were told to do.
  */
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -1050,6 +1053,1321 @@ TEST_F(lk, limits_and_unload)
 	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->dev);
 	EXPECT_EQ(-ENOENT, lopen(self->dev, "lt-x", W, 0, 0, 0));
+}
+
+/* --- fast locks ------------------------------------------------------------------ */
+
+/*
+ * Fast locks (MPT_LOCK_FAST): the protocol of the header's "Fast locks",
+ * spoken raw here, and the kernel's side of it checked from outside: the
+ * word of the mapped page, the lock's info, events, who gets the lock.
+ */
+struct fl {
+	int fd;
+	struct mpt_lock_page *pg;
+	bool recursive;
+};
+
+static long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+static struct mpt_lock_page *fmap(int fd, int prot)
+{
+	void *p = mmap(NULL, page_size(), prot, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* mmap()'s errno for one form, 0 if it maps (and the map is undone). */
+static int mmap_err(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+static int ftoken(int fd, __u32 *tok)
+{
+	*tok = 0;
+	return ioctl(fd, MPT_LIOC_TOKEN, tok) ? -errno : 0;
+}
+
+static __u64 fword(const struct fl *l)
+{
+	return __atomic_load_n(&l->pg->word, __ATOMIC_SEQ_CST);
+}
+
+static __u64 wtok(__u32 tok, __u32 count)
+{
+	return tok | (__u64)count * MPT_LOCKW_ONE;
+}
+
+/*
+ * Acquire @l as the protocol says, with token @tok: the word first, the
+ * ioctl (with @flags, @deadline) otherwise.  *@user says which took it.
+ */
+static int fast_acquire(struct fl *l, __u32 tok, __u32 flags, __u64 deadline,
+			struct mpt_lock_acq *out, bool *user)
+{
+	__u64 w = 0, nw = wtok(tok, 1), n;
+	struct mpt_lock_acq a;
+	bool u;
+
+	if (!user)
+		user = &u;
+	if (!out)
+		out = &a;
+	*user = false;
+	if (__atomic_compare_exchange_n(&l->pg->word, &w, nw, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		goto got;
+	if (l->recursive && (w & MPT_LOCKW_TOKEN) == tok &&
+	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT) &&
+	    (w & MPT_LOCKW_COUNT) != MPT_LOCKW_COUNT) {
+		nw = w + MPT_LOCKW_ONE;
+		if (__atomic_compare_exchange_n(&l->pg->word, &w, nw, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			goto got;
+	}
+	return acquire(l->fd, flags, deadline, out);
+got:
+	n = __atomic_load_n(&l->pg->fast_acquisitions, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->pg->fast_acquisitions, n + 1, __ATOMIC_RELAXED);
+	memset(out, 0, sizeof(*out));
+	out->count = nw >> 32;
+	*user = true;
+	return 0;
+}
+
+/* Release @l as the protocol says; *@user says whether the word did it. */
+static int fast_release(struct fl *l, __u32 tok, bool *user)
+{
+	__u64 w = __atomic_load_n(&l->pg->word, __ATOMIC_RELAXED), nw;
+	bool u;
+
+	if (!user)
+		user = &u;
+	*user = false;
+	if ((w & MPT_LOCKW_TOKEN) == tok && !(w & MPT_LOCKW_KERNEL) &&
+	    (w & MPT_LOCKW_COUNT)) {
+		nw = (w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE ?
+		     w - MPT_LOCKW_ONE : 0;
+		if (__atomic_compare_exchange_n(&l->pg->word, &w, nw, false,
+						__ATOMIC_RELEASE,
+						__ATOMIC_RELAXED)) {
+			*user = true;
+			return 0;
+		}
+	}
+	return release(l->fd);
+}
+
+/*
+ * A child that acts on fast locks on cue: 'f' acquire lock l[digit] by
+ * the protocol, 'u' release it by the protocol, 'a' and 'r' the same
+ * through the ioctls alone, 'g' wait for the go, 'p' pause for ever, 'k'
+ * report its token.  Each step but g and p reports a struct fres.
+ */
+struct fres {
+	int ret;
+	int user;
+	__u32 flags;
+	__u32 count;
+	__u32 dead_pid;
+	__u32 dead_tid;
+	__u64 waited_ns;
+	__u32 token;
+	__u32 tid;
+};
+
+static void factor_start(struct actor *a, struct fl *l, const char *script)
+{
+	int go[2], res[2];
+	__u32 tok = 0;
+
+	if (pipe(go) || pipe(res))
+		abort();
+	a->pid = fork();
+	if (a->pid) {
+		close(go[0]);
+		close(res[1]);
+		a->go = go[1];
+		a->res = res[0];
+		return;
+	}
+	close(go[1]);
+	close(res[0]);
+	for (; *script; script++) {
+		struct fres r = { .tid = gettid() };
+		struct mpt_lock_acq acq = { 0 };
+		bool user = false;
+		struct fl *x;
+		char c;
+
+		switch (*script) {
+		case 'f':
+		case 'u':
+		case 'k':
+			if (!tok && ftoken(l[0].fd, &tok))
+				_exit(2);
+			break;
+		}
+		switch (*script) {
+		case 'f':
+			x = &l[*++script - '0'];
+			r.ret = fast_acquire(x, tok, 0, 0, &acq, &user);
+			break;
+		case 'u':
+			x = &l[*++script - '0'];
+			r.ret = fast_release(x, tok, &user);
+			break;
+		case 'a':
+			x = &l[*++script - '0'];
+			r.ret = acquire(x->fd, 0, 0, &acq);
+			break;
+		case 'r':
+			x = &l[*++script - '0'];
+			r.ret = release(x->fd);
+			break;
+		case 'k':
+			break;
+		case 'g':
+			if (read(go[0], &c, 1) != 1)
+				_exit(1);
+			continue;
+		case 'p':
+			pause();
+			continue;
+		}
+		r.user = user;
+		r.flags = acq.flags;
+		r.count = acq.count;
+		r.dead_pid = acq.dead_pid;
+		r.dead_tid = acq.dead_tid;
+		r.waited_ns = acq.waited_ns;
+		r.token = tok;
+		if (write(res[1], &r, sizeof(r)) != sizeof(r))
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* The next report of @a; ret -1000 if none comes within 10 s. */
+static struct fres factor_result(struct actor *a)
+{
+	struct pollfd p = { .fd = a->res, .events = POLLIN };
+	struct fres r = { .ret = -1000 };
+
+	if (poll(&p, 1, 10000) != 1 ||
+	    read(a->res, &r, sizeof(r)) != sizeof(r))
+		r.ret = -1000;
+	return r;
+}
+
+FIXTURE(fast) {
+	int dev;
+	char name[3][MPT_NAME_LEN];
+	struct fl l[3];
+	__u32 tok;		/* this thread's */
+};
+
+FIXTURE_SETUP(fast)
+{
+	static int n;
+	int i;
+
+	self->dev = -1;
+	for (i = 0; i < 3; i++) {
+		snprintf(self->name[i], sizeof(self->name[i]), "lf-%d-%d-%c",
+			 getpid(), n, 'A' + i);
+		self->l[i].fd = -1;
+		self->l[i].pg = NULL;
+	}
+	n++;
+	if (!mpt_loaded())
+		SKIP(return, "mptrace module not loaded");
+	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+}
+
+FIXTURE_TEARDOWN(fast)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (self->l[i].pg)
+			munmap(self->l[i].pg, page_size());
+		if (self->l[i].fd >= 0)
+			close(self->l[i].fd);
+		if (self->dev >= 0)
+			lunlink(self->dev, self->name[i]);
+	}
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+/* Create fast lock @i of @kind, map it, and get this thread's token. */
+static int fmake(FIXTURE_DATA(fast) *self, int i, __u32 kind)
+{
+	struct fl *l = &self->l[i];
+
+	l->fd = lopen(self->dev, self->name[i], W | MPT_QOPEN_CREATE |
+		      MPT_QOPEN_EXCL, kind, 0600, MPT_LOCK_FAST);
+	if (l->fd < 0)
+		return l->fd;
+	l->recursive = kind == MPT_LOCK_RECURSIVE;
+	l->pg = fmap(l->fd, PROT_READ | PROT_WRITE);
+	if (!l->pg)
+		return -errno;
+	return ftoken(l->fd, &self->tok);
+}
+
+/*
+ * The forms of mmap() and of creation the header refuses, and the one it
+ * takes: a fresh page of zeros but for the generation of the tokens,
+ * the same for every lock.
+ */
+TEST_F(fast, mmap_forms)
+{
+	long psz = page_size();
+	struct mpt_lock_page *old;
+	struct mpt_lock_info li;
+	unsigned char *p;
+	int slow, ro, i, nonzero = 0;
+	__u32 gen;
+
+	/* Fast and traced: refused at create, whatever the kind. */
+	EXPECT_EQ(-EINVAL, lopen(self->dev, self->name[0], W | MPT_QOPEN_CREATE,
+				 MPT_LOCK_MUTEX, 0600,
+				 MPT_LOCK_FAST | MPT_LOCK_TRACE));
+	EXPECT_EQ(-EINVAL, lopen(self->dev, self->name[0], W | MPT_QOPEN_CREATE,
+				 MPT_LOCK_RECURSIVE, 0600,
+				 MPT_LOCK_FAST | MPT_LOCK_TRACE));
+	EXPECT_EQ(-EINVAL, lopen(self->dev, self->name[0], W | MPT_QOPEN_CREATE,
+				 MPT_LOCK_MUTEX, 0600, MPT_LOCK_FAST << 1));
+	EXPECT_EQ(-ENOENT, lopen(self->dev, self->name[0], W, 0, 0, 0));
+
+	/* A lock that is not fast has no page. */
+	slow = lcreate(self->dev, self->name[1], MPT_LOCK_MUTEX);
+	ASSERT_LE(0, slow);
+	EXPECT_EQ(ENODEV, mmap_err(slow, psz, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, 0));
+	EXPECT_EQ(ENODEV, mmap_err(slow, psz, PROT_READ, MAP_SHARED, 0));
+	ASSERT_EQ(0, linfo(slow, &li, NULL, 0));
+	EXPECT_EQ(0, li.flags & MPT_LOCK_FAST);
+	close(slow);
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(MPT_LOCK_FAST, li.flags & MPT_LOCK_FAST);
+	EXPECT_EQ(0, li.flags & MPT_LOCK_TRACE);
+	EXPECT_EQ(MPT_LOCK_MUTEX, li.kind);
+
+	/* Anything but one page at offset 0, shared. */
+	EXPECT_EQ(EINVAL, mmap_err(self->l[0].fd, 2 * psz,
+				   PROT_READ | PROT_WRITE, MAP_SHARED, 0));
+	EXPECT_EQ(EINVAL, mmap_err(self->l[0].fd, psz, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, psz));
+	EXPECT_EQ(EINVAL, mmap_err(self->l[0].fd, psz, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, 0));
+	EXPECT_EQ(EINVAL, mmap_err(self->l[0].fd, psz, PROT_READ,
+				   MAP_PRIVATE, 0));
+	EXPECT_EQ(0, mmap_err(self->l[0].fd, psz, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, 0));
+
+	/* Opened to inspect alone: read, yes; write, never. */
+	ro = lopen(self->dev, self->name[0], MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC,
+		   0, 0, 0);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(EACCES, mmap_err(ro, psz, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, 0));
+	EXPECT_EQ(EACCES, mmap_err(ro, psz, PROT_WRITE, MAP_SHARED, 0));
+	p = mmap(NULL, psz, PROT_READ, MAP_SHARED, ro, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, psz, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+
+	/* The page: zeros, and the same page through both mappings. */
+	gen = ((struct mpt_lock_page *)p)->token_gen;
+	EXPECT_NE(0, gen);
+	for (i = 0; i < psz; i++)
+		nonzero += p[i] != 0 &&
+			   (i < offsetof(struct mpt_lock_page, token_gen) ||
+			    i >= offsetof(struct mpt_lock_page, reserved));
+	EXPECT_EQ(0, nonzero);
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, NULL));
+	EXPECT_EQ(wtok(self->tok, 1),
+		  __atomic_load_n(&((struct mpt_lock_page *)p)->word,
+				  __ATOMIC_SEQ_CST));
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	munmap(p, psz);
+	close(ro);
+
+	/*
+	 * The mapping outlives its file and the name: still the lock's page
+	 * (no SIGBUS), while another lock of that name is another page.
+	 */
+	close(self->l[0].fd);
+	self->l[0].fd = -1;
+	ASSERT_EQ(0, lunlink(self->dev, self->name[0]));
+	EXPECT_EQ(0, fword(&self->l[0]));
+	EXPECT_EQ(1, self->l[0].pg->fast_acquisitions);
+	old = self->l[0].pg;
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	EXPECT_EQ(0, self->l[0].pg->fast_acquisitions);
+	EXPECT_EQ(gen, self->l[0].pg->token_gen);
+	EXPECT_EQ(1, old->fast_acquisitions);
+	munmap(old, psz);
+}
+
+struct tokthr {
+	int fd;
+	__u32 tok[2];
+	int ret[2];
+};
+
+static void *token_thread(void *p)
+{
+	struct tokthr *t = p;
+
+	t->ret[0] = ftoken(t->fd, &t->tok[0]);
+	t->ret[1] = ftoken(t->fd, &t->tok[1]);
+	return NULL;
+}
+
+/* A token per thread: never 0, stable, its own, never given twice. */
+TEST_F(fast, token)
+{
+	__u32 a, b, c, child = 0;
+	struct tokthr t[4];
+	int slow, ro, pp[2], i, j, st;
+	pthread_t th;
+	pid_t pid;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fmake(self, 1, MPT_LOCK_RECURSIVE));
+	ASSERT_EQ(0, ftoken(self->l[0].fd, &a));
+	ASSERT_EQ(0, ftoken(self->l[0].fd, &b));
+	ASSERT_EQ(0, ftoken(self->l[1].fd, &c));
+	EXPECT_NE(0, a);
+	EXPECT_EQ(a, b);
+	EXPECT_EQ(a, c);		/* the same for every lock */
+	/* A lock that is not fast answers the same (per thread, not lock). */
+	slow = lcreate(self->dev, self->name[2], MPT_LOCK_MUTEX);
+	ASSERT_LE(0, slow);
+	ASSERT_EQ(0, ftoken(slow, &b));
+	EXPECT_EQ(a, b);
+	close(slow);
+
+	/* Not opened for writing: EBADF; not a lock: ENOTTY; EFAULT. */
+	ro = lopen(self->dev, self->name[0], MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC,
+		   0, 0, 0);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, ftoken(ro, &b));
+	EXPECT_EQ(0, b);
+	close(ro);
+	EXPECT_EQ(-ENOTTY, ftoken(self->dev, &b));
+	EXPECT_EQ(-1, ioctl(self->l[0].fd, MPT_LIOC_TOKEN, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* Threads, one after the other: each its own, never one seen before. */
+	for (i = 0; i < 4; i++) {
+		t[i].fd = self->l[i % 2].fd;
+		t[i].ret[0] = t[i].ret[1] = -1;
+		ASSERT_EQ(0, pthread_create(&th, NULL, token_thread, &t[i]));
+		pthread_join(th, NULL);
+		ASSERT_EQ(0, t[i].ret[0]);
+		ASSERT_EQ(0, t[i].ret[1]);
+		EXPECT_NE(0, t[i].tok[0]);
+		EXPECT_EQ(t[i].tok[0], t[i].tok[1]);
+		EXPECT_NE(a, t[i].tok[0]);
+		for (j = 0; j < i; j++)
+			EXPECT_NE(t[j].tok[0], t[i].tok[0]);
+	}
+
+	/* A child of fork() is another thread. */
+	ASSERT_EQ(0, pipe(pp));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 x = 0, y = 0;
+
+		if (ftoken(self->l[0].fd, &x) || ftoken(self->l[1].fd, &y) ||
+		    x != y || write(pp[1], &x, sizeof(x)) != sizeof(x))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(sizeof(child), read(pp[0], &child, sizeof(child)));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st);
+	EXPECT_NE(0, child);
+	EXPECT_NE(a, child);
+	for (j = 0; j < 4; j++)
+		EXPECT_NE(t[j].tok[0], child);
+	ASSERT_EQ(0, ftoken(self->l[0].fd, &b));
+	EXPECT_EQ(a, b);		/* ours did not change */
+	close(pp[0]);
+	close(pp[1]);
+}
+
+struct holdthr {
+	struct fl *l;
+	pid_t tid;
+	__u32 tok;
+	int ret;
+	int ready[2];		/* the thread says it holds */
+	int go[2];		/* the test says: release */
+};
+
+/* Take @l in user space, say so, wait for the go, release, end. */
+static void *user_holder_thread(void *p)
+{
+	struct holdthr *t = p;
+	char c;
+
+	t->tid = gettid();
+	t->ret = ftoken(t->l->fd, &t->tok);
+	if (!t->ret)
+		t->ret = fast_acquire(t->l, t->tok, 0, 0, NULL, NULL);
+	if (write(t->ready[1], "h", 1) != 1 || read(t->go[0], &c, 1) != 1)
+		t->ret = -1;
+	if (!t->ret)
+		t->ret = fast_release(t->l, t->tok, NULL);
+	return NULL;
+}
+
+/* A byte on @fd within 10 s: 0, else -1. */
+static int ready_byte(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&p, 1, 10000) == 1 && read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+/*
+ * In a child: @prep(@arg), then @fn(@arg) traced, counting the system
+ * calls it enters: *@other those but the write(2) and exit(2) of the
+ * child's report and end, *@ioctls the ioctl(2) calls among them.
+ * Returns what @fn returned, or -1.
+ */
+static long count_syscalls(int (*prep)(void *), long (*fn)(void *),
+			   void *arg, int *other, int *ioctls)
+{
+	struct __ptrace_syscall_info si;
+	int pp[2], st;
+	long got = -1;
+	pid_t pid;
+
+	*other = *ioctls = 0;
+	if (pipe(pp))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		long n;
+
+		close(pp[0]);
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) || prep(arg))
+			_exit(2);
+		/* Stop: the tracer counts from here. */
+		syscall(SYS_kill, getpid(), SIGSTOP);
+		n = fn(arg);
+		syscall(SYS_write, pp[1], &n, sizeof(n));
+		syscall(SYS_exit, 0);
+	}
+	close(pp[1]);
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st) ||
+	    ptrace(PTRACE_SETOPTIONS, pid, 0,
+		   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL))
+		goto out;
+	for (int sig = 0;; sig = 0) {
+		if (ptrace(PTRACE_SYSCALL, pid, 0, sig) ||
+		    waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+			break;
+		if (WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+			sig = WSTOPSIG(st);	/* a signal: deliver it */
+			continue;
+		}
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof(si), &si) <= 0 ||
+		    si.op != PTRACE_SYSCALL_INFO_ENTRY)
+			continue;
+		if (si.entry.nr == __NR_ioctl)
+			++*ioctls;
+		if (si.entry.nr != __NR_write && si.entry.nr != __NR_exit)
+			++*other;
+	}
+	if (read(pp[0], &got, sizeof(got)) != sizeof(got))
+		got = -1;
+out:
+	close(pp[0]);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return got;
+}
+
+struct loop1000 {
+	struct fl *l;
+	__u32 tok;
+};
+
+static int fast_loop_prep(void *p)
+{
+	struct loop1000 *x = p;
+
+	return ftoken(x->l->fd, &x->tok);
+}
+
+/* A thousand acquire + release by the word; how many went by it. */
+static long fast_loop(void *p)
+{
+	struct loop1000 *x = p;
+	long n = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		bool u1 = false, u2 = false;
+
+		if (fast_acquire(x->l, x->tok, 0, 0, NULL, &u1) ||
+		    fast_release(x->l, x->tok, &u2) || !u1 || !u2)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Uncontended: the word alone.  A process takes and releases a thousand
+ * times while a tracer counts its system calls: none (the kernel is
+ * never entered).  The lock's info names the user-space owner, counts
+ * the acquisitions its owners counted, and has no hold time for them.
+ */
+TEST_F(fast, uncontended)
+{
+	struct mpt_lock_info li;
+	struct loop1000 loop;
+	struct mpt_lock_acq a;
+	struct holdthr t;
+	pthread_t th;
+	int i, other, ioctls, fails = 0;
+	bool user;
+	long got;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	EXPECT_EQ(0, fword(&self->l[0]));
+
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, &a, &user));
+	EXPECT_TRUE(user);
+	EXPECT_EQ(1, a.count);
+	EXPECT_EQ(wtok(self->tok, 1), fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(getpid(), li.owner_pid);
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(1, li.count);
+	EXPECT_EQ(0, li.held_ns);		/* held in user space */
+	EXPECT_EQ(1, li.acquisitions);
+	EXPECT_EQ(0, li.nwaiters);
+	EXPECT_EQ(0, li.contentions);
+	/* Looking is not entering: the word stays the owner's. */
+	EXPECT_EQ(wtok(self->tok, 1), fword(&self->l[0]));
+	/* By name too, on /dev/mptrace. */
+	memset(&li, 0, sizeof(li));
+	snprintf(li.name, sizeof(li.name), "%s", self->name[0]);
+	ASSERT_EQ(0, ioctl(self->dev, MPT_IOC_LOCK_INFO, &li));
+	EXPECT_EQ(getpid(), li.owner_pid);
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(MPT_LOCK_FAST, li.flags & MPT_LOCK_FAST);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_TRUE(user);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(0, li.owner_pid);
+	EXPECT_EQ(0, li.count);
+
+	/*
+	 * A thousand, with no system call at all (the child's token is
+	 * its own: asked for in the child, before the count starts).
+	 */
+	loop.l = &self->l[0];
+	loop.tok = 0;
+	got = count_syscalls(fast_loop_prep, fast_loop, &loop, &other,
+			     &ioctls);
+	EXPECT_EQ(1000, got);
+	EXPECT_EQ(0, ioctls);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	EXPECT_EQ(1001, self->l[0].pg->fast_acquisitions);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(1001, li.acquisitions);
+	EXPECT_EQ(0, li.contentions);
+	EXPECT_EQ(0, li.owner_deaths);
+	EXPECT_EQ(0, li.hold_total_ns);
+	EXPECT_EQ(0, li.owner_pid);
+
+	/* Held in user space by another thread: that thread is the owner. */
+	t.l = &self->l[0];
+	t.ret = -1;
+	ASSERT_EQ(0, pipe(t.ready));
+	ASSERT_EQ(0, pipe(t.go));
+	ASSERT_EQ(0, pthread_create(&th, NULL, user_holder_thread, &t));
+	ASSERT_EQ(0, ready_byte(t.ready[0]));
+	ASSERT_EQ(0, t.ret);
+	EXPECT_EQ(wtok(t.tok, 1), fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(getpid(), li.owner_pid);
+	EXPECT_EQ(t.tid, li.owner_tid);
+	/* Not ours to release; our try finds it held. */
+	EXPECT_EQ(-EPERM, fast_release(&self->l[0], self->tok, NULL));
+	EXPECT_EQ(-EBUSY, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TRY,
+				       0, NULL, NULL));
+	/* Nobody waits: the kernel gave the word back as it was. */
+	EXPECT_EQ(wtok(t.tok, 1), fword(&self->l[0]));
+	ASSERT_EQ(1, write(t.go[1], "g", 1));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, t.ret);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	close(t.ready[0]);
+	close(t.ready[1]);
+	close(t.go[0]);
+	close(t.go[1]);
+	for (i = 0; i < 3; i++)
+		fails += fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user) ||
+			 !user || fast_release(&self->l[0], self->tok, NULL);
+	EXPECT_EQ(0, fails);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(1005, li.acquisitions);
+}
+
+/*
+ * Mutual exclusion, fast and slow acquirers mixed: four processes do a
+ * read-modify-write of a plain counter in shared memory, sleeping now
+ * and then in between.  Three take the lock by the protocol or by the
+ * ioctl and release it either way (the choice varies); the fourth never
+ * asks for a token and uses the ioctls alone.  Without a lock the race
+ * loses updates; with it the count is exact, both paths were taken, and
+ * the lock counted every acquisition once.
+ */
+#define MX_PROCS	4
+#define MX_ITERS	1500
+
+struct mx {
+	volatile long counter;
+	long user_acq[MX_PROCS], kern_acq[MX_PROCS];
+	long user_rel[MX_PROCS], kern_rel[MX_PROCS];
+};
+
+static int mx_worker(struct fl *l, struct mx *m, int p, bool locked)
+{
+	__u32 tok = 0;
+	int i;
+
+	if (locked && p < MX_PROCS - 1 && ftoken(l->fd, &tok))
+		return 10;
+	for (i = 0; i < MX_ITERS; i++) {
+		bool ioctls = !tok || (i * 7 + p) % 3 == 0, user = false;
+		long v;
+
+		if (locked) {
+			int r = ioctls ? acquire(l->fd, 0, 0, NULL) :
+				fast_acquire(l, tok, 0, 0, NULL, &user);
+
+			if (r)
+				return 11;
+			if (user)
+				m->user_acq[p]++;
+			else
+				m->kern_acq[p]++;
+		}
+		v = m->counter;
+		if (i % 16 == p)
+			usleep(50);			/* the window */
+		m->counter = v + 1;
+		if (locked) {
+			int r;
+
+			ioctls = !tok || (i + p) % 2;
+			r = ioctls ? release(l->fd) :
+				fast_release(l, tok, &user);
+			if (r)
+				return 12;
+			if (!ioctls && user)
+				m->user_rel[p]++;
+			else
+				m->kern_rel[p]++;
+		}
+		/* Now and then nobody waits: the word's turn. */
+		if (i % 4 == 3)
+			usleep(100);
+	}
+	return 0;
+}
+
+static long mx_run(struct fl *l, struct mx *m, bool locked)
+{
+	int p, st, bad = 0;
+
+	memset((void *)m, 0, sizeof(*m));
+	for (p = 0; p < MX_PROCS; p++)
+		if (fork() == 0)
+			_exit(mx_worker(l, m, p, locked));
+	for (p = 0; p < MX_PROCS; p++)
+		if (wait(&st) < 0 || st)
+			bad++;
+	return bad ? -1 : m->counter;
+}
+
+TEST_F_TIMEOUT(fast, mixed_exclusion, 180)
+{
+	long racy, exact, ua = 0, ka = 0, ur = 0, kr = 0;
+	struct mpt_lock_info li;
+	struct mx *m;
+	int p;
+
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	racy = mx_run(&self->l[0], m, false);
+	exact = mx_run(&self->l[0], m, true);
+	for (p = 0; p < MX_PROCS; p++) {
+		ua += m->user_acq[p];
+		ka += m->kern_acq[p];
+		ur += m->user_rel[p];
+		kr += m->kern_rel[p];
+	}
+	TH_LOG("without the lock: %ld of %d; with it: %ld; acquired %ld in user space, %ld in the kernel; released %ld, %ld",
+	       racy, MX_PROCS * MX_ITERS, exact, ua, ka, ur, kr);
+	EXPECT_LT(racy, MX_PROCS * MX_ITERS);	/* the race is real */
+	EXPECT_EQ(MX_PROCS * MX_ITERS, exact);
+	EXPECT_LT(0, ua);
+	EXPECT_LT(0, ka);
+	EXPECT_LT(0, ur);
+	EXPECT_LT(0, kr);
+	EXPECT_EQ(0, m->user_acq[MX_PROCS - 1]);	/* no token, no word */
+	EXPECT_EQ(0, m->user_rel[MX_PROCS - 1]);
+	EXPECT_EQ(ua, self->l[0].pg->fast_acquisitions);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(MX_PROCS * MX_ITERS, li.acquisitions);
+	EXPECT_EQ(0, li.owner_pid);
+	EXPECT_EQ(0, li.nwaiters);
+	EXPECT_EQ(0, li.owner_deaths);
+	EXPECT_EQ(0, li.deadlocks);
+	munmap(m, sizeof(*m));
+}
+
+/*
+ * Contention: we hold the lock in user space; a second process comes
+ * through the protocol and waits in the kernel.  The word then says the
+ * kernel keeps it, the info and the CONTENDED event name us, found by
+ * our token.  Our release by the protocol goes to the kernel and hands
+ * the lock over; once nobody waits, the word is back in user space.
+ */
+TEST_F(fast, contended)
+{
+	struct mpt_ring_conf conf = { .slots = 256 };
+	char buf[64 * MPT_EVENT_MAX_SIZE];
+	struct mpt_lwaiter lw[2];
+	struct mpt_lock_info li;
+	struct fres r;
+	struct actor w;
+	int rd, contended = 0;
+	ssize_t len, off;
+	bool user;
+
+	rd = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, rd);
+	ASSERT_EQ(0, ioctl(rd, MPT_IOC_RING_SET, &conf));
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
+	ASSERT_TRUE(user);
+
+	factor_start(&w, self->l, "kf0u0p");
+	r = factor_result(&w);
+	ASSERT_EQ(0, r.ret);
+	ASSERT_NE(0, r.token);
+	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
+	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]) & MPT_LOCKW_KERNEL);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, lw, 2));
+	EXPECT_EQ(getpid(), li.owner_pid);
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(1, li.count);
+	EXPECT_EQ(1, li.nwaiters);
+	EXPECT_EQ(1, li.waiters_max);
+	EXPECT_EQ(w.pid, lw[0].pid);
+	EXPECT_EQ(1, li.contentions);
+
+	usleep(50000);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_FALSE(user);			/* through the kernel */
+	r = factor_result(&w);			/* the waiter has it */
+	EXPECT_EQ(0, r.ret);
+	EXPECT_FALSE(r.user);
+	EXPECT_EQ(1, r.count);
+	EXPECT_EQ(0, r.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_LE(50000000ULL, r.waited_ns);
+	r = factor_result(&w);			/* and let it go */
+	EXPECT_EQ(0, r.ret);
+	/* Nobody waits: the word is user space's again. */
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
+	EXPECT_TRUE(user);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_TRUE(user);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(3, li.acquisitions);
+	EXPECT_EQ(1, li.contentions);
+	EXPECT_LE(50000000ULL, li.wait_max_ns);
+	actor_end(&w);
+
+	while ((len = read(rd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < len;) {
+			struct mpt_event_lock *e = (void *)(buf + off);
+
+			off += e->hdr.size;
+			if (e->hdr.type != MPT_EV_LOCK_CONTENDED ||
+			    strcmp(e->name, self->name[0]))
+				continue;
+			contended++;
+			EXPECT_EQ(w.pid, e->task.pid);
+			EXPECT_EQ(getpid(), e->owner_pid);
+			EXPECT_EQ(gettid(), e->owner_tid);
+		}
+	}
+	EXPECT_EQ(1, contended);
+	close(rd);
+}
+
+/*
+ * Held in user space by a live process: a try is refused, a timed wait
+ * times out, a release by another is refused, and each time the kernel
+ * gives the word back as it found it.
+ */
+TEST_F(fast, held_elsewhere)
+{
+	struct mpt_lock_info li;
+	struct fres r;
+	struct actor h;
+	__u64 t0, held;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	factor_start(&h, self->l, "f0gu0p");
+	r = factor_result(&h);
+	ASSERT_EQ(0, r.ret);
+	ASSERT_TRUE(r.user);
+	held = wtok(r.token, 1);
+	EXPECT_EQ(held, fword(&self->l[0]));
+
+	EXPECT_EQ(-EBUSY, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TRY, 0,
+				       NULL, NULL));
+	EXPECT_EQ(held, fword(&self->l[0]));
+	t0 = now_ns();
+	EXPECT_EQ(-ETIMEDOUT, fast_acquire(&self->l[0], self->tok,
+					   MPT_LOCK_TIMEOUT, t0 + 200000000ULL,
+					   NULL, NULL));
+	EXPECT_LE(200000000ULL, now_ns() - t0);
+	EXPECT_EQ(held, fword(&self->l[0]));
+	EXPECT_EQ(-EPERM, fast_release(&self->l[0], self->tok, NULL));
+	EXPECT_EQ(held, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(h.pid, li.owner_pid);
+	EXPECT_EQ(r.tid, li.owner_tid);
+	EXPECT_EQ(1, li.timeouts);
+	EXPECT_EQ(1, li.contentions);
+	EXPECT_EQ(0, li.nwaiters);
+
+	actor_go(&h);
+	r = factor_result(&h);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_TRUE(r.user);			/* nobody waited: user space */
+	EXPECT_EQ(0, fword(&self->l[0]));
+	actor_end(&h);
+}
+
+/*
+ * Owner death, three ways: a process ends holding the lock in user space
+ * (nobody waiting), a process is killed holding it with a waiter already
+ * in the kernel, a thread ends holding it.  The next owner is told, with
+ * the dead owner's ids, once.
+ */
+TEST_F(fast, owner_exits)
+{
+	struct mpt_lock_acq a;
+	struct mpt_lock_info li;
+	struct fres r;
+	struct actor h;
+	int st;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	factor_start(&h, self->l, "f0");	/* takes it, then exits */
+	r = factor_result(&h);
+	ASSERT_EQ(0, r.ret);
+	ASSERT_TRUE(r.user);
+	ASSERT_EQ(h.pid, waitpid(h.pid, &st, 0));
+	EXPECT_EQ(0, st);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(0, li.owner_pid);
+	EXPECT_EQ(1, li.owner_deaths);
+	EXPECT_EQ(MPT_LOCK_OWNER_DEAD, li.flags & MPT_LOCK_OWNER_DEAD);
+	/*
+	 * The news waits for the next acquirer, so the word must not let
+	 * it take the lock in user space, untold.
+	 */
+	EXPECT_NE(0, fword(&self->l[0]));
+
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TIMEOUT,
+				  now_ns() + 5000000000ULL, &a, NULL));
+	EXPECT_EQ(MPT_LOCK_PREV_OWNER_DIED, a.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_EQ(h.pid, a.dead_pid);
+	EXPECT_EQ(h.pid, a.dead_tid);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(getpid(), li.owner_pid);
+	EXPECT_EQ(0, li.flags & MPT_LOCK_OWNER_DEAD);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	EXPECT_EQ(0, fword(&self->l[0]));	/* all settled: user space */
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, &a, NULL));
+	EXPECT_EQ(0, a.flags & MPT_LOCK_PREV_OWNER_DIED);	/* told once */
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	close(h.go);
+	close(h.res);
+}
+
+TEST_F(fast, owner_killed_with_waiter)
+{
+	struct mpt_lock_info li;
+	struct fres r;
+	struct actor h, w;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	factor_start(&h, self->l, "f0p");
+	r = factor_result(&h);
+	ASSERT_EQ(0, r.ret);
+	ASSERT_TRUE(r.user);
+	factor_start(&w, self->l, "kf0u0p");
+	ASSERT_EQ(0, factor_result(&w).ret);
+	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
+	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]) & MPT_LOCKW_KERNEL);
+	kill(h.pid, SIGKILL);
+	waitpid(h.pid, NULL, 0);
+	r = factor_result(&w);			/* handed over, told */
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(MPT_LOCK_PREV_OWNER_DIED, r.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_EQ(h.pid, r.dead_pid);
+	EXPECT_EQ(h.pid, r.dead_tid);
+	EXPECT_EQ(1, r.count);			/* it holds it once */
+	r = factor_result(&w);			/* and released */
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(1, li.owner_deaths);
+	EXPECT_EQ(0, li.flags & MPT_LOCK_OWNER_DEAD);
+	EXPECT_EQ(0, li.owner_pid);
+	actor_end(&w);
+	close(h.go);
+	close(h.res);
+}
+
+/* Take @l in user space and end this thread alone, holding it. */
+static void *fast_holder_exits(void *p)
+{
+	struct holdthr *t = p;
+
+	t->tid = gettid();
+	t->ret = ftoken(t->l->fd, &t->tok);
+	if (!t->ret)
+		t->ret = fast_acquire(t->l, t->tok, 0, 0, NULL, NULL);
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+TEST_F(fast, owner_thread_exits)
+{
+	struct holdthr t = { .ret = -1 };
+	struct mpt_lock_acq a;
+	pthread_t th;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_RECURSIVE));
+	t.l = &self->l[0];
+	ASSERT_EQ(0, pthread_create(&th, NULL, fast_holder_exits, &t));
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, t.ret);
+	ASSERT_NE(self->tok, t.tok);
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TIMEOUT,
+				  now_ns() + 5000000000ULL, &a, NULL));
+	EXPECT_EQ(MPT_LOCK_PREV_OWNER_DIED, a.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_EQ(getpid(), a.dead_pid);
+	EXPECT_EQ(t.tid, a.dead_tid);
+	EXPECT_EQ(1, a.count);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	EXPECT_EQ(0, fword(&self->l[0]));
+}
+
+/*
+ * A deadlock through owners that hold in user space: p1 holds A, p2
+ * holds B, both by the word; p1 waits for B; p2 asking for A closes the
+ * cycle and is refused at once, the cycle named.  The kernel found A's
+ * owner by its token.
+ */
+TEST_F(fast, deadlock)
+{
+	struct mpt_event_deadlock ev[4];
+	struct mpt_lock_info li;
+	struct fres r1, r2;
+	struct actor p1, p2;
+	int rd;
+
+	rd = reader();
+	ASSERT_LE(0, rd);
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fmake(self, 1, MPT_LOCK_MUTEX));
+	factor_start(&p1, self->l, "f0gf1u1u0p");	/* A, then B */
+	factor_start(&p2, self->l, "f1gf0u1p");		/* B, then A */
+	r1 = factor_result(&p1);
+	r2 = factor_result(&p2);
+	ASSERT_EQ(0, r1.ret);
+	ASSERT_EQ(0, r2.ret);
+	ASSERT_TRUE(r1.user);
+	ASSERT_TRUE(r2.user);
+	actor_go(&p1);
+	ASSERT_TRUE(await_waiters(self->l[1].fd, 1));	/* p1 waits for B */
+	/* A is still held in user space when p2 asks. */
+	EXPECT_EQ(wtok(r1.token, 1), fword(&self->l[0]));
+	actor_go(&p2);
+	r2 = factor_result(&p2);
+	EXPECT_EQ(-EDEADLK, r2.ret);			/* p2 refused */
+	r2 = factor_result(&p2);
+	EXPECT_EQ(0, r2.ret);				/* releases B */
+	r1 = factor_result(&p1);
+	EXPECT_EQ(0, r1.ret);				/* so p1 gets B */
+	EXPECT_EQ(0, factor_result(&p1).ret);
+	EXPECT_EQ(0, factor_result(&p1).ret);
+	ASSERT_EQ(1, deadlocks(rd, ev, 4));
+	EXPECT_EQ(p2.pid, ev[0].task.pid);
+	EXPECT_EQ(2, ev[0].len);
+	EXPECT_EQ(p2.pid, ev[0].cycle[0].pid);
+	EXPECT_EQ(p1.pid, ev[0].cycle[1].pid);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(1, li.deadlocks);
+	EXPECT_EQ(0, li.owner_pid);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	EXPECT_EQ(0, fword(&self->l[1]));
+	actor_end(&p1);
+	actor_end(&p2);
+	close(rd);
+}
+
+/*
+ * Recursion in the word: the count grows and shrinks there, the info
+ * agrees.  When a waiter comes, the kernel takes the count over and the
+ * waiter gets the lock only after the last release.
+ */
+TEST_F(fast, recursive)
+{
+	struct mpt_lock_info li;
+	struct mpt_lock_acq a;
+	struct fres r;
+	struct actor w;
+	bool user;
+	int i;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_RECURSIVE));
+	for (i = 1; i <= 3; i++) {
+		ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, &a,
+					  &user));
+		EXPECT_TRUE(user);
+		EXPECT_EQ(i, a.count);
+		EXPECT_EQ(wtok(self->tok, i), fword(&self->l[0]));
+	}
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(3, li.count);
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(3, li.acquisitions);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_TRUE(user);
+	EXPECT_EQ(wtok(self->tok, 2), fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(2, li.count);
+
+	/* A waiter: the kernel keeps the count now. */
+	factor_start(&w, self->l, "kf0u0p");
+	ASSERT_EQ(0, factor_result(&w).ret);
+	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
+	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]) & MPT_LOCKW_KERNEL);
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, &a, &user));
+	EXPECT_FALSE(user);
+	EXPECT_EQ(3, a.count);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(3, li.count);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+		EXPECT_FALSE(user);
+		ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+		EXPECT_EQ(gettid(), li.owner_tid);	/* still ours */
+		EXPECT_EQ(1, li.nwaiters);
+		EXPECT_EQ(2 - i, li.count);
+	}
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	r = factor_result(&w);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(1, r.count);
+	EXPECT_EQ(0, factor_result(&w).ret);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	EXPECT_EQ(-EPERM, fast_release(&self->l[0], self->tok, NULL));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(5, li.acquisitions);
+	EXPECT_EQ(0, li.count);
+	actor_end(&w);
+}
+
+/* A mutex its owner takes again through the protocol: EDEADLK, and still held. */
+TEST_F(fast, mutex_again)
+{
+	struct mpt_lock_info li;
+	bool user;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
+	ASSERT_TRUE(user);
+	EXPECT_EQ(-EDEADLK, fast_acquire(&self->l[0], self->tok, 0, 0, NULL,
+					 &user));
+	EXPECT_EQ(-EDEADLK, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TRY,
+					 0, NULL, &user));
+	EXPECT_EQ(wtok(self->tok, 1), fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(2, li.deadlocks);
+	EXPECT_EQ(1, li.count);
+	EXPECT_EQ(gettid(), li.owner_tid);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_TRUE(user);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	EXPECT_EQ(-EPERM, fast_release(&self->l[0], self->tok, NULL));
+}
+
+/*
+ * Nonsense in the word.  A token nobody was given is a dead owner's,
+ * ids unknown (the header's promise).  Other garbage must not make an
+ * acquire wait for ever, nor the kernel complain (the VM fails the run
+ * on any warning); whatever the acquirer is told, the lock works after.
+ * Garbage written while the kernel keeps the state changes nothing.
+ */
+TEST_F(fast, garbage_word)
+{
+	static const __u64 junk[] = {
+		MPT_LOCKW_KERNEL,
+		~0ULL,
+		MPT_LOCKW_ONE,				/* no token */
+		0xfffffff0ULL,				/* no count */
+		MPT_LOCKW_COUNT | 0xfffffff1ULL,
+		MPT_LOCKW_KERNEL | 0x12345678ULL | MPT_LOCKW_ONE,
+	};
+	struct mpt_lock_info li;
+	struct mpt_lock_acq a;
+	struct fres r;
+	struct actor w;
+	__u64 deaths;
+	bool user;
+	size_t i;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fmake(self, 1, MPT_LOCK_RECURSIVE));
+
+	/* A token no thread was given (they count up from 1). */
+	__atomic_store_n(&self->l[0].pg->word, wtok(0xfffffff0U, 1),
+			 __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(0, li.owner_pid);
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TIMEOUT,
+				  now_ns() + 5000000000ULL, &a, NULL));
+	EXPECT_EQ(MPT_LOCK_PREV_OWNER_DIED, a.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_EQ(0, a.dead_pid);
+	EXPECT_EQ(0, a.dead_tid);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(1, li.owner_deaths);
+	EXPECT_EQ(gettid(), li.owner_tid);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	EXPECT_EQ(0, fword(&self->l[0]));
+
+	/* Other nonsense, on either kind. */
+	for (i = 0; i < 2 * sizeof(junk) / sizeof(junk[0]); i++) {
+		struct fl *l = &self->l[i % 2];
+		int ret, fails = 0;
+
+		__atomic_store_n(&l->pg->word, junk[i / 2], __ATOMIC_SEQ_CST);
+		ret = fast_acquire(l, self->tok, MPT_LOCK_TIMEOUT,
+				   now_ns() + 5000000000ULL, &a, NULL);
+		EXPECT_EQ(0, ret) TH_LOG("word %#llx: %s", junk[i / 2],
+					 strerror(-ret));
+		if (ret)
+			continue;
+		if (a.flags & MPT_LOCK_PREV_OWNER_DIED) {
+			EXPECT_EQ(0, a.dead_pid);
+			EXPECT_EQ(0, a.dead_tid);
+		}
+		EXPECT_EQ(1, a.count);
+		ASSERT_EQ(0, linfo(l->fd, &li, NULL, 0));
+		EXPECT_EQ(gettid(), li.owner_tid) TH_LOG("word %#llx",
+							 junk[i / 2]);
+		EXPECT_EQ(0, fast_release(l, self->tok, NULL));
+		EXPECT_EQ(0, fword(l)) TH_LOG("word %#llx", junk[i / 2]);
+		fails += fast_acquire(l, self->tok, 0, 0, NULL, &user) ||
+			 !user || fast_release(l, self->tok, NULL);
+		EXPECT_EQ(0, fails) TH_LOG("word %#llx", junk[i / 2]);
+	}
+
+	/* Garbage while the kernel keeps the state: ignored. */
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	deaths = li.owner_deaths;
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
+	ASSERT_TRUE(user);
+	factor_start(&w, self->l, "kf0u0p");
+	ASSERT_EQ(0, factor_result(&w).ret);
+	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
+	__atomic_store_n(&self->l[0].pg->word, 0x5555ULL | MPT_LOCKW_ONE,
+			 __ATOMIC_SEQ_CST);
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(0, release(self->l[0].fd));
+	r = factor_result(&w);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(0, r.flags & MPT_LOCK_PREV_OWNER_DIED);
+	EXPECT_EQ(0, factor_result(&w).ret);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(deaths, li.owner_deaths);
+	actor_end(&w);
+}
+
+/*
+ * A mapping holds the lock's file, hence the module: unloading waits
+ * for the last munmap(), not only for the last close().
+ */
+TEST_F(fast, mapping_holds_module)
+{
+	if (!mpt_ko_path())
+		SKIP(return, "MPTRACE_KO not set: cannot reload the module");
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, NULL));
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	close(self->l[0].fd);
+	self->l[0].fd = -1;
+	ASSERT_EQ(0, lunlink(self->dev, self->name[0]));
+	close(self->dev);
+	self->dev = -1;
+	EXPECT_EQ(-EAGAIN, mpt_unload());
+	EXPECT_EQ(1, self->l[0].pg->fast_acquisitions);
+	munmap(self->l[0].pg, page_size());
+	self->l[0].pg = NULL;
+	EXPECT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load());
+	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
 }
 
 TEST_HARNESS_MAIN
