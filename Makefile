@@ -94,7 +94,8 @@ user:
 selftests: ksrc user
 	@mkdir -p $(BUILD)/selftests
 	@$(MAKE) --no-print-directory -C selftests/mptrace OUTPUT=$(BUILD)/selftests \
-		KSFT_DIR=$(KSFT_DIR) MPT_UAPI=$(ROOT)/kmod/uapi
+		KSFT_DIR=$(KSFT_DIR) MPT_UAPI=$(ROOT)/kmod/uapi \
+		MPT_LIB=$(BUILD)/user MPT_LIB_INC=$(ROOT)/user
 
 # What tools/vm needs for the kernels it is asked to boot.
 vm-deps: setup

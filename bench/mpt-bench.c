@@ -776,7 +776,14 @@ static int cn_forks(const char *buf, ssize_t n)
 	return forks;
 }
 
-/* The listener of a storm: counts FORK events until SIGTERM, then reports. */
+/*
+ * The listener of a storm: counts FORK events until SIGTERM, then
+ * reports.  The /dev reader asks for the storm's own (its parent's
+ * subtree): a kernel thread or a daemon forking meanwhile would
+ * otherwise be made, delivered or lost beside the storm's count.  The
+ * proc connector cannot filter; for it only the fraction delivered is
+ * compared.
+ */
 static void storm_listener(const char *kind, long bytes, int ready, int report)
 {
 	uint64_t c[2] = { 0, 0 };
@@ -785,7 +792,8 @@ static void storm_listener(const char *kind, long bytes, int ready, int report)
 	signal(SIGTERM, on_term);
 	if (!strcmp(kind, "dev")) {
 		fd = mpt_dev_open(O_RDONLY);
-		if (fd < 0 || mpt_dev_filter(fd, 1u << MPT_EV_FORK, 0, 0) ||
+		if (fd < 0 || mpt_dev_filter(fd, 1u << MPT_EV_FORK,
+					     MPT_FILTER_SUBTREE, getppid()) ||
 		    mpt_dev_subscribe(fd, bytes / MPT_EVENT_MAX_SIZE))
 			die("/dev/mptrace reader");
 	} else {

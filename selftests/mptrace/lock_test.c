@@ -114,22 +114,38 @@ struct actor {
 	int res;	/* parent reads here */
 };
 
-static void actor_start(struct actor *a, const int *fds, const char *script)
+/*
+ * Fork @a's process, with a pipe each way: in the parent, @a->go and
+ * @a->res are the ends it writes and reads; in the child (true), the
+ * ends it reads and writes.
+ */
+static bool actor_fork(struct actor *a)
 {
 	int go[2], res[2];
 
 	if (pipe(go) || pipe(res))
 		abort();
 	a->pid = fork();
+	if (a->pid < 0)
+		abort();
 	if (a->pid) {
 		close(go[0]);
 		close(res[1]);
 		a->go = go[1];
 		a->res = res[0];
-		return;
+		return false;
 	}
 	close(go[1]);
 	close(res[0]);
+	a->go = go[0];
+	a->res = res[1];
+	return true;
+}
+
+static void actor_start(struct actor *a, const int *fds, const char *script)
+{
+	if (!actor_fork(a))
+		return;
 	for (; *script; script++) {
 		int r = 0;
 		char c;
@@ -142,14 +158,14 @@ static void actor_start(struct actor *a, const int *fds, const char *script)
 			r = release(fds[*++script - '0']);
 			break;
 		case 'g':
-			if (read(go[0], &c, 1) != 1)
+			if (read(a->go, &c, 1) != 1)
 				_exit(1);
 			continue;
 		case 'p':
 			pause();
 			continue;
 		}
-		if (write(res[1], &r, sizeof(r)) != sizeof(r))
+		if (write(a->res, &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 	}
 	_exit(0);
@@ -1188,21 +1204,10 @@ struct fres {
 
 static void factor_start(struct actor *a, struct fl *l, const char *script)
 {
-	int go[2], res[2];
 	__u32 tok = 0;
 
-	if (pipe(go) || pipe(res))
-		abort();
-	a->pid = fork();
-	if (a->pid) {
-		close(go[0]);
-		close(res[1]);
-		a->go = go[1];
-		a->res = res[0];
+	if (!actor_fork(a))
 		return;
-	}
-	close(go[1]);
-	close(res[0]);
 	for (; *script; script++) {
 		struct fres r = { .tid = gettid() };
 		struct mpt_lock_acq acq = { 0 };
@@ -1238,7 +1243,7 @@ static void factor_start(struct actor *a, struct fl *l, const char *script)
 		case 'k':
 			break;
 		case 'g':
-			if (read(go[0], &c, 1) != 1)
+			if (read(a->go, &c, 1) != 1)
 				_exit(1);
 			continue;
 		case 'p':
@@ -1252,7 +1257,7 @@ static void factor_start(struct actor *a, struct fl *l, const char *script)
 		r.dead_tid = acq.dead_tid;
 		r.waited_ns = acq.waited_ns;
 		r.token = tok;
-		if (write(res[1], &r, sizeof(r)) != sizeof(r))
+		if (write(a->res, &r, sizeof(r)) != sizeof(r))
 			_exit(1);
 	}
 	_exit(0);

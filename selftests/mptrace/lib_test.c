@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libmptrace's own share of fast locks: the handle API
+ * (mpt_lock_fast_map/acquire/release/unmap) and the thread token it
+ * keeps.  lock_test speaks the protocol raw; these tests check that the
+ * library speaks it: the right token per thread, a forked child's own,
+ * a new one after the module was loaded again, the same results as the
+ * ioctls.  Built only from the mptrace repository (it links
+ * libmptrace.a).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmptrace.h"
+#include "mpt_helpers.h"
+
+#define RW	(MPT_QOPEN_READ | MPT_QOPEN_WRITE | MPT_QOPEN_CLOEXEC)
+
+FIXTURE(lib) {
+	char name[2][MPT_NAME_LEN];
+	int fd[2];
+	struct mpt_lock_fast *h[2];
+};
+
+FIXTURE_SETUP(lib)
+{
+	static int n;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(self->name[i], sizeof(self->name[i]), "lib-%d-%d-%d",
+			 getpid(), n, i);
+		self->fd[i] = -1;
+		self->h[i] = NULL;
+	}
+	n++;
+	if (!mpt_loaded())
+		SKIP(return, "mptrace module not loaded");
+}
+
+FIXTURE_TEARDOWN(lib)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		mpt_lock_fast_unmap(self->h[i]);
+		if (self->fd[i] >= 0)
+			close(self->fd[i]);
+		mpt_lock_unlink(self->name[i]);
+	}
+}
+
+/* Make lock @i, fast, of @kind, and map it. */
+static int lmake(FIXTURE_DATA(lib) *self, int i, uint32_t kind)
+{
+	self->fd[i] = mpt_lock_open(self->name[i], RW | MPT_QOPEN_CREATE |
+				    MPT_QOPEN_EXCL, kind, 0600, MPT_LOCK_FAST);
+	if (self->fd[i] < 0)
+		return self->fd[i];
+	return mpt_lock_fast_map(self->fd[i], &self->h[i]);
+}
+
+/* The word of lock @i, read through a mapping of our own. */
+static __u64 lword(FIXTURE_DATA(lib) *self, int i)
+{
+	struct mpt_lock_page *p;
+	__u64 w;
+
+	p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ, MAP_SHARED,
+		 self->fd[i], 0);
+	if (p == MAP_FAILED)
+		return ~0ULL;
+	w = __atomic_load_n(&p->word, __ATOMIC_SEQ_CST);
+	munmap(p, sysconf(_SC_PAGESIZE));
+	return w;
+}
+
+/* The calling thread's token, asked of the module itself. */
+static __u32 ltoken(int fd)
+{
+	__u32 tok = 0;
+
+	return ioctl(fd, MPT_LIOC_TOKEN, &tok) ? 0 : tok;
+}
+
+/* What mpt_lock_fast_map() refuses, and what it leaves then. */
+TEST_F(lib, map_forms)
+{
+	struct mpt_lock_fast *h = (void *)1;
+	int slow, ro;
+
+	slow = mpt_lock_open(self->name[1], RW | MPT_QOPEN_CREATE,
+			     MPT_LOCK_MUTEX, 0600, 0);
+	ASSERT_LE(0, slow);
+	EXPECT_EQ(-ENODEV, mpt_lock_fast_map(slow, &h));
+	EXPECT_EQ(NULL, h);
+	close(slow);
+
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	ro = mpt_lock_open(self->name[0], MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC,
+			   0, 0, 0);
+	ASSERT_LE(0, ro);
+	h = (void *)1;
+	EXPECT_EQ(-EBADF, mpt_lock_fast_map(ro, &h));
+	EXPECT_EQ(NULL, h);
+	close(ro);
+	EXPECT_EQ(-EBADF, mpt_lock_fast_map(-1, &h));
+	EXPECT_EQ(NULL, h);
+	mpt_lock_fast_unmap(NULL);
+}
+
+/*
+ * Acquisitions in user space carry this thread's token and count; the
+ * results are those of the ioctls: EDEADLK for a mutex again, EPERM
+ * for a release without a hold.
+ */
+TEST_F(lib, results)
+{
+	struct mpt_lock_info li;
+	struct mpt_lock_acq a;
+	__u32 tok;
+
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_RECURSIVE));
+	ASSERT_EQ(0, lmake(self, 1, MPT_LOCK_MUTEX));
+	memset(&a, 0xff, sizeof(a));
+	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[0], MPT_FOREVER, &a));
+	EXPECT_EQ(1, a.count);
+	EXPECT_EQ(0, a.flags);
+	EXPECT_EQ(0, a.waited_ns);
+	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[0], 0, &a));
+	EXPECT_EQ(2, a.count);
+	tok = ltoken(self->fd[0]);
+	ASSERT_NE(0, tok);
+	EXPECT_EQ(tok | 2 * MPT_LOCKW_ONE, lword(self, 0));
+	ASSERT_EQ(0, mpt_lock_info(self->fd[0], &li, NULL, NULL));
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(2, li.count);
+	EXPECT_EQ(2, li.acquisitions);
+	EXPECT_EQ(0, mpt_lock_fast_release(self->h[0]));
+	EXPECT_EQ(tok | MPT_LOCKW_ONE, lword(self, 0));
+	EXPECT_EQ(0, mpt_lock_fast_release(self->h[0]));
+	EXPECT_EQ(0, lword(self, 0));
+	EXPECT_EQ(-EPERM, mpt_lock_fast_release(self->h[0]));
+
+	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[1], MPT_FOREVER, NULL));
+	EXPECT_EQ(-EDEADLK, mpt_lock_fast_acquire(self->h[1], MPT_FOREVER,
+						  NULL));
+	EXPECT_EQ(-EDEADLK, mpt_lock_fast_acquire(self->h[1], 0, NULL));
+	EXPECT_EQ(0, mpt_lock_fast_release(self->h[1]));
+	EXPECT_EQ(0, lword(self, 1));
+	ASSERT_EQ(0, mpt_lock_info(self->fd[1], &li, NULL, NULL));
+	EXPECT_EQ(0, li.owner_tid);
+	EXPECT_EQ(2, li.deadlocks);
+}
+
+/*
+ * A forked child is another thread: with the parent's token it would
+ * take the parent's hold for its own and release it.  With its own, its
+ * release is refused and its try finds the lock busy.
+ */
+TEST_F(lib, fork_child_token)
+{
+	__u32 tok;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, lmake(self, 1, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[0], MPT_FOREVER, NULL));
+	tok = ltoken(self->fd[0]);
+	ASSERT_EQ(tok | MPT_LOCKW_ONE, lword(self, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct mpt_lock_info li;
+
+		if (mpt_lock_fast_release(self->h[0]) != -EPERM)
+			_exit(1);
+		if (mpt_lock_fast_acquire(self->h[0], 0, NULL) != -EBUSY)
+			_exit(2);
+		if (mpt_lock_fast_acquire(self->h[1], MPT_FOREVER, NULL))
+			_exit(3);
+		if (mpt_lock_info(self->fd[1], &li, NULL, NULL) ||
+		    li.owner_tid != (__u32)getpid())
+			_exit(4);
+		if ((lword(self, 1) & MPT_LOCKW_TOKEN) == tok ||
+		    (lword(self, 1) & MPT_LOCKW_TOKEN) != ltoken(self->fd[1]))
+			_exit(5);
+		_exit(mpt_lock_fast_release(self->h[1]) ? 6 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(tok | MPT_LOCKW_ONE, lword(self, 0));
+	EXPECT_EQ(0, lword(self, 1));
+	EXPECT_EQ(0, mpt_lock_fast_release(self->h[0]));
+}
+
+struct counter {
+	struct mpt_lock_fast *h;
+	int fd;
+	volatile long *n;
+	long each;
+	__u32 tok;
+	int err;
+};
+
+static void *count_thread(void *arg)
+{
+	struct counter *c = arg;
+	long i;
+
+	for (i = 0; i < c->each; i++) {
+		c->err = mpt_lock_fast_acquire(c->h, MPT_FOREVER, NULL);
+		if (c->err)
+			break;
+		if (!c->tok)
+			c->tok = ltoken(c->fd);
+		(*c->n)++;
+		if (i % 64 == 0)
+			sched_yield();	/* let the others find it held */
+		c->err = mpt_lock_fast_release(c->h);
+		if (c->err)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Threads of one process share the handle, each with its own token: a
+ * non-atomic counter ends exact, and every thread took the lock.
+ */
+TEST_F(lib, threads)
+{
+	struct counter c[4];
+	pthread_t t[4];
+	struct mpt_lock_info li;
+	volatile long n = 0;
+	int i, j;
+
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	for (i = 0; i < 4; i++) {
+		c[i] = (struct counter){ .h = self->h[0], .fd = self->fd[0],
+					 .n = &n, .each = 5000 };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, count_thread, &c[i]));
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+	EXPECT_EQ(20000, n);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, c[i].err);
+		EXPECT_NE(0, c[i].tok);
+		for (j = 0; j < i; j++)
+			EXPECT_NE(c[j].tok, c[i].tok);
+	}
+	EXPECT_EQ(0, lword(self, 0));
+	ASSERT_EQ(0, mpt_lock_info(self->fd[0], &li, NULL, NULL));
+	EXPECT_EQ(20000, li.acquisitions);
+}
+
+/*
+ * An owner that dies holding: the next acquire through the handle
+ * returns -EOWNERDEAD holding the lock, with the dead process named.
+ */
+TEST_F(lib, owner_dead)
+{
+	struct mpt_lock_acq a;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(mpt_lock_fast_acquire(self->h[0], MPT_FOREVER, NULL) ?
+		      1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(-EOWNERDEAD, mpt_lock_fast_acquire(self->h[0], MPT_FOREVER,
+						     &a));
+	EXPECT_EQ(pid, a.dead_pid);
+	EXPECT_EQ(pid, a.dead_tid);
+	EXPECT_EQ(0, mpt_lock_fast_release(self->h[0]));
+	EXPECT_EQ(0, lword(self, 0));
+}
+
+static void *make_token(void *arg)
+{
+	*(__u32 *)arg = ltoken(*(int *)arg);
+	return NULL;
+}
+
+/*
+ * The module loaded again gives tokens from the start: a thread that
+ * kept one of the earlier load would name another thread in the word.
+ * The library sees the new generation in the page and asks again.
+ */
+TEST_F(lib, token_after_reload)
+{
+	__u32 old, gen;
+	pthread_t t;
+	int arg, i;
+
+	if (!mpt_ko_path())
+		SKIP(return, "MPTRACE_KO not set: cannot reload the module");
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	/* Other threads' tokens first, so that ours is not the first one. */
+	for (i = 0; i < 3; i++) {
+		arg = self->fd[0];
+		ASSERT_EQ(0, pthread_create(&t, NULL, make_token, &arg));
+		ASSERT_EQ(0, pthread_join(t, NULL));
+	}
+	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[0], MPT_FOREVER, NULL));
+	old = lword(self, 0) & MPT_LOCKW_TOKEN;
+	ASSERT_EQ(0, mpt_lock_fast_release(self->h[0]));
+	mpt_lock_fast_unmap(self->h[0]);
+	self->h[0] = NULL;
+	close(self->fd[0]);
+	self->fd[0] = -1;
+	mpt_lock_unlink(self->name[0]);
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load());
+
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[0], MPT_FOREVER, NULL));
+	gen = lword(self, 0) & MPT_LOCKW_TOKEN;
+	/* The token the module gives this thread now, and not the old. */
+	EXPECT_EQ(ltoken(self->fd[0]), gen);
+	EXPECT_NE(old, gen);
+	ASSERT_EQ(0, mpt_lock_fast_release(self->h[0]));
+	EXPECT_EQ(0, lword(self, 0));
+}
+
+TEST_HARNESS_MAIN
