@@ -74,6 +74,17 @@ static struct mpt_param max_locks_param = {
 module_param_cb(max_locks, &mpt_param_uint_ops, &max_locks_param, 0444);
 MODULE_PARM_DESC(max_locks, "locks that may exist at once (default 1024, 1 to 65536)");
 
+static unsigned int max_lock_tokens = MPT_LOCK_TOKENS_MAX;
+static struct mpt_param max_lock_tokens_param = {
+	.uint	= &max_lock_tokens,
+	.min	= 1,
+	.max	= MPT_LOCK_TOKENS_MAX,
+};
+module_param_cb(max_lock_tokens, &mpt_param_uint_ops, &max_lock_tokens_param,
+		0444);
+MODULE_PARM_DESC(max_lock_tokens,
+		 "threads that may hold a token for fast locks at once (default 65536, 1 to 65536)");
+
 /**
  * struct mpt_lwaiter_k - a thread waiting for a lock, on its stack
  * @node: in the lock's @waiters, FIFO
@@ -1073,7 +1084,8 @@ static long mpt_lk_token_get(struct file *file, u32 __user *argp)
 	if (token)
 		return put_user(token, argp);
 
-	if (atomic_inc_return(&mpt_lk_ntokens) > MPT_LOCK_TOKENS_MAX) {
+	if (atomic_inc_return(&mpt_lk_ntokens) > max_lock_tokens) {
+		atomic64_inc(&mpt_stats.lock_token_refused);
 		ret = -ENOSPC;
 		goto undo;
 	}
@@ -1186,6 +1198,16 @@ u64 mpt_locks_max(void)
 u64 mpt_locks_held(void)
 {
 	return atomic_read(&mpt_lk_held);
+}
+
+u64 mpt_lock_tokens(void)
+{
+	return atomic_read(&mpt_lk_ntokens);
+}
+
+u64 mpt_lock_tokens_max(void)
+{
+	return max_lock_tokens;
 }
 
 /* The probes are gone: the releases asked for are done. */

@@ -31,6 +31,8 @@ const char *mpt_lock_name(const void *lock);
 u64 mpt_locks_count(void);
 u64 mpt_locks_max(void);
 u64 mpt_locks_held(void);
+u64 mpt_lock_tokens(void);
+u64 mpt_lock_tokens_max(void);
 void mpt_locks_exit(void);
 
 #endif /* _MPT_LOCK_H */

@@ -38,6 +38,8 @@ static atomic64_t *mpt_stats_u64(int attr)
 	case MPT_STATS_A_PROCS_UNTRACKED: return &mpt_stats.procs_untracked;
 	case MPT_STATS_A_QUEUE_REFUSED:	return &mpt_stats.queue_refused;
 	case MPT_STATS_A_LOCK_REFUSED:	return &mpt_stats.lock_refused;
+	case MPT_STATS_A_LOCK_TOKEN_REFUSED:
+		return &mpt_stats.lock_token_refused;
 	default:			return NULL;
 	}
 }
@@ -86,7 +88,11 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCKS_MAX, mpt_locks_max(),
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCKS_HELD, mpt_locks_held(),
-			      MPT_STATS_A_PAD))
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCK_TOKENS, mpt_lock_tokens(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_LOCK_TOKENS_MAX,
+			      mpt_lock_tokens_max(), MPT_STATS_A_PAD))
 		goto cancel;
 	for (attr = MPT_STATS_A_PAD + 1; attr <= MPT_STATS_A_MAX; attr++) {
 		atomic64_t *v = mpt_stats_u64(attr);

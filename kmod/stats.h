@@ -28,6 +28,7 @@ struct mpt_stats {
 	atomic64_t	procs_untracked;
 	atomic64_t	queue_refused;
 	atomic64_t	lock_refused;
+	atomic64_t	lock_token_refused;
 };
 
 extern struct mpt_stats mpt_stats;

@@ -39,6 +39,9 @@ static const struct {
 	{ MPT_STATS_A_LOCKS_MAX,    "locks_max",    "limit of locks (max_locks)" },
 	{ MPT_STATS_A_LOCKS_HELD,   "locks_held",   "locks held now" },
 	{ MPT_STATS_A_LOCK_REFUSED, "lock_refused", "lock creations refused at the limit" },
+	{ MPT_STATS_A_LOCK_TOKENS,  "lock_tokens",  "threads with a token for fast locks" },
+	{ MPT_STATS_A_LOCK_TOKENS_MAX, "lock_tokens_max", "limit of tokens (max_lock_tokens)" },
+	{ MPT_STATS_A_LOCK_TOKEN_REFUSED, "lock_token_refused", "tokens refused at the limit" },
 };
 
 static const struct mpt_column stat_cols[] = {

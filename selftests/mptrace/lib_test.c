@@ -208,6 +208,7 @@ struct counter {
 	int fd;
 	volatile long *n;
 	long each;
+	pthread_barrier_t *all;	/* waited for after the first round */
 	__u32 tok;
 	int err;
 };
@@ -221,7 +222,7 @@ static void *count_thread(void *arg)
 		c->err = mpt_lock_fast_acquire(c->h, MPT_FOREVER, NULL);
 		if (c->err)
 			break;
-		if (!c->tok)
+		if (!i)
 			c->tok = ltoken(c->fd);
 		(*c->n)++;
 		if (i % 64 == 0)
@@ -229,6 +230,8 @@ static void *count_thread(void *arg)
 		c->err = mpt_lock_fast_release(c->h);
 		if (c->err)
 			break;
+		if (!i && c->all)
+			pthread_barrier_wait(c->all);
 	}
 	return NULL;
 }
@@ -289,6 +292,54 @@ TEST_F(lib, owner_dead)
 	EXPECT_EQ(pid, a.dead_tid);
 	EXPECT_EQ(0, mpt_lock_fast_release(self->h[0]));
 	EXPECT_EQ(0, lword(self, 0));
+}
+
+/*
+ * Threads the module gives no token (past max_lock_tokens) take and
+ * release through the ioctls, beside one that has a token: the count is
+ * exact, and each was refused once by the library and once by us.
+ */
+TEST_F(lib, without_token)
+{
+	pthread_barrier_t all;
+	struct mpt_lock_info li;
+	struct counter c[4];
+	volatile long n = 0;
+	pthread_t t[4];
+	int i, with = 0;
+
+	if (!mpt_ko_path())
+		SKIP(return, "MPTRACE_KO not set: cannot reload the module");
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load_with("max_lock_tokens=1"));
+	ASSERT_EQ(0, lmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, pthread_barrier_init(&all, NULL, 4));
+	for (i = 0; i < 4; i++) {
+		c[i] = (struct counter){ .h = self->h[0], .fd = self->fd[0],
+					 .n = &n, .each = 3000, .all = &all };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, count_thread, &c[i]));
+	}
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+	pthread_barrier_destroy(&all);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, c[i].err);
+		with += c[i].tok != 0;
+	}
+	EXPECT_EQ(1, with);
+	EXPECT_EQ(12000, n);
+	EXPECT_EQ(0, lword(self, 0));
+	ASSERT_EQ(0, mpt_lock_info(self->fd[0], &li, NULL, NULL));
+	EXPECT_EQ(12000, li.acquisitions);
+	EXPECT_EQ(6, mpt_stat_now(MPT_STATS_A_LOCK_TOKEN_REFUSED));
+
+	mpt_lock_fast_unmap(self->h[0]);
+	self->h[0] = NULL;
+	close(self->fd[0]);
+	self->fd[0] = -1;
+	mpt_lock_unlink(self->name[0]);
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load());
 }
 
 static void *make_token(void *arg)

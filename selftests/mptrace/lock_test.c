@@ -2375,4 +2375,81 @@ TEST_F(fast, mapping_holds_module)
 	ASSERT_LE(0, self->dev);
 }
 
+/*
+ * max_lock_tokens bounds the threads holding a token: past it ENOSPC,
+ * counted, nothing written; a thread that ends gives its token back.
+ */
+TEST_F(fast, token_limit)
+{
+	struct tokthr t = { 0 };
+	pthread_t th;
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (!mpt_ko_path())
+		SKIP(return, "MPTRACE_KO not set: cannot reload the module");
+	close(self->dev);
+	self->dev = -1;
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load_with("max_lock_tokens=2"));
+	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+	EXPECT_EQ(2, mpt_stat_now(MPT_STATS_A_LOCK_TOKENS_MAX));
+	EXPECT_EQ(0, mpt_stat_now(MPT_STATS_A_LOCK_TOKENS));
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));	/* our token: 1 */
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		__u32 tok;
+
+		close(go[1]);
+		if (ftoken(self->l[0].fd, &tok) || !tok)
+			_exit(1);
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 2);	/* until we close */
+	}
+	close(go[0]);
+	while (mpt_stat_now(MPT_STATS_A_LOCK_TOKENS) < 2)
+		usleep(10000);
+
+	/* The third thread: refused, counted, nothing written. */
+	t.fd = self->l[0].fd;
+	ASSERT_EQ(0, pthread_create(&th, NULL, token_thread, &t));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(-ENOSPC, t.ret[0]);
+	EXPECT_EQ(-ENOSPC, t.ret[1]);
+	EXPECT_EQ(0, t.tok[0]);
+	EXPECT_EQ(2, mpt_stat_now(MPT_STATS_A_LOCK_TOKENS));
+	EXPECT_EQ(2, mpt_stat_now(MPT_STATS_A_LOCK_TOKEN_REFUSED));
+	/* Still ours, as before. */
+	EXPECT_EQ(0, ftoken(self->l[0].fd, &t.tok[0]));
+	EXPECT_EQ(self->tok, t.tok[0]);
+
+	/* The child ends: its token is free for the next thread. */
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &t.ret[0], 0));
+	EXPECT_EQ(0, t.ret[0]);
+	EXPECT_EQ(1, mpt_stat_now(MPT_STATS_A_LOCK_TOKENS));
+	ASSERT_EQ(0, pthread_create(&th, NULL, token_thread, &t));
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	EXPECT_EQ(0, t.ret[0]);
+	EXPECT_NE(0, t.tok[0]);
+	EXPECT_NE(self->tok, t.tok[0]);
+	EXPECT_EQ(2, mpt_stat_now(MPT_STATS_A_LOCK_TOKEN_REFUSED));
+
+	/* Back to the defaults for the tests after this one. */
+	munmap(self->l[0].pg, page_size());
+	self->l[0].pg = NULL;
+	close(self->l[0].fd);
+	self->l[0].fd = -1;
+	ASSERT_EQ(0, lunlink(self->dev, self->name[0]));
+	close(self->dev);
+	self->dev = -1;
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load());
+	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->dev);
+}
+
 TEST_HARNESS_MAIN

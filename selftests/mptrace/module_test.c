@@ -382,6 +382,8 @@ static const struct {
 	{ "max_queue_bytes", MPT_STATS_A_QUEUE_BYTES_MAX,
 	  "4096", "1099511627776", "4095", "1099511627777" },
 	{ "max_locks", MPT_STATS_A_LOCKS_MAX, "1", "65536", "0", "65537" },
+	{ "max_lock_tokens", MPT_STATS_A_LOCK_TOKENS_MAX,
+	  "1", "65536", "0", "65537" },
 };
 
 /* /dev/kmsg at its end: what the kernel logs from now on. */

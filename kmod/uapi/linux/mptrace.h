@@ -1447,8 +1447,9 @@ struct mpt_queues_req {
  * holding it forever), never the kernel.  What the kernel does not see
  * it cannot report: acquisitions are counted by their owners, hold times
  * only of the holds the kernel took part in.  A fast lock cannot be
- * traced (%MPT_LOCK_TRACE).  At most %MPT_LOCK_TOKENS_MAX threads hold a
- * token at once; past it %MPT_LIOC_TOKEN fails with ENOSPC, and the
+ * traced (%MPT_LOCK_TRACE).  At most max_lock_tokens threads (a module
+ * parameter; %MPT_LOCK_TOKENS_MAX, the default, at most) hold a token at
+ * once; past it %MPT_LIOC_TOKEN fails with ENOSPC, counted, and the
  * thread uses the system calls alone.
  */
 
@@ -1533,7 +1534,8 @@ struct mpt_lock_page {
 #define MPT_LOCKW_KERNEL	_BITULL(63)
 
 /**
- * MPT_LOCK_TOKENS_MAX - threads that hold a token at once, at most
+ * MPT_LOCK_TOKENS_MAX - threads that hold a token at once, at most (the
+ * largest value of the module parameter max_lock_tokens)
  */
 #define MPT_LOCK_TOKENS_MAX	65536
 
@@ -1733,7 +1735,7 @@ struct mpt_lock_info {
  * On a lock's file descriptor opened for writing (EBADF otherwise); the
  * argument points to a __u32 the token is written to (never 0).  The
  * same token for every lock and every call of one thread, until it
- * ends.  ENOSPC past %MPT_LOCK_TOKENS_MAX threads.  A child made by
+ * ends.  ENOSPC past max_lock_tokens threads (%MPT_LOCK_TOKENS_MAX).  A child made by
  * fork() is another thread: it asks for its own token.
  */
 #define MPT_LIOC_TOKEN		_IOR(MPT_IOC_MAGIC, 0x33, __u32)
@@ -1883,7 +1885,11 @@ enum mpt_attr {
  * @MPT_STATS_A_LOCKS: u64, locks that exist now
  * @MPT_STATS_A_LOCKS_MAX: u64, the max_locks parameter
  * @MPT_STATS_A_LOCK_REFUSED: u64, lock creations refused at the limit
- * @MPT_STATS_A_LOCKS_HELD: u64, locks held now
+ * @MPT_STATS_A_LOCKS_HELD: u64, locks held now, as the kernel knows
+ *	(not fast locks held in user space)
+ * @MPT_STATS_A_LOCK_TOKENS: u64, threads holding a token for fast locks
+ * @MPT_STATS_A_LOCK_TOKENS_MAX: u64, the max_lock_tokens parameter
+ * @MPT_STATS_A_LOCK_TOKEN_REFUSED: u64, tokens refused at the limit
  * @__MPT_STATS_A_MAX: one past the last attribute (%MPT_STATS_A_MAX is the last)
  *
  * A client must ignore counters it does not know.
@@ -1917,6 +1923,9 @@ enum mpt_stats_attr {
 	MPT_STATS_A_LOCKS_MAX,
 	MPT_STATS_A_LOCK_REFUSED,
 	MPT_STATS_A_LOCKS_HELD,
+	MPT_STATS_A_LOCK_TOKENS,
+	MPT_STATS_A_LOCK_TOKENS_MAX,
+	MPT_STATS_A_LOCK_TOKEN_REFUSED,
 	__MPT_STATS_A_MAX,
 };
 
