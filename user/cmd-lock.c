@@ -378,7 +378,12 @@ static void li_cell(const void *row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%.3f", li->held_ns ? mpt_since_s(li->held_ns) : 0);
 		break;
 	case COL_HOLD_AVG:
-		snprintf(buf, len, "%.6f", held ? li->hold_total_ns / 1e9 / held : 0);
+		/* A fast lock's holds in user space are untimed: unknown. */
+		if (li->flags & MPT_LOCK_FAST)
+			snprintf(buf, len, "%s", mpt_opts.json ? "null" : "-");
+		else
+			snprintf(buf, len, "%.6f",
+				 held ? li->hold_total_ns / 1e9 / held : 0);
 		break;
 	case COL_HOLD_MAX:
 		snprintf(buf, len, "%.6f", li->hold_max_ns / 1e9);

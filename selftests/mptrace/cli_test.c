@@ -865,6 +865,8 @@ TEST_F(cli, lock_fast)
 	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "stat", name));
 	EXPECT_EQ(0, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.out, "\"flags\": \"fast"));
+	/* Its holds in user space are untimed: no mean to give. */
+	EXPECT_NE(NULL, strstr(self->r.out, "\"hold_avg\": null"));
 
 	/* Held by the CLI's process for CMD's life, through the ioctls. */
 	snprintf(script, sizeof(script),
