@@ -46,16 +46,23 @@ FIXTURE_SETUP(lib)
 		SKIP(return, "mptrace module not loaded");
 }
 
+/* Lock @i unmapped, closed and its name removed. */
+static void lfree(FIXTURE_DATA(lib) *self, int i)
+{
+	mpt_lock_fast_unmap(self->h[i]);
+	self->h[i] = NULL;
+	if (self->fd[i] >= 0)
+		close(self->fd[i]);
+	self->fd[i] = -1;
+	mpt_lock_unlink(self->name[i]);
+}
+
 FIXTURE_TEARDOWN(lib)
 {
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		mpt_lock_fast_unmap(self->h[i]);
-		if (self->fd[i] >= 0)
-			close(self->fd[i]);
-		mpt_lock_unlink(self->name[i]);
-	}
+	for (i = 0; i < 2; i++)
+		lfree(self, i);
 }
 
 /* Make lock @i, fast, of @kind, and map it. */
@@ -333,11 +340,7 @@ TEST_F(lib, without_token)
 	EXPECT_EQ(12000, li.acquisitions);
 	EXPECT_EQ(6, mpt_stat_now(MPT_STATS_A_LOCK_TOKEN_REFUSED));
 
-	mpt_lock_fast_unmap(self->h[0]);
-	self->h[0] = NULL;
-	close(self->fd[0]);
-	self->fd[0] = -1;
-	mpt_lock_unlink(self->name[0]);
+	lfree(self, 0);
 	ASSERT_EQ(0, mpt_unload());
 	ASSERT_EQ(0, mpt_load());
 }
@@ -371,11 +374,7 @@ TEST_F(lib, token_after_reload)
 	ASSERT_EQ(0, mpt_lock_fast_acquire(self->h[0], MPT_FOREVER, NULL));
 	old = lword(self, 0) & MPT_LOCKW_TOKEN;
 	ASSERT_EQ(0, mpt_lock_fast_release(self->h[0]));
-	mpt_lock_fast_unmap(self->h[0]);
-	self->h[0] = NULL;
-	close(self->fd[0]);
-	self->fd[0] = -1;
-	mpt_lock_unlink(self->name[0]);
+	lfree(self, 0);
 	ASSERT_EQ(0, mpt_unload());
 	ASSERT_EQ(0, mpt_load());
 

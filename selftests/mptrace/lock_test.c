@@ -142,13 +142,23 @@ static bool actor_fork(struct actor *a)
 	return true;
 }
 
+/* In an actor's process: the script's 'g' (wait for a go) or 'p' (pause). */
+static void actor_wait(struct actor *a, char op)
+{
+	char c;
+
+	if (op == 'p')
+		pause();
+	else if (read(a->go, &c, 1) != 1)
+		_exit(1);
+}
+
 static void actor_start(struct actor *a, const int *fds, const char *script)
 {
 	if (!actor_fork(a))
 		return;
 	for (; *script; script++) {
 		int r = 0;
-		char c;
 
 		switch (*script) {
 		case 'a':
@@ -158,11 +168,8 @@ static void actor_start(struct actor *a, const int *fds, const char *script)
 			r = release(fds[*++script - '0']);
 			break;
 		case 'g':
-			if (read(a->go, &c, 1) != 1)
-				_exit(1);
-			continue;
 		case 'p':
-			pause();
+			actor_wait(a, *script);
 			continue;
 		}
 		if (write(a->res, &r, sizeof(r)) != sizeof(r))
@@ -1213,7 +1220,6 @@ static void factor_start(struct actor *a, struct fl *l, const char *script)
 		struct mpt_lock_acq acq = { 0 };
 		bool user = false;
 		struct fl *x;
-		char c;
 
 		switch (*script) {
 		case 'f':
@@ -1243,11 +1249,8 @@ static void factor_start(struct actor *a, struct fl *l, const char *script)
 		case 'k':
 			break;
 		case 'g':
-			if (read(a->go, &c, 1) != 1)
-				_exit(1);
-			continue;
 		case 'p':
-			pause();
+			actor_wait(a, *script);
 			continue;
 		}
 		r.user = user;
@@ -1301,18 +1304,42 @@ FIXTURE_SETUP(fast)
 	ASSERT_LE(0, self->dev);
 }
 
+/* Fast lock @i unmapped, closed and its name removed. */
+static void ffree(FIXTURE_DATA(fast) *self, int i)
+{
+	if (self->l[i].pg)
+		munmap(self->l[i].pg, page_size());
+	self->l[i].pg = NULL;
+	if (self->l[i].fd >= 0)
+		close(self->l[i].fd);
+	self->l[i].fd = -1;
+	if (self->dev >= 0)
+		lunlink(self->dev, self->name[i]);
+}
+
+/* The module loaded again with @params, the device opened again. */
+static int freload(FIXTURE_DATA(fast) *self, const char *params)
+{
+	int ret;
+
+	if (self->dev >= 0)
+		close(self->dev);
+	self->dev = -1;
+	ret = mpt_unload();
+	if (!ret)
+		ret = mpt_load_with(params);
+	if (ret)
+		return ret;
+	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	return self->dev < 0 ? -errno : 0;
+}
+
 FIXTURE_TEARDOWN(fast)
 {
 	int i;
 
-	for (i = 0; i < 3; i++) {
-		if (self->l[i].pg)
-			munmap(self->l[i].pg, page_size());
-		if (self->l[i].fd >= 0)
-			close(self->l[i].fd);
-		if (self->dev >= 0)
-			lunlink(self->dev, self->name[i]);
-	}
+	for (i = 0; i < 3; i++)
+		ffree(self, i);
 	if (self->dev >= 0)
 		close(self->dev);
 }
@@ -2389,12 +2416,7 @@ TEST_F(fast, token_limit)
 
 	if (!mpt_ko_path())
 		SKIP(return, "MPTRACE_KO not set: cannot reload the module");
-	close(self->dev);
-	self->dev = -1;
-	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, mpt_load_with("max_lock_tokens=2"));
-	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, freload(self, "max_lock_tokens=2"));
 	EXPECT_EQ(2, mpt_stat_now(MPT_STATS_A_LOCK_TOKENS_MAX));
 	EXPECT_EQ(0, mpt_stat_now(MPT_STATS_A_LOCK_TOKENS));
 	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));	/* our token: 1 */
@@ -2439,17 +2461,8 @@ TEST_F(fast, token_limit)
 	EXPECT_EQ(2, mpt_stat_now(MPT_STATS_A_LOCK_TOKEN_REFUSED));
 
 	/* Back to the defaults for the tests after this one. */
-	munmap(self->l[0].pg, page_size());
-	self->l[0].pg = NULL;
-	close(self->l[0].fd);
-	self->l[0].fd = -1;
-	ASSERT_EQ(0, lunlink(self->dev, self->name[0]));
-	close(self->dev);
-	self->dev = -1;
-	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, mpt_load());
-	self->dev = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, self->dev);
+	ffree(self, 0);
+	ASSERT_EQ(0, freload(self, ""));
 }
 
 TEST_HARNESS_MAIN
