@@ -44,6 +44,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pid_namespace.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -173,14 +174,17 @@ struct mpt_lock {
 
 /**
  * struct mpt_lk_token - a thread's token for fast locks
- * @hnode: in mpt_lk_tokened, by @task (under mpt_lk_lock)
+ * @hnode: in mpt_lk_tokened, by @task (changed under mpt_lk_lock, read
+ *	under it or RCU)
  * @task: the thread; no reference: the exit probe drops the token first
  * @token: its value in mpt_lk_tokens
+ * @rcu: for freeing after the exit probes that may look at it
  */
 struct mpt_lk_token {
 	struct hlist_node	hnode;
 	struct task_struct	*task;
 	u32			token;
+	struct rcu_head		rcu;
 };
 
 static DEFINE_SPINLOCK(mpt_lk_lock);
@@ -389,12 +393,13 @@ static void mpt_lk_wake(struct task_struct *task)
 
 /* --- fast locks: the word and the tokens ------------------------------------- */
 
-/* Under mpt_lk_lock: @task's token, or NULL. */
+/* Under mpt_lk_lock or RCU: @task's token, or NULL. */
 static struct mpt_lk_token *mpt_lk_token_of(struct task_struct *task)
 {
 	struct mpt_lk_token *t;
 
-	hash_for_each_possible(mpt_lk_tokened, t, hnode, (unsigned long)task)
+	hash_for_each_possible_rcu(mpt_lk_tokened, t, hnode,
+				   (unsigned long)task)
 		if (t->task == task)
 			return t;
 	return NULL;
@@ -504,8 +509,18 @@ static void mpt_lk_exit_task(struct task_struct *task, bool gone)
 	struct mpt_lock *lk;
 	struct hlist_node *tmp;
 
-	if (!atomic_read(&mpt_lk_held) && !atomic_read(&mpt_lk_ntokens))
-		return;
+	if (!atomic_read(&mpt_lk_held)) {
+		bool token;
+
+		/* Most threads have no token: no lock for them. */
+		if (!atomic_read(&mpt_lk_ntokens))
+			return;
+		rcu_read_lock();
+		token = mpt_lk_token_of(task);
+		rcu_read_unlock();
+		if (!token)
+			return;
+	}
 	spin_lock(&mpt_lk_lock);
 	if (atomic_read(&mpt_lk_ntokens)) {
 		t = mpt_lk_token_of(task);
@@ -530,7 +545,7 @@ static void mpt_lk_exit_task(struct task_struct *task, bool gone)
 	}
 	/* Gone: its token with it (a thread killed still may take locks). */
 	if (t && gone) {
-		hash_del(&t->hnode);
+		hash_del_rcu(&t->hnode);
 		xa_erase(&mpt_lk_tokens, t->token);
 	} else {
 		t = NULL;
@@ -538,7 +553,7 @@ static void mpt_lk_exit_task(struct task_struct *task, bool gone)
 	spin_unlock(&mpt_lk_lock);
 	if (t) {
 		atomic_dec(&mpt_lk_ntokens);
-		kfree(t);
+		kfree_rcu(t, rcu);
 	}
 }
 
@@ -1103,7 +1118,7 @@ static long mpt_lk_token_get(struct file *file, u32 __user *argp)
 		goto undo;
 	}
 	spin_lock(&mpt_lk_lock);
-	hash_add(mpt_lk_tokened, &t->hnode, (unsigned long)current);
+	hash_add_rcu(mpt_lk_tokened, &t->hnode, (unsigned long)current);
 	spin_unlock(&mpt_lk_lock);
 	return put_user(t->token, argp);
 undo:
