@@ -26,13 +26,16 @@
  *
  * A fast lock (MPT_LOCK_FAST) has a page its files map, whose word user
  * space changes by compare-and-swap while the kernel is not involved
- * (@kmode false: no owner, waiter or dead owner's news in the kernel's
- * fields).  Every entry into the kernel for the lock first takes the
+ * (@kmode false: no owner or dead owner's news in the kernel's fields;
+ * waiters stay on its list, asleep).  Every entry into the kernel for the lock first takes the
  * word over (mpt_lk_absorb(): the word becomes MPT_LOCKW_KERNEL, which no
  * compare-and-swap of user space expects, and the owner it named becomes
  * @owner, found by its token), works on the kernel's fields as for any
- * lock, and gives the state back to the word on its way out when nobody
- * waits (mpt_lk_settle()).  A thread's token maps to it through
+ * lock, and gives the state back to the word on its way out
+ * (mpt_lk_settle()), marked MPT_LOCKW_WAITERS while threads wait: the
+ * last release then enters the kernel to wake one, and a thread that
+ * runs may take the lock in user space while the woken waiter has not
+ * yet, as it may a kernel-kept lock.  A thread's token maps to it through
  * mpt_lk_tokens; a thread with a token that ends has its fast locks
  * taken over first, so that it dies their owner as it would any lock's.
  */
@@ -142,7 +145,7 @@ struct mpt_lwaiter_k {
  * @page: a fast lock's page, which its files map; NULL for others
  * @fp: its kernel address
  * @fnode: in mpt_lk_fast while the lock lives
- * @kmode: a fast lock's state is in the fields above, not in its word
+ * @kmode: a fast lock's owner is in the fields above, not in its word
  */
 struct mpt_lock {
 	struct mpt_obj		obj;
@@ -208,11 +211,27 @@ static struct mpt_lock *to_lock(struct mpt_obj *obj)
 	return container_of(obj, struct mpt_lock, obj);
 }
 
+static struct task_struct *mpt_lk_token_task(u32 token);
+
 /* --- the wait-for graph, for cycle.c --------------------------------------- */
 
+/*
+ * Under mpt_lk_lock: the thread holding @lock.  A fast lock that the
+ * kernel does not keep says it in its word: a lock someone waits for may
+ * be held in user space (MPT_LOCKW_WAITERS).  Its owner cannot let it go
+ * while it waits itself, so a cycle found through it is real.
+ */
 static const void *mpt_lk_owner(const void *lock)
 {
-	return ((const struct mpt_lock *)lock)->owner;
+	const struct mpt_lock *lk = lock;
+	u64 word;
+
+	if (!lk->fp || lk->kmode)
+		return lk->owner;
+	word = READ_ONCE(lk->fp->word);
+	if ((word & MPT_LOCKW_KERNEL) || !(word & MPT_LOCKW_COUNT))
+		return NULL;
+	return mpt_lk_token_task(word & MPT_LOCKW_TOKEN);
 }
 
 /* Under mpt_lk_lock: the lock @thread waits for, or NULL. */
@@ -429,7 +448,8 @@ static void mpt_lk_absorb(struct mpt_lock *lk)
 		return;
 	old = xchg(&lk->fp->word, MPT_LOCKW_KERNEL);
 	lk->kmode = true;
-	if (!old)
+	/* Free; the kernel knows its waiters, the word only says it has some. */
+	if (!(old & ~MPT_LOCKW_WAITERS))
 		return;
 	count = (old & MPT_LOCKW_COUNT) >> 32;
 	if (!(old & MPT_LOCKW_KERNEL) && count)
@@ -445,18 +465,19 @@ static void mpt_lk_absorb(struct mpt_lock *lk)
 }
 
 /*
- * Under mpt_lk_lock, on the way out of every entry for fast @lk: when
- * nobody waits and no dead owner's news waits for its next owner, the
- * word takes the state back (the owner's token and count, or 0), so the
- * next acquire and release stay in user space.  An owner without a
- * token keeps the state in the kernel.
+ * Under mpt_lk_lock, on the way out of every entry for fast @lk: the
+ * word takes the state back (the owner's token and count, or 0; with
+ * MPT_LOCKW_WAITERS when threads wait), so that acquires and releases
+ * stay in user space until one must wake a waiter.  The kernel keeps
+ * the state while a dead owner's news waits for the next owner, and
+ * for an owner without a token.
  */
 static void mpt_lk_settle(struct mpt_lock *lk)
 {
 	struct mpt_lk_token *t;
 	u64 word = 0;
 
-	if (!lk->kmode || lk->nwaiters || lk->owner_dead)
+	if (!lk->kmode || lk->owner_dead)
 		return;
 	if (lk->owner) {
 		t = mpt_lk_token_of(lk->owner);
@@ -465,6 +486,8 @@ static void mpt_lk_settle(struct mpt_lock *lk)
 		word = t->token | (u64)lk->count << 32;
 		mpt_lk_disown(lk);
 	}
+	if (lk->nwaiters)
+		word |= MPT_LOCKW_WAITERS;
 	lk->kmode = false;
 	/* The owner's writes under the kernel's hold come before. */
 	smp_store_release(&lk->fp->word, word);
@@ -729,9 +752,10 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 	mpt_lk_emit(lk, &e);
 
 	for (;;) {
-		spin_unlock(&mpt_lk_lock);
+		mpt_lk_unlock(lk);
 		ret = mpt_lk_sleep(&w, deadline);
 		spin_lock(&mpt_lk_lock);
+		mpt_lk_absorb(lk);	/* one that runs may have taken it */
 		/*
 		 * Granted: ours, whatever ended the sleep.  Free: ours too,
 		 * unless a signal came (a thread being killed must not take

@@ -347,6 +347,14 @@ int mpt_lock_fast_acquire(struct mpt_lock_fast *h, long long timeout_ns,
 	if (__atomic_compare_exchange_n(word, &w, nw, false, __ATOMIC_ACQUIRE,
 					__ATOMIC_RELAXED))
 		return mpt_lock_fast_got(h, nw, out);
+	/* Free, a waiter woken to take it: whoever runs first has it. */
+	if (w == MPT_LOCKW_WAITERS) {
+		nw |= MPT_LOCKW_WAITERS;
+		if (__atomic_compare_exchange_n(word, &w, nw, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return mpt_lock_fast_got(h, nw, out);
+	}
 	/*
 	 * A recursive lock the caller holds in user space: one more.  A
 	 * mutex it holds, a lock another holds, or one whose state the
@@ -370,17 +378,24 @@ int mpt_lock_fast_release(struct mpt_lock_fast *h)
 	__u64 w = __atomic_load_n(word, __ATOMIC_RELAXED), nw;
 	uint64_t tok = mpt_token_for(h);
 
-	/* Held in user space by this thread: one less, or free. */
+	/*
+	 * Held in user space by this thread: one less, or free when nobody
+	 * waits.  Freeing it for a waiter is the kernel's: it wakes one.
+	 */
 	if (tok && tok != MPT_TOKEN_NONE && (w & MPT_LOCKW_TOKEN) == tok &&
 	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT)) {
-		nw = (w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE ?
-		     w - MPT_LOCKW_ONE : 0;
+		if ((w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE)
+			nw = w - MPT_LOCKW_ONE;
+		else if (!(w & MPT_LOCKW_WAITERS))
+			nw = 0;
+		else
+			return mpt_lock_release(h->fd);
 		if (__atomic_compare_exchange_n(word, &w, nw, false,
 						__ATOMIC_RELEASE,
 						__ATOMIC_RELAXED))
 			return 0;
 	}
-	/* The kernel keeps it (a waiter came), or the caller is no owner. */
+	/* The kernel keeps it, a waiter came, or the caller is no owner. */
 	return mpt_lock_release(h->fd);
 }
 

@@ -1149,6 +1149,13 @@ static int fast_acquire(struct fl *l, __u32 tok, __u32 flags, __u64 deadline,
 	if (__atomic_compare_exchange_n(&l->pg->word, &w, nw, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		goto got;
+	if (w == MPT_LOCKW_WAITERS) {	/* free, a waiter woken */
+		nw |= MPT_LOCKW_WAITERS;
+		if (__atomic_compare_exchange_n(&l->pg->word, &w, nw, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			goto got;
+	}
 	if (l->recursive && (w & MPT_LOCKW_TOKEN) == tok &&
 	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT) &&
 	    (w & MPT_LOCKW_COUNT) != MPT_LOCKW_COUNT) {
@@ -1163,7 +1170,7 @@ got:
 	n = __atomic_load_n(&l->pg->fast_acquisitions, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->pg->fast_acquisitions, n + 1, __ATOMIC_RELAXED);
 	memset(out, 0, sizeof(*out));
-	out->count = nw >> 32;
+	out->count = (nw & MPT_LOCKW_COUNT) >> 32;
 	*user = true;
 	return 0;
 }
@@ -1178,7 +1185,9 @@ static int fast_release(struct fl *l, __u32 tok, bool *user)
 		user = &u;
 	*user = false;
 	if ((w & MPT_LOCKW_TOKEN) == tok && !(w & MPT_LOCKW_KERNEL) &&
-	    (w & MPT_LOCKW_COUNT)) {
+	    (w & MPT_LOCKW_COUNT) &&
+	    ((w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE ||
+	     !(w & MPT_LOCKW_WAITERS))) {
 		nw = (w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE ?
 		     w - MPT_LOCKW_ONE : 0;
 		if (__atomic_compare_exchange_n(&l->pg->word, &w, nw, false,
@@ -1896,10 +1905,11 @@ TEST_F_TIMEOUT(fast, mixed_exclusion, 180)
 
 /*
  * Contention: we hold the lock in user space; a second process comes
- * through the protocol and waits in the kernel.  The word then says the
- * kernel keeps it, the info and the CONTENDED event name us, found by
- * our token.  Our release by the protocol goes to the kernel and hands
- * the lock over; once nobody waits, the word is back in user space.
+ * through the protocol and waits in the kernel.  The word then still
+ * names us, with the waiters bit; the info and the CONTENDED event name
+ * us, found by our token.  Our release by the protocol goes to the
+ * kernel, which wakes the waiter; once nobody waits, the word is user
+ * space's alone again, and the new owner lets it go there.
  */
 TEST_F(fast, contended)
 {
@@ -1925,7 +1935,7 @@ TEST_F(fast, contended)
 	ASSERT_EQ(0, r.ret);
 	ASSERT_NE(0, r.token);
 	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
-	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]) & MPT_LOCKW_KERNEL);
+	EXPECT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, lw, 2));
 	EXPECT_EQ(getpid(), li.owner_pid);
 	EXPECT_EQ(gettid(), li.owner_tid);
@@ -1946,6 +1956,7 @@ TEST_F(fast, contended)
 	EXPECT_LE(50000000ULL, r.waited_ns);
 	r = factor_result(&w);			/* and let it go */
 	EXPECT_EQ(0, r.ret);
+	EXPECT_TRUE(r.user);			/* nobody waited for it */
 	/* Nobody waits: the word is user space's again. */
 	EXPECT_EQ(0, fword(&self->l[0]));
 	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
@@ -1975,6 +1986,81 @@ TEST_F(fast, contended)
 	}
 	EXPECT_EQ(1, contended);
 	close(rd);
+}
+
+/*
+ * Free with waiters: our release wakes the waiter and leaves the word
+ * at MPT_LOCKW_WAITERS alone; before the waiter runs, we take the lock
+ * again in user space (as a running thread steals the kernel's mutex).
+ * Having lost that race once, the waiter is handed the lock by our next
+ * release, which the word names at once.  Both processes are on one
+ * CPU and we run SCHED_FIFO, so the woken waiter cannot run before we
+ * let it: every step is certain, not a race won.
+ */
+TEST_F(fast, steal)
+{
+	struct sched_param rt = { .sched_priority = 1 };
+	struct sched_param normal = { 0 };
+	struct mpt_lock_info li;
+	cpu_set_t one, all;
+	struct fres r;
+	struct actor w;
+	__u32 wtoken;
+	__u64 t0;
+	bool user;
+
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
+	ASSERT_TRUE(user);
+	factor_start(&w, self->l, "kf0u0p");	/* on our CPU alone, too */
+	r = factor_result(&w);
+	ASSERT_EQ(0, r.ret);
+	wtoken = r.token;
+	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
+	EXPECT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
+
+	if (sched_setscheduler(0, SCHED_FIFO, &rt)) {
+		sched_setaffinity(0, sizeof(all), &all);
+		actor_end(&w);
+		SKIP(return, "SCHED_FIFO refused: %s", strerror(errno));
+	}
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_FALSE(user);			/* to wake the waiter */
+	EXPECT_EQ(MPT_LOCKW_WAITERS, fword(&self->l[0]));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
+	EXPECT_TRUE(user);			/* stolen, no system call */
+	EXPECT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(1, li.nwaiters);
+	/* Woken for longer than the hand-off delay (a millisecond). */
+	for (t0 = now_ns(); now_ns() - t0 < 3000000ULL;)
+		;
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_FALSE(user);
+	EXPECT_EQ(wtok(wtoken, 1), fword(&self->l[0]));	/* handed over */
+	EXPECT_EQ(-EBUSY, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TRY,
+				       0, NULL, &user));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &normal));
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(all), &all));
+
+	r = factor_result(&w);			/* the waiter has it */
+	EXPECT_EQ(0, r.ret);
+	EXPECT_FALSE(r.user);
+	EXPECT_EQ(1, r.count);
+	r = factor_result(&w);			/* and lets it go */
+	EXPECT_EQ(0, r.ret);
+	EXPECT_TRUE(r.user);
+	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(3, li.acquisitions);
+	EXPECT_EQ(1, li.contentions);
+	EXPECT_EQ(0, li.nwaiters);
+	actor_end(&w);
 }
 
 /*
@@ -2085,7 +2171,8 @@ TEST_F(fast, owner_killed_with_waiter)
 	factor_start(&w, self->l, "kf0u0p");
 	ASSERT_EQ(0, factor_result(&w).ret);
 	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
-	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]) & MPT_LOCKW_KERNEL);
+	/* Still held in user space: the exit finds it by the token. */
+	EXPECT_EQ(wtok(r.token, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
 	kill(h.pid, SIGKILL);
 	waitpid(h.pid, NULL, 0);
 	r = factor_result(&w);			/* handed over, told */
@@ -2144,8 +2231,8 @@ TEST_F(fast, owner_thread_exits)
 /*
  * A deadlock through owners that hold in user space: p1 holds A, p2
  * holds B, both by the word; p1 waits for B; p2 asking for A closes the
- * cycle and is refused at once, the cycle named.  The kernel found A's
- * owner by its token.
+ * cycle and is refused at once, the cycle named.  The kernel found
+ * both owners by their tokens.
  */
 TEST_F(fast, deadlock)
 {
@@ -2169,8 +2256,9 @@ TEST_F(fast, deadlock)
 	ASSERT_TRUE(r2.user);
 	actor_go(&p1);
 	ASSERT_TRUE(await_waiters(self->l[1].fd, 1));	/* p1 waits for B */
-	/* A is still held in user space when p2 asks. */
+	/* A and B are still held in user space when p2 asks. */
 	EXPECT_EQ(wtok(r1.token, 1), fword(&self->l[0]));
+	EXPECT_EQ(wtok(r2.token, 1) | MPT_LOCKW_WAITERS, fword(&self->l[1]));
 	actor_go(&p2);
 	r2 = factor_result(&p2);
 	EXPECT_EQ(-EDEADLK, r2.ret);			/* p2 refused */
@@ -2197,8 +2285,8 @@ TEST_F(fast, deadlock)
 
 /*
  * Recursion in the word: the count grows and shrinks there, the info
- * agrees.  When a waiter comes, the kernel takes the count over and the
- * waiter gets the lock only after the last release.
+ * agrees, and goes on doing so while a waiter waits; only the last
+ * release enters the kernel, and the waiter gets the lock then.
  */
 TEST_F(fast, recursive)
 {
@@ -2227,25 +2315,29 @@ TEST_F(fast, recursive)
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
 	EXPECT_EQ(2, li.count);
 
-	/* A waiter: the kernel keeps the count now. */
+	/* A waiter: the count stays in the word, with the waiters bit. */
 	factor_start(&w, self->l, "kf0u0p");
 	ASSERT_EQ(0, factor_result(&w).ret);
 	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
-	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]) & MPT_LOCKW_KERNEL);
+	EXPECT_EQ(wtok(self->tok, 2) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
 	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, &a, &user));
-	EXPECT_FALSE(user);
+	EXPECT_TRUE(user);
 	EXPECT_EQ(3, a.count);
+	EXPECT_EQ(wtok(self->tok, 3) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
 	EXPECT_EQ(3, li.count);
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
-		EXPECT_FALSE(user);
+		EXPECT_TRUE(user);
+		EXPECT_EQ(wtok(self->tok, 2 - i) | MPT_LOCKW_WAITERS,
+			  fword(&self->l[0]));
 		ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
 		EXPECT_EQ(gettid(), li.owner_tid);	/* still ours */
 		EXPECT_EQ(1, li.nwaiters);
 		EXPECT_EQ(2 - i, li.count);
 	}
 	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+	EXPECT_FALSE(user);			/* the kernel wakes the waiter */
 	r = factor_result(&w);
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(1, r.count);
@@ -2298,6 +2390,8 @@ TEST_F(fast, garbage_word)
 		0xfffffff0ULL,				/* no count */
 		MPT_LOCKW_COUNT | 0xfffffff1ULL,
 		MPT_LOCKW_KERNEL | 0x12345678ULL | MPT_LOCKW_ONE,
+		MPT_LOCKW_WAITERS,			/* nobody waits */
+		MPT_LOCKW_WAITERS | 0xfffffff2ULL | MPT_LOCKW_ONE,
 	};
 	struct mpt_lock_info li;
 	struct mpt_lock_acq a;
@@ -2353,24 +2447,31 @@ TEST_F(fast, garbage_word)
 		EXPECT_EQ(0, fails) TH_LOG("word %#llx", junk[i / 2]);
 	}
 
-	/* Garbage while the kernel keeps the state: ignored. */
+	/*
+	 * Garbage while the kernel keeps the state (its owner has no token,
+	 * so the word cannot name it): ignored.
+	 */
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
 	deaths = li.owner_deaths;
-	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
-	ASSERT_TRUE(user);
-	factor_start(&w, self->l, "kf0u0p");
-	ASSERT_EQ(0, factor_result(&w).ret);
-	ASSERT_TRUE(await_waiters(self->l[0].fd, 1));
+	factor_start(&w, self->l, "a0gr0p");
+	r = factor_result(&w);
+	ASSERT_EQ(0, r.ret);
+	EXPECT_EQ(MPT_LOCKW_KERNEL, fword(&self->l[0]));
 	__atomic_store_n(&self->l[0].pg->word, 0x5555ULL | MPT_LOCKW_ONE,
 			 __ATOMIC_SEQ_CST);
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
-	EXPECT_EQ(gettid(), li.owner_tid);
-	EXPECT_EQ(0, release(self->l[0].fd));
-	r = factor_result(&w);
+	EXPECT_EQ(w.pid, li.owner_pid);
+	EXPECT_EQ(-EBUSY, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TRY, 0,
+				       NULL, &user));
+	EXPECT_FALSE(user);
+	actor_go(&w);
+	r = factor_result(&w);			/* its release */
 	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(0, r.flags & MPT_LOCK_PREV_OWNER_DIED);
-	EXPECT_EQ(0, factor_result(&w).ret);
 	EXPECT_EQ(0, fword(&self->l[0]));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, &a, &user));
+	EXPECT_TRUE(user);
+	EXPECT_EQ(0, a.flags & MPT_LOCK_PREV_OWNER_DIED);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
 	EXPECT_EQ(deaths, li.owner_deaths);
 	actor_end(&w);

@@ -1411,19 +1411,27 @@ struct mpt_queues_req {
  * mpt_lock_page whose word says who holds it.  Everything above holds
  * for it as well: the kernel takes the word over whenever a thread
  * enters it for the lock (to wait, to find a deadlock, after an owner's
- * death) and hands it back when nobody waits.  The protocol:
+ * death) and hands it back on its way out, with %MPT_LOCKW_WAITERS set
+ * while threads wait.  While they do, only the release that frees the
+ * lock enters the kernel, to wake one; as with the kernel's own mutex,
+ * a thread that runs may take the freed lock before the woken waiter
+ * does, in user space, and a waiter that lost such a race once is
+ * handed the lock by the next release.  The protocol:
  *
  * - a thread's token: %MPT_LIOC_TOKEN, once per thread (the same token
  *   for every lock; it ends with the thread, and no other thread gets
  *   it before 2^32 - 1 more tokens were given out);
  * - acquire: compare-and-swap the word from 0 to the token with a count
- *   of 1 (%MPT_LOCKW_ONE); a recursive lock's owner adds %MPT_LOCKW_ONE
- *   to a word holding its token.  Anything else (held by another, the
- *   %MPT_LOCKW_KERNEL bit set, a mutex taken again): %MPT_LIOC_ACQUIRE,
- *   which waits, refuses or reports exactly as for any lock;
+ *   of 1 (%MPT_LOCKW_ONE), or from %MPT_LOCKW_WAITERS alone to the same
+ *   with %MPT_LOCKW_WAITERS kept; a recursive lock's owner adds
+ *   %MPT_LOCKW_ONE to a word holding its token.  Anything else (held by
+ *   another, the %MPT_LOCKW_KERNEL bit set, a mutex taken again):
+ *   %MPT_LIOC_ACQUIRE, which waits, refuses or reports exactly as for
+ *   any lock;
  * - release: compare-and-swap the word holding the caller's token from
- *   its count to one less, or to 0 at a count of 1.  When the word has
- *   %MPT_LOCKW_KERNEL set: %MPT_LIOC_RELEASE;
+ *   its count to one less (%MPT_LOCKW_WAITERS kept), or to 0 at a count
+ *   of 1 without %MPT_LOCKW_WAITERS.  At a count of 1 with
+ *   %MPT_LOCKW_WAITERS, or with %MPT_LOCKW_KERNEL set: %MPT_LIOC_RELEASE;
  * - after an acquisition made in user space, the owner adds one to the
  *   page's fast_acquisitions, which the lock's info adds to its
  *   acquisitions;
@@ -1492,8 +1500,8 @@ enum mpt_lock_kind {
 /**
  * struct mpt_lock_page - the page a fast lock's file maps
  * @word: who holds it: %MPT_LOCKW_TOKEN, %MPT_LOCKW_COUNT,
- *	%MPT_LOCKW_KERNEL; 0 when free and the kernel's attention is not
- *	needed.  Changed only by compare-and-swap.
+ *	%MPT_LOCKW_WAITERS, %MPT_LOCKW_KERNEL; 0 when free and nobody
+ *	waits.  Changed only by compare-and-swap.
  * @fast_acquisitions: acquisitions the owners made in user space; the
  *	owner adds one after each
  * @token_gen: the generation of the tokens this lock knows: one per load
@@ -1524,12 +1532,23 @@ struct mpt_lock_page {
  * MPT_LOCKW_COUNT - bits of struct mpt_lock_page.word: the owner's
  * recursion count, 1 or more while held in user space
  */
-#define MPT_LOCKW_COUNT		(0x7fffffffULL << 32)
+#define MPT_LOCKW_COUNT		(0x3fffffffULL << 32)
+
+/**
+ * MPT_LOCKW_WAITERS - bit of struct mpt_lock_page.word: threads wait for
+ * the lock in the kernel.  With a token and count, the release that
+ * frees the lock goes through %MPT_LIOC_RELEASE, which wakes one; alone,
+ * the lock is free and a waiter was woken to take it, unless a thread
+ * takes it first (compare-and-swap to its token and %MPT_LOCKW_ONE, the
+ * bit kept)
+ */
+#define MPT_LOCKW_WAITERS	_BITULL(62)
 
 /**
  * MPT_LOCKW_KERNEL - bit of struct mpt_lock_page.word: the kernel keeps
- * the lock's state now (someone waits, or has just looked); acquire and
- * release go through %MPT_LIOC_ACQUIRE and %MPT_LIOC_RELEASE
+ * the lock's state now (a thread is in the kernel for it, a dead
+ * owner's news waits for the next owner, or the owner has no token);
+ * acquire and release go through %MPT_LIOC_ACQUIRE and %MPT_LIOC_RELEASE
  */
 #define MPT_LOCKW_KERNEL	_BITULL(63)
 
