@@ -34,7 +34,7 @@ static void lock_usage(FILE *out)
 		"  create NAME [--recursive] [--mode MODE] [--trace | --fast]\n"
 		"                  make a lock (a mutex unless --recursive; mode 0600);\n"
 		"                  --trace: an event per acquire and release; --fast:\n"
-		"                  taken without a system call while nobody waits\n"
+		"                  taken without a system call unless it must wait\n"
 		"  [hold] NAME [--timeout S] -- CMD [ARGS]\n"
 		"                  run CMD holding the lock, like flock(1); exit with\n"
 		"                  CMD's status; 1 if the lock is not had within S seconds\n"

@@ -192,7 +192,8 @@ int mpt_dev_get_locks(int devfd, struct mpt_lock_info **ls, size_t *n);
 
 /*
  * Fast locks (created with MPT_LOCK_FAST; linux/mptrace.h, "Fast
- * locks"): taken and released without a system call while nobody waits.
+ * locks"): taken and released without a system call unless the caller
+ * must wait or wake a waiter.
  * mpt_lock_fast_map() maps the lock of @lfd (opened with MPT_QOPEN_WRITE:
  * -EBADF otherwise; -ENODEV for a lock that is not fast) into a handle
  * that does not own @lfd: close it after mpt_lock_fast_unmap().  The

@@ -1406,9 +1406,9 @@ struct mpt_queues_req {
  * locks; past it, creating one fails with ENOSPC, counted.
  *
  * Fast locks.  A lock created with %MPT_LOCK_FAST is taken and released
- * without a system call while nobody waits for it, as a futex is: its
- * file maps (mmap(), MAP_SHARED, one page at offset 0) a struct
- * mpt_lock_page whose word says who holds it.  Everything above holds
+ * without a system call unless the caller must wait or wake a waiter, as
+ * a futex is: its file maps (mmap(), MAP_SHARED, one page at offset 0) a
+ * struct mpt_lock_page whose word says who holds it.  Everything above holds
  * for it as well: the kernel takes the word over whenever a thread
  * enters it for the lock (to wait, to find a deadlock, after an owner's
  * death) and hands it back on its way out, with %MPT_LOCKW_WAITERS set
@@ -1493,7 +1493,8 @@ enum mpt_lock_kind {
 /**
  * MPT_LOCK_FAST - lock flag (struct mpt_lock_open.lflags, struct
  * mpt_lock_info.flags): a fast lock, taken and released in user space
- * while nobody waits (see "Fast locks"); not with %MPT_LOCK_TRACE
+ * unless the caller must wait or wake a waiter (see "Fast locks"); not
+ * with %MPT_LOCK_TRACE
  */
 #define MPT_LOCK_FAST		_BITUL(3)
 
