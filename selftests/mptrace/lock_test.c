@@ -2042,6 +2042,123 @@ TEST_F_TIMEOUT(fast, give_up_under_load, 180)
 }
 
 /*
+ * Owners killed at any moment: four processes pass a fast lock around
+ * (each holding it for a while, so that most kills find a holder, in
+ * user space or in the kernel, with waiters or stealers about) while we
+ * SIGKILL one every few milliseconds and start another.  No acquire may
+ * wait for a dead owner (each gives up after 5 s and says so), none may
+ * fail, every dead owner reported is one we killed (found by its token,
+ * not taken for an unknown one: ids 0), and after the last kill the lock
+ * works: free, nobody waiting, the deaths counted at least as often as
+ * they were reported.
+ */
+#define KS_PROCS	4
+#define KS_KILLS	200
+
+struct ks {
+	long acquired, died, stuck, failed;
+	pid_t dead[1024];	/* the first dead owners reported */
+};
+
+static void ks_worker(struct fl *l, struct ks *m)
+{
+	struct mpt_lock_acq a;
+	__u32 tok;
+	int r;
+
+	if (ftoken(l->fd, &tok))
+		_exit(10);
+	for (;;) {
+		r = fast_acquire(l, tok, MPT_LOCK_TIMEOUT,
+				 now_ns() + 5000000000ULL, &a, NULL);
+		if (r) {
+			__atomic_add_fetch(r == -ETIMEDOUT ? &m->stuck :
+					   &m->failed, 1, __ATOMIC_SEQ_CST);
+			_exit(11);
+		}
+		__atomic_add_fetch(&m->acquired, 1, __ATOMIC_SEQ_CST);
+		if (a.flags & MPT_LOCK_PREV_OWNER_DIED) {
+			long n = __atomic_fetch_add(&m->died, 1,
+						    __ATOMIC_SEQ_CST);
+
+			if (n < (long)ARRAY_SIZE(m->dead))
+				m->dead[n] = a.dead_pid;
+		}
+		usleep(200);
+		if (fast_release(l, tok, NULL)) {
+			__atomic_add_fetch(&m->failed, 1, __ATOMIC_SEQ_CST);
+			_exit(12);
+		}
+	}
+}
+
+TEST_F_TIMEOUT(fast, kill_storm, 300)
+{
+	pid_t pid[KS_PROCS], killed[KS_KILLS + KS_PROCS];
+	struct mpt_lock_info li;
+	struct mpt_lock_acq a;
+	int i, j, st, odd = 0, unknown = 0;
+	struct ks *m;
+
+	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	memset(m, 0, sizeof(*m));
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	for (i = 0; i < KS_PROCS; i++) {
+		pid[i] = fork();
+		if (!pid[i])
+			ks_worker(&self->l[0], m);
+	}
+	for (i = 0; i < KS_KILLS; i++) {
+		int w = i % KS_PROCS;
+
+		usleep(3000);
+		killed[i] = pid[w];
+		kill(pid[w], SIGKILL);
+		if (waitpid(pid[w], &st, 0) != pid[w] || !WIFSIGNALED(st))
+			odd++;		/* it ended by itself: a failure */
+		pid[w] = fork();
+		if (!pid[w])
+			ks_worker(&self->l[0], m);
+	}
+	for (i = 0; i < KS_PROCS; i++) {
+		killed[KS_KILLS + i] = pid[i];
+		kill(pid[i], SIGKILL);
+		waitpid(pid[i], &st, 0);
+	}
+	for (i = 0; i < m->died && i < (int)ARRAY_SIZE(m->dead); i++) {
+		for (j = 0; j < KS_KILLS + KS_PROCS; j++)
+			if (m->dead[i] == killed[j])
+				break;
+		if (j == KS_KILLS + KS_PROCS) {
+			TH_LOG("dead owner %d reported, not one we killed",
+			       m->dead[i]);
+			unknown++;
+		}
+	}
+	TH_LOG("%d kills: %ld acquisitions, %ld told of a dead owner",
+	       KS_KILLS + KS_PROCS, m->acquired, m->died);
+	EXPECT_EQ(0, odd);
+	EXPECT_EQ(0, m->stuck);
+	EXPECT_EQ(0, m->failed);
+	EXPECT_LT(KS_KILLS, m->acquired);
+	EXPECT_LT(0, m->died);
+	EXPECT_EQ(0, unknown);
+
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, MPT_LOCK_TIMEOUT,
+				  now_ns() + 5000000000ULL, &a, NULL));
+	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+	EXPECT_EQ(gettid(), li.owner_tid);
+	EXPECT_EQ(0, li.nwaiters);
+	EXPECT_LE(m->died + !!(a.flags & MPT_LOCK_PREV_OWNER_DIED),
+		  (long)li.owner_deaths);
+	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, NULL));
+	EXPECT_EQ(0, fword(&self->l[0]));
+	munmap(m, sizeof(*m));
+}
+
+/*
  * Contention: we hold the lock in user space; a second process comes
  * through the protocol and waits in the kernel.  The word then still
  * names us, with the waiters bit; the info and the CONTENDED event name
