@@ -27,17 +27,18 @@
  * A fast lock (MPT_LOCK_FAST) has a page its files map, whose word user
  * space changes by compare-and-swap while the kernel is not involved
  * (@kmode false: no owner or dead owner's news in the kernel's fields;
- * waiters stay on its list, asleep).  Every entry into the kernel for the lock first takes the
- * word over (mpt_lk_absorb(): the word becomes MPT_LOCKW_KERNEL, which no
- * compare-and-swap of user space expects, and the owner it named becomes
- * @owner, found by its token), works on the kernel's fields as for any
- * lock, and gives the state back to the word on its way out
- * (mpt_lk_settle()), marked MPT_LOCKW_WAITERS while threads wait: the
- * last release then enters the kernel to wake one, and a thread that
- * runs may take the lock in user space while the woken waiter has not
- * yet, as it may a kernel-kept lock.  A thread's token maps to it through
- * mpt_lk_tokens; a thread with a token that ends has its fast locks
- * taken over first, so that it dies their owner as it would any lock's.
+ * waiters stay on its list, asleep).  Every entry into the kernel for
+ * the lock first takes the word over (mpt_lk_absorb(): the word becomes
+ * MPT_LOCKW_KERNEL, which no compare-and-swap of user space expects, and
+ * the owner it named becomes @owner, found by its token), works on the
+ * kernel's fields as for any lock, and gives the state back to the word
+ * on its way out (mpt_lk_settle()), marked MPT_LOCKW_WAITERS while
+ * threads wait: the last release then enters the kernel to wake one,
+ * and a thread that runs may take the lock in user space while the woken
+ * waiter has not yet, as it may a kernel-kept lock.  A thread's token
+ * maps to it through mpt_lk_tokens; a thread with a token that ends has
+ * its fast locks taken over first, so that it dies their owner as it
+ * would any lock's.
  */
 #include <linux/fs.h>
 #include <linux/hashtable.h>

@@ -383,13 +383,11 @@ int mpt_lock_fast_release(struct mpt_lock_fast *h)
 	 * waits.  Freeing it for a waiter is the kernel's: it wakes one.
 	 */
 	if (tok && tok != MPT_TOKEN_NONE && (w & MPT_LOCKW_TOKEN) == tok &&
-	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT)) {
-		if ((w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE)
-			nw = w - MPT_LOCKW_ONE;
-		else if (!(w & MPT_LOCKW_WAITERS))
-			nw = 0;
-		else
-			return mpt_lock_release(h->fd);
+	    !(w & MPT_LOCKW_KERNEL) && (w & MPT_LOCKW_COUNT) &&
+	    (w & (MPT_LOCKW_COUNT | MPT_LOCKW_WAITERS)) !=
+	    (MPT_LOCKW_ONE | MPT_LOCKW_WAITERS)) {
+		nw = (w & MPT_LOCKW_COUNT) > MPT_LOCKW_ONE ?
+		     w - MPT_LOCKW_ONE : 0;
 		if (__atomic_compare_exchange_n(word, &w, nw, false,
 						__ATOMIC_RELEASE,
 						__ATOMIC_RELAXED))

@@ -69,6 +69,15 @@ static int release(int fd)
 	return ioctl(fd, MPT_LIOC_RELEASE, 0) ? -errno : 0;
 }
 
+/* Zeroed memory @size long that the children of fork() share, or NULL. */
+static void *shared_mem(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 static int linfo(int fd, struct mpt_lock_info *li, struct mpt_lwaiter *w,
 		 __u32 nw)
 {
@@ -713,9 +722,8 @@ TEST_F(lk, no_starvation)
 	long most = 0;
 	pid_t hog;
 
-	shm = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, shm);
+	shm = shared_mem(4096);
+	ASSERT_NE(NULL, shm);
 	ASSERT_EQ(0, make3(_metadata, self));
 
 	/* Listed in the order they came. */
@@ -1870,9 +1878,8 @@ TEST_F_TIMEOUT(fast, mixed_exclusion, 180)
 	struct mx *m;
 	int p;
 
-	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, m);
+	m = shared_mem(sizeof(*m));
+	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
 	racy = mx_run(&self->l[0], m, false);
 	exact = mx_run(&self->l[0], m, true);
@@ -1987,9 +1994,8 @@ TEST_F_TIMEOUT(fast, give_up_under_load, 180)
 	struct gu *m;
 	bool u;
 
-	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, m);
+	m = shared_mem(sizeof(*m));
+	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));	/* the children's */
 	for (p = 0; p < GU_PROCS; p++) {
@@ -2100,10 +2106,8 @@ TEST_F_TIMEOUT(fast, kill_storm, 300)
 	int i, j, st, odd = 0, unknown = 0;
 	struct ks *m;
 
-	m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, m);
-	memset(m, 0, sizeof(*m));
+	m = shared_mem(sizeof(*m));
+	ASSERT_NE(NULL, m);
 	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
 	for (i = 0; i < KS_PROCS; i++) {
 		pid[i] = fork();
