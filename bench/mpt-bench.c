@@ -46,6 +46,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
+#include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -60,6 +61,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -171,7 +173,8 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 		if (pipe(c->fd))
 			die("pipe");
 		/* At least 64 messages of room (a power of two of pages). */
-		fcntl(c->fd[1], F_SETPIPE_SZ, CAPACITY * size);
+		if (fcntl(c->fd[1], F_SETPIPE_SZ, CAPACITY * size) < 0)
+			die("F_SETPIPE_SZ");
 	} else if (!strcmp(peer, "unix")) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, c->fd))
 			die("socketpair");
@@ -263,18 +266,20 @@ static void chan_get(struct chan *c, void *buf, int end)
 
 			if (n < 0)
 				die_ret("mpt_queue_get", (int)n);
+			if (n != (ssize_t)c->size)
+				die("mpt_queue_get: a message of another size");
 		} else if (c->peer[1] == 'p') {
 			/* A get (tracked: the item is in flight) is a read(2). */
 			if (read(c->fd[0], buf, MAXMSG) != (ssize_t)c->size)
 				die("read from the queue");
-		} else if (mq_receive(c->mq, buf, MAXMSG, NULL) < 0) {
+		} else if (mq_receive(c->mq, buf, MAXMSG, NULL) != (ssize_t)c->size) {
 			die("mq_receive");
 		}
 		break;
 	case 's': {
 		static struct sysv_msg m;
 
-		if (msgrcv(c->msqid, &m, MAXMSG, 0, 0) < 0)
+		if (msgrcv(c->msqid, &m, MAXMSG, 0, 0) != (ssize_t)c->size)
 			die("msgrcv");
 		memcpy(buf, m.mtext, c->size);
 		break;
@@ -292,9 +297,17 @@ static void chan_get(struct chan *c, void *buf, int end)
 
 /* --- queue scenarios ------------------------------------------------------------ */
 
+/*
+ * Every message carries its producer and number in its first 8 bytes.
+ * One consumer checks they come in order; with four, the sum of what
+ * they got must be the sum of what was put: a message lost, doubled or
+ * garbled fails the run instead of counting.
+ */
 static double run_queue(const char *peer, size_t size, long n, int procs)
 {
+	uint64_t *sum = shared(sizeof(*sum)), want = 0;
 	char buf[MAXMSG] = { 0 };
+	long each = n / procs;
 	struct chan c;
 	double t0;
 
@@ -307,20 +320,36 @@ static double run_queue(const char *peer, size_t size, long n, int procs)
 			die("fork");
 		if (!pid) {
 			bool producer = p < procs;
+			uint64_t tag, got = 0;
 
-			for (long i = 0; i < n / procs; i++) {
-				if (producer)
+			for (long i = 0; i < each; i++) {
+				if (producer) {
+					tag = (uint64_t)p << 40 | i;
+					memcpy(buf, &tag, sizeof(tag));
 					chan_put(&c, buf, 0);
-				else
-					chan_get(&c, buf, 0);
+					continue;
+				}
+				chan_get(&c, buf, 0);
+				memcpy(&tag, buf, sizeof(tag));
+				if (procs == 1 && tag != (uint64_t)i)
+					_exit(1);
+				got += tag;
 			}
+			__atomic_fetch_add(sum, got, __ATOMIC_RELAXED);
 			_exit(0);
 		}
 	}
 	wait_all();
 	t0 = now_s() - t0;
 	chan_close(&c);
-	return (n / procs) * procs / t0;
+	for (int p = 0; p < procs; p++)
+		want += ((uint64_t)p << 40) * each + (uint64_t)each * (each - 1) / 2;
+	if (*sum != want) {
+		fprintf(stderr, "mpt-bench: %s: the messages got are not the ones put\n",
+			peer);
+		exit(1);
+	}
+	return each * procs / t0;
 }
 
 /* Two channels (one for a two-way socket), A sends, B echoes. */
@@ -348,12 +377,22 @@ static void run_pingpong(const char *peer, size_t size, long n)
 		_exit(0);
 	}
 	for (long i = 0; i < n + 100; i++) {
-		double t = now_s();
+		uint64_t tag = i;
+		double t;
 
+		/* The echo must be of this message. */
+		memcpy(buf, &tag, sizeof(tag));
+		t = now_s();
 		chan_put(&ab, buf, 0);
 		chan_get(two_way ? &ab : &ba, buf, 0);
 		if (i >= 100)		/* the first 100 warm up */
 			rtt[i - 100] = (now_s() - t) * 1e6;
+		memcpy(&tag, buf, sizeof(tag));
+		if (tag != (uint64_t)i) {
+			fprintf(stderr, "mpt-bench: %s: the echo is of another message\n",
+				peer);
+			exit(1);
+		}
 	}
 	wait_all();
 	qsort(rtt, n, sizeof(*rtt), cmp_double);
@@ -526,11 +565,13 @@ static double run_lock(const char *peer, long n)
  * counts, lets go, until @n acquisitions in all.  A flock is per open
  * file: each process opens its own, as flock users do.  Each process
  * also counts its own increments: their sum must be the shared count,
- * or the lock let two in at once.
+ * or the lock let two in at once; and each marks that it is inside,
+ * which another finding the mark set counts as an overlap.
  */
 static double run_lockc(const char *peer, int procs, long n)
 {
-	volatile long *count = shared(sizeof(long) * (procs + 1));
+	volatile long *count = shared(sizeof(long) * (procs + 3));
+	long *inside = (long *)&count[procs + 1], *overlaps = inside + 1;
 	long sum = 0;
 	struct lk l;
 	double t0;
@@ -555,11 +596,14 @@ static double run_lockc(const char *peer, int procs, long n)
 				bool done;
 
 				lk_acquire(&l);
+				if (__atomic_exchange_n(inside, 1, __ATOMIC_SEQ_CST))
+					__atomic_fetch_add(overlaps, 1, __ATOMIC_RELAXED);
 				done = *count >= n;
 				if (!done) {
 					(*count)++;
 					count[p + 1]++;
 				}
+				__atomic_store_n(inside, 0, __ATOMIC_SEQ_CST);
 				lk_release(&l);
 				if (done)
 					_exit(0);
@@ -571,12 +615,32 @@ static double run_lockc(const char *peer, int procs, long n)
 	lk_close(&l);
 	for (int p = 0; p < procs; p++)
 		sum += count[p + 1];
-	if (sum != *count || *count != n) {
-		fprintf(stderr, "mpt-bench: lockc %s: the count is %ld, its processes made %ld increments of %ld: the lock let two in at once\n",
-			peer, *count, sum, n);
+	if (sum != *count || *count != n || *overlaps) {
+		fprintf(stderr, "mpt-bench: lockc %s: the count is %ld, its processes made %ld increments of %ld, %ld found another inside: the lock let two in at once\n",
+			peer, *count, sum, n, *overlaps);
 		exit(1);
 	}
 	return *count / t0;
+}
+
+/* The state letter of /proc/PID/stat, or 0. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 /* The owner is SIGKILLed holding the lock; how long until the waiter has it. */
@@ -620,8 +684,15 @@ static void run_lockdead(const char *peer, long n)
 				_exit(1);
 			_exit(0);
 		}
-		/* Let the waiter block first. */
-		usleep(20000);
+		/* Let the waiter block first: asleep, as /proc tells. */
+		for (int tries = 0; proc_state(waiter) != 'S'; tries++) {
+			if (tries == 1000) {
+				fprintf(stderr, "mpt-bench: lockdead: the waiter does not block\n");
+				exit(1);
+			}
+			usleep(1000);
+		}
+		usleep(10000);
 		clock_gettime(CLOCK_MONOTONIC, killed);
 		kill(owner, SIGKILL);
 		{
@@ -691,25 +762,41 @@ static int count_event(const struct mpt_event_view *ev, void *arg)
 	return 0;
 }
 
-/* The kernel's proc connector: subscribe, count messages. */
-static int cn_open(void)
+/*
+ * Since Linux 6.6 a proc connector subscriber may name the events it
+ * wants (struct proc_input, newer than the headers here); an older
+ * kernel ignores a request of that size, so it gets the plain one.
+ */
+static bool cn_can_filter(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	return !uname(&u) && sscanf(u.release, "%d.%d", &major, &minor) == 2 &&
+	       (major > 6 || (major == 6 && minor >= 6));
+}
+
+/* The kernel's proc connector: subscribe (to forks only, when it can). */
+static int cn_open(bool forks_only)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC,
 				  .nl_pid = getpid() };
 	struct {
 		struct nlmsghdr nh;
 		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
+		uint32_t op;		/* enum proc_cn_mcast_op */
+		uint32_t event_type;	/* struct proc_input's, since 6.6 */
 	} __attribute__((packed)) req = {
-		.nh.nlmsg_len = sizeof(req), .nh.nlmsg_type = NLMSG_DONE,
-		.nh.nlmsg_pid = getpid(),
-		.cn.id = { CN_IDX_PROC, CN_VAL_PROC }, .cn.len = sizeof(req.op),
-		.op = PROC_CN_MCAST_LISTEN,
+		.nh.nlmsg_type = NLMSG_DONE, .nh.nlmsg_pid = getpid(),
+		.cn.id = { CN_IDX_PROC, CN_VAL_PROC },
+		.op = PROC_CN_MCAST_LISTEN, .event_type = PROC_EVENT_FORK,
 	};
 	int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 
+	req.cn.len = forks_only && cn_can_filter() ? 8 : 4;
+	req.nh.nlmsg_len = offsetof(typeof(req), op) + req.cn.len;
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    send(fd, &req, sizeof(req), 0) != sizeof(req))
+	    send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
 		die("proc connector");
 	return fd;
 }
@@ -733,7 +820,7 @@ static void listen_events(const char *how)
 		if (fd < 0 || (ret = mpt_dev_subscribe(fd, 4096)))
 			die_ret("/dev/mptrace", fd < 0 ? fd : ret);
 	} else {
-		fd = cn_open();
+		fd = cn_open(false);	/* every event, as forkstat asks */
 	}
 	/* Ready: the driver waits for this line before it measures. */
 	printf("ready\n");
@@ -781,8 +868,9 @@ static int cn_forks(const char *buf, ssize_t n)
  * reports.  The /dev reader asks for the storm's own (its parent's
  * subtree): a kernel thread or a daemon forking meanwhile would
  * otherwise be made, delivered or lost beside the storm's count.  The
- * proc connector cannot filter; for it only the fraction delivered is
- * compared.
+ * proc connector is asked for FORK events only where the kernel can
+ * filter them (6.6 and later), but not for a subtree; for it only the
+ * fraction delivered is compared.
  */
 static void storm_listener(const char *kind, long bytes, int ready, int report)
 {
@@ -799,7 +887,7 @@ static void storm_listener(const char *kind, long bytes, int ready, int report)
 	} else {
 		int sz = bytes;
 
-		fd = cn_open();
+		fd = cn_open(true);
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 			die("SO_RCVBUFFORCE");
 	}
@@ -956,6 +1044,9 @@ int main(int argc, char **argv)
 	const char *s = argc > 1 ? argv[1] : "";
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* A lost message or wake-up fails the run, not the whole bench. */
+	if (strcmp(s, "hold") && strncmp(s, "listen-", 7))
+		alarm(600);
 	if (!strcmp(s, "queue") && argc == 5)
 		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 1));
 	else if (!strcmp(s, "queue4") && argc == 5)
