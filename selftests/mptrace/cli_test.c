@@ -191,10 +191,16 @@ TEST_F(cli, watch_dev_json)
 	snprintf(pidarg, sizeof(pidarg), "%d", child);
 	watch = start(argv, -1, &out, &err);
 	ASSERT_LT(0, watch);
-	/* Subscribed once its ring is counted. */
-	for (int i = 0; i < 200 && mpt_stat_now(MPT_STATS_A_RING_BYTES) == before; i++)
+	/*
+	 * Subscribed once its ring is counted and it sleeps (in poll()):
+	 * the ring is counted just before the reader joins the readers'
+	 * list, behind a mutex, whose sleep is D, not S.
+	 */
+	for (int i = 0; i < 200 && (mpt_stat_now(MPT_STATS_A_RING_BYTES) == before ||
+				    mpt_proc_state(watch) != 'S'); i++)
 		usleep(50000);
 	ASSERT_LT(before, mpt_stat_now(MPT_STATS_A_RING_BYTES));
+	ASSERT_EQ('S', mpt_proc_state(watch));
 	ASSERT_EQ(1, write(go, "x", 1));
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
 	ASSERT_EQ(0, finish(&self->r, watch, out, err));
