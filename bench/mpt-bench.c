@@ -46,11 +46,11 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
-#include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +70,7 @@
 #include <linux/netlink.h>
 
 #include "libmptrace.h"
+#include "mpt_helpers.h"	/* the selftests' /proc readers */
 
 #define CAPACITY	64
 #define MAXMSG		4096
@@ -623,26 +624,6 @@ static double run_lockc(const char *peer, int procs, long n)
 	return *count / t0;
 }
 
-/* The state letter of /proc/PID/stat, or 0. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* The owner is SIGKILLed holding the lock; how long until the waiter has it. */
 static void run_lockdead(const char *peer, long n)
 {
@@ -685,7 +666,7 @@ static void run_lockdead(const char *peer, long n)
 			_exit(0);
 		}
 		/* Let the waiter block first: asleep, as /proc tells. */
-		for (int tries = 0; proc_state(waiter) != 'S'; tries++) {
+		for (int tries = 0; mpt_proc_state(waiter) != 'S'; tries++) {
 			if (tries == 1000) {
 				fprintf(stderr, "mpt-bench: lockdead: the waiter does not block\n");
 				exit(1);
@@ -793,7 +774,8 @@ static int cn_open(bool forks_only)
 	};
 	int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 
-	req.cn.len = forks_only && cn_can_filter() ? 8 : 4;
+	req.cn.len = sizeof(req.op) +
+		     (forks_only && cn_can_filter() ? sizeof(req.event_type) : 0);
 	req.nh.nlmsg_len = offsetof(typeof(req), op) + req.cn.len;
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
