@@ -1106,23 +1106,24 @@ mpt_lioc_acquire(struct file *file, void __user *argp)
 /*
  * The calling thread's token, given on its first call: a struct
  * mpt_lk_token in mpt_lk_tokens and mpt_lk_tokened.  Only the thread
- * itself adds its own, so no two calls race for one thread.
+ * itself adds its own, so no two calls race for one thread.  Fast
+ * queues name their users by the same tokens.
  */
-static long mpt_lk_token_get(struct file *file, u32 __user *argp)
+int mpt_lk_token(u32 *out)
 {
 	struct mpt_lk_token *t;
 	u32 token = 0;
 	int ret;
 
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
 	spin_lock(&mpt_lk_lock);
 	t = mpt_lk_token_of(current);
 	if (t)
 		token = t->token;
 	spin_unlock(&mpt_lk_lock);
-	if (token)
-		return put_user(token, argp);
+	if (token) {
+		*out = token;
+		return 0;
+	}
 
 	if (atomic_inc_return(&mpt_lk_ntokens) > max_lock_tokens) {
 		atomic64_inc(&mpt_stats.lock_token_refused);
@@ -1145,10 +1146,22 @@ static long mpt_lk_token_get(struct file *file, u32 __user *argp)
 	spin_lock(&mpt_lk_lock);
 	hash_add_rcu(mpt_lk_tokened, &t->hnode, (unsigned long)current);
 	spin_unlock(&mpt_lk_lock);
-	return put_user(t->token, argp);
+	*out = t->token;
+	return 0;
 undo:
 	atomic_dec(&mpt_lk_ntokens);
 	return ret == -EBUSY ? -ENOSPC : ret;
+}
+
+static long mpt_lk_token_get(struct file *file, u32 __user *argp)
+{
+	u32 token;
+	int ret;
+
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	ret = mpt_lk_token(&token);
+	return ret ? ret : put_user(token, argp);
 }
 
 /*

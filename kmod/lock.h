@@ -24,6 +24,9 @@ void mpt_locks_dying(void);
 /* After the probes are detached: no release is pending any more. */
 void mpt_locks_flush(void);
 
+/* The calling thread's token (fast locks and queues), made if needed. */
+int mpt_lk_token(u32 *out);
+
 /* A lock of a deadlock cycle, for the event. */
 u64 mpt_lock_id(const void *lock);
 const char *mpt_lock_name(const void *lock);

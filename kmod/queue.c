@@ -17,10 +17,22 @@
  *
  * Invariant, under queue->lock:
  *	unfinished = depth + (sum of consumers' inflight) + loose
+ *
+ * A fast queue (MPT_QUEUE_FAST) keeps its messages in a ring its files
+ * map (linux/mptrace.h, "Fast queues"): the "mpt_qr_" functions.  Its
+ * depth, bytes, puts and gets are read off the ring; unfinished is the
+ * puts less what was settled.  A thread that attaches has an entry in
+ * the ring (struct mpt_qthr), whose count of items got in user space is
+ * folded into its process's consumer entry whenever the kernel needs
+ * that entry's inflight; the consumer entry lives while threads are
+ * attached.  The exit of an attached thread repairs a put or get it left
+ * half-done.  Everything in the mapping is read as untrusted.
  */
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/pid_namespace.h>
@@ -30,11 +42,14 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <linux/mptrace.h>
 
+#include "compat.h"
 #include "event.h"
 #include "list.h"
+#include "lock.h"
 #include "name.h"
 #include "obj.h"
 #include "param.h"
@@ -162,7 +177,9 @@ struct mpt_qwaiter_k {
  * @hnode: in mpt_qcons_hash, by @tgid
  * @q: the queue
  * @tgid: the process; a reference
- * @inflight: items it got and has not settled (always >= 1)
+ * @inflight: items it got and has not settled (>= 1 unless @nthr)
+ * @thrs: its threads attached to a fast queue (struct mpt_qthr)
+ * @nthr: how many
  * @dead_next: the exit hook's private list
  * @rcu: freed after a grace period
  */
@@ -172,6 +189,8 @@ struct mpt_qcons {
 	struct mpt_queue	*q;
 	struct pid		*tgid;
 	u64			inflight;
+	struct list_head	thrs;
+	u32			nthr;
 	struct mpt_qcons	*dead_next;
 	struct rcu_head		rcu;
 };
@@ -205,6 +224,14 @@ struct mpt_qcons {
  * @rd_wait: POLLIN pollers
  * @wr_wait: POLLOUT pollers
  * @join_wait: joins
+ * @rsv: bytes reserved of max_queue_bytes
+ * @ring: a fast queue's mapping (vmalloc_user()), or NULL
+ * @ents: its entries
+ * @slots: its first slot
+ * @slot_size: bytes from a slot to the next
+ * @entmap: entries taken
+ * @skips: slots of puts that never finished (a fast queue's)
+ * @settled: items done or released (a fast queue's)
  * @rcu: freed after a grace period
  */
 struct mpt_queue {
@@ -212,6 +239,14 @@ struct mpt_queue {
 	u32			capacity;
 	u32			msgsize;
 	u32			qflags;
+	u64			rsv;
+	struct mpt_qring	*ring;
+	struct mpt_qentry	*ents;
+	char			*slots;
+	u32			slot_size;
+	DECLARE_BITMAP(entmap, MPT_QRING_ENTRIES);
+	u64			skips;
+	u64			settled;
 
 	spinlock_t		lock;	/* see the top of this file */
 	struct list_head	msgs;
@@ -245,6 +280,35 @@ static DEFINE_HASHTABLE(mpt_qcons_hash, 8);
 static DEFINE_SPINLOCK(mpt_qcons_lock);
 static atomic_t mpt_nqcons = ATOMIC_INIT(0);
 
+/**
+ * struct mpt_qthr - a thread attached to a fast queue
+ * @node: in its consumer's @thrs; empty once detached
+ * @hnode: in mpt_qthr_hash, by @task (under mpt_qcons_lock)
+ * @q: the queue
+ * @cons: its process's consumer entry
+ * @task: the thread; no reference: its exit detaches it first
+ * @idx: its entry in the ring
+ * @token: its token
+ * @seen: the entry's count of gets already folded into @cons
+ * @dead_next: the exit hook's private list
+ * @rcu: freed after a grace period
+ */
+struct mpt_qthr {
+	struct list_head	node;
+	struct hlist_node	hnode;
+	struct mpt_queue	*q;
+	struct mpt_qcons	*cons;
+	struct task_struct	*task;
+	u32			idx;
+	u32			token;
+	u64			seen;
+	struct mpt_qthr		*dead_next;
+	struct rcu_head		rcu;
+};
+
+static DEFINE_HASHTABLE(mpt_qthr_hash, 8);
+static atomic_t mpt_nqthr = ATOMIC_INIT(0);
+
 static const struct file_operations mpt_queue_fops;
 static struct mpt_obj_type mpt_queue_type;
 
@@ -258,10 +322,22 @@ static void mpt_q_free_rcu(struct rcu_head *rcu)
 	kfree(container_of(rcu, struct mpt_queue, rcu));
 }
 
+/* Messages waiting now, for events: a fast queue's positions between. */
+static u32 mpt_q_depth_of(struct mpt_queue *q)
+{
+	u64 head, tail;
+
+	if (!q->ring)
+		return READ_ONCE(q->depth);
+	head = READ_ONCE(q->ring->head);
+	tail = READ_ONCE(q->ring->tail);
+	return tail >= head ? min_t(u64, tail - head, q->capacity) : 0;
+}
+
 /* Messages waiting now, for the QUEUE_REMOVE event. */
 static u32 mpt_q_depth(struct mpt_obj *obj)
 {
-	return READ_ONCE(to_queue(obj)->depth);
+	return mpt_q_depth_of(to_queue(obj));
 }
 
 /* The last reference is gone: no file, no name. */
@@ -274,9 +350,20 @@ static void mpt_q_free(struct mpt_obj *obj)
 	spin_lock(&q->lock);
 	q->dead = true;
 	list_for_each_entry_safe(e, en, &q->consumers, node) {
+		struct mpt_qthr *t, *tn;
+
 		spin_lock(&mpt_qcons_lock);
 		if (!hlist_unhashed(&e->hnode))
 			hash_del(&e->hnode);
+		list_for_each_entry_safe(t, tn, &e->thrs, node) {
+			list_del_init(&t->node);
+			/* Else its exit hook has it, and frees it. */
+			if (!hlist_unhashed(&t->hnode)) {
+				hash_del(&t->hnode);
+				atomic_dec(&mpt_nqthr);
+				kfree_rcu(t, rcu);
+			}
+		}
 		spin_unlock(&mpt_qcons_lock);
 		list_del_init(&e->node);
 		atomic_dec(&mpt_nqcons);
@@ -287,6 +374,8 @@ static void mpt_q_free(struct mpt_obj *obj)
 
 	list_for_each_entry_safe(m, mn, &q->msgs, node)
 		mpt_q_msg_free(m);
+	/* No mapping is left (it holds a file), and the exit hook saw dead. */
+	vfree(q->ring);
 	call_rcu(&q->rcu, mpt_q_free_rcu);
 }
 
@@ -295,7 +384,7 @@ static void mpt_q_unlist(struct mpt_obj *obj)
 {
 	struct mpt_queue *q = to_queue(obj);
 
-	mpt_queues_rsv -= (u64)q->capacity * q->msgsize;
+	mpt_queues_rsv -= q->rsv;
 }
 
 /* Tell the listeners about @q; @task acted. */
@@ -319,6 +408,33 @@ static void mpt_q_event(struct mpt_queue *q, u16 type, u32 depth, u32 len,
 	mpt_q_event_by(q, current, type, depth, len, count);
 }
 
+/*
+ * The layout of a fast queue's mapping for @q's capacity and msgsize:
+ * the ring's header page, the entries, the slots.  Returns its size.
+ */
+static u64 mpt_qr_layout(struct mpt_queue *q, struct mpt_qring *r)
+{
+	u32 slot_size = sizeof(struct mpt_qslot) + round_up(q->msgsize, 8);
+	u32 ents = PAGE_SIZE;
+	u32 slots = ents + PAGE_ALIGN(MPT_QRING_ENTRIES *
+				      sizeof(struct mpt_qentry));
+	u64 size = PAGE_ALIGN(slots + (u64)q->capacity * slot_size);
+
+	if (r) {
+		r->capacity = q->capacity;
+		r->msgsize = q->msgsize;
+		r->slot_size = slot_size;
+		r->entries_offset = ents;
+		r->slots_offset = slots;
+		r->size = size;
+		q->ring = r;
+		q->ents = (void *)r + ents;
+		q->slots = (void *)r + slots;
+		q->slot_size = slot_size;
+	}
+	return size;
+}
+
 /* Under obj.c's mutex: a new queue for @arg, a struct mpt_queue_open. */
 static struct mpt_obj *mpt_q_make(void *arg)
 {
@@ -326,16 +442,32 @@ static struct mpt_obj *mpt_q_make(void *arg)
 	u32 capacity = qo->capacity ?: MPT_QUEUE_DEFAULT_CAPACITY;
 	u32 msgsize = qo->msgsize ?: MPT_QUEUE_DEFAULT_MSGSIZE;
 	u64 rsv = (u64)capacity * msgsize;
+	struct mpt_qring *r;
 	struct mpt_queue *q;
 
-	if (mpt_queues_rsv + rsv > max_queue_bytes)
-		return ERR_PTR(-ENOSPC);
 	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
 	q->capacity = capacity;
 	q->msgsize = msgsize;
 	q->qflags = qo->qflags;
+	/* A fast queue reserves its whole mapping: it is all there at once. */
+	if (q->qflags & MPT_QUEUE_FAST)
+		rsv = mpt_qr_layout(q, NULL);
+	if (mpt_queues_rsv + rsv > max_queue_bytes) {
+		kfree(q);
+		return ERR_PTR(-ENOSPC);
+	}
+	if (q->qflags & MPT_QUEUE_FAST) {
+		/* Zeroed: every slot EMPTY for lap 0, no entry busy. */
+		r = vmalloc_user(rsv);
+		if (!r) {
+			kfree(q);
+			return ERR_PTR(-ENOMEM);
+		}
+		mpt_qr_layout(q, r);
+	}
+	q->rsv = rsv;
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->msgs);
 	INIT_LIST_HEAD(&q->waiters);
@@ -362,7 +494,8 @@ long mpt_ioc_queue_open(void __user *argp)
 	if ((qo.flags & MPT_QOPEN_CREATE) &&
 	    (qo.capacity > MPT_QUEUE_CAPACITY_MAX ||
 	     qo.msgsize > MPT_QUEUE_MSGSIZE_MAX ||
-	     (qo.qflags & ~MPT_QUEUE_TRACE)))
+	     (qo.qflags & ~(MPT_QUEUE_TRACE | MPT_QUEUE_FAST)) ||
+	     qo.qflags == (MPT_QUEUE_TRACE | MPT_QUEUE_FAST)))
 		return -EINVAL;
 
 	obj = mpt_obj_get(&mpt_queue_type, qo.name, qo.flags, qo.mode,
@@ -532,9 +665,11 @@ static struct mpt_qcons *mpt_q_consumer(struct mpt_queue *q,
 	return NULL;
 }
 
-/* Under q->lock: @e settled its last item. */
+/* Under q->lock: @e settled its last item, and no thread is attached. */
 static void mpt_q_consumer_drop(struct mpt_queue *q, struct mpt_qcons *e)
 {
+	if (e->inflight || e->nthr)
+		return;
 	spin_lock(&mpt_qcons_lock);
 	if (!hlist_unhashed(&e->hnode))
 		hash_del(&e->hnode);
@@ -544,6 +679,32 @@ static void mpt_q_consumer_drop(struct mpt_queue *q, struct mpt_qcons *e)
 	atomic_dec(&mpt_nqcons);
 	put_pid(e->tgid);
 	kfree_rcu(e, rcu);
+}
+
+/*
+ * Under q->lock: the entry of @tgid, made from *@spare if it has none;
+ * NULL when it has none and *@spare is NULL.
+ */
+static struct mpt_qcons *mpt_q_consumer_make(struct mpt_queue *q,
+					     struct pid *tgid,
+					     struct mpt_qcons **spare)
+{
+	struct mpt_qcons *e = mpt_q_consumer(q, tgid);
+
+	if (e || !*spare)
+		return e;
+	e = *spare;
+	*spare = NULL;
+	e->q = q;
+	e->tgid = get_pid(tgid);
+	INIT_LIST_HEAD(&e->thrs);
+	list_add_tail(&e->node, &q->consumers);
+	q->nconsumers++;
+	atomic_inc(&mpt_nqcons);
+	spin_lock(&mpt_qcons_lock);
+	hash_add(mpt_qcons_hash, &e->hnode, (unsigned long)e->tgid);
+	spin_unlock(&mpt_qcons_lock);
+	return e;
 }
 
 /*
@@ -560,21 +721,9 @@ static bool mpt_q_account_get(struct mpt_queue *q, struct pid *tgid,
 		q->loose++;
 		goto got;
 	}
-	e = mpt_q_consumer(q, tgid);
-	if (!e) {
-		if (!*spare)
-			return false;
-		e = *spare;
-		*spare = NULL;
-		e->q = q;
-		e->tgid = get_pid(tgid);
-		list_add_tail(&e->node, &q->consumers);
-		q->nconsumers++;
-		atomic_inc(&mpt_nqcons);
-		spin_lock(&mpt_qcons_lock);
-		hash_add(mpt_qcons_hash, &e->hnode, (unsigned long)e->tgid);
-		spin_unlock(&mpt_qcons_lock);
-	}
+	e = mpt_q_consumer_make(q, tgid, spare);
+	if (!e)
+		return false;
 	e->inflight++;
 got:
 	q->gets++;
@@ -612,6 +761,495 @@ static struct task_struct *mpt_q_enqueue(struct mpt_queue *q,
 	return g ? mpt_q_end_wait(q, g, MPT_QWS_WOKEN) : NULL;
 }
 
+/* --- fast queues: the ring ------------------------------------------------- */
+
+/* The slot of position @pos, and its lap's bits for a state word. */
+static struct mpt_qslot *mpt_qr_slot(struct mpt_queue *q, u64 pos, u64 *lap)
+{
+	u32 idx;
+	u64 n = div_u64_rem(pos, q->capacity, &idx);
+
+	*lap = n << MPT_QS_LAP_SHIFT;
+	return (struct mpt_qslot *)(q->slots + (size_t)idx * q->slot_size);
+}
+
+static void *mpt_qr_data(struct mpt_qslot *s)
+{
+	return s + 1;
+}
+
+static u64 mpt_qr_next_lap(u64 lap)
+{
+	return (lap + (1ULL << MPT_QS_LAP_SHIFT)) & MPT_QS_LAP;
+}
+
+/* Wake the sleepers for @what and the pollers, if any. */
+static void mpt_qr_wake(struct mpt_queue *q, u32 what)
+{
+	if (what == MPT_QW_PUT)
+		mpt_q_wake(&q->wr_wait, EPOLLOUT | EPOLLWRNORM);
+	else
+		mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * A loop over the ring that does not move on (nonsense in the mapping,
+ * or other threads always first) yields, and ends on a signal.
+ */
+static int mpt_qr_spin(unsigned int *n)
+{
+	if (++*n < 64)
+		return 0;
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	cond_resched();
+	return 0;
+}
+
+/*
+ * Under q->lock: the items @t's thread got in user space since the last
+ * look go to its process's inflight.  A count that went back, or that
+ * would make more in flight than unfinished, is nonsense: taken in part.
+ */
+static u64 mpt_q_unfinished(struct mpt_queue *q);
+
+static void mpt_qr_fold(struct mpt_queue *q, struct mpt_qthr *t)
+{
+	u64 now = READ_ONCE(q->ents[t->idx].word) & MPT_QE_GETS;
+
+	if (now <= t->seen)
+		return;
+	t->cons->inflight += min(now - t->seen, mpt_q_unfinished(q));
+	t->seen = now;
+}
+
+static void mpt_qr_fold_cons(struct mpt_queue *q, struct mpt_qcons *e)
+{
+	struct mpt_qthr *t;
+
+	if (!q->ring)
+		return;
+	list_for_each_entry(t, &e->thrs, node)
+		mpt_qr_fold(q, t);
+}
+
+/* The ring's positions, read once; @tail never behind @head. */
+static void mpt_qr_ends(struct mpt_queue *q, u64 *head, u64 *tail)
+{
+	*head = READ_ONCE(q->ring->head);
+	*tail = READ_ONCE(q->ring->tail);
+	if (*tail < *head || *tail - *head > q->capacity)
+		*tail = *head;
+}
+
+static u64 mpt_qr_puts(struct mpt_queue *q)
+{
+	u64 tail = READ_ONCE(q->ring->tail);
+
+	return tail > q->skips ? tail - q->skips : 0;
+}
+
+/* Under q->lock: tasks not settled. */
+static u64 mpt_q_unfinished(struct mpt_queue *q)
+{
+	u64 puts;
+
+	if (!q->ring)
+		return q->unfinished;
+	puts = mpt_qr_puts(q);
+	return puts > q->settled ? puts - q->settled : 0;
+}
+
+/* Under q->lock: @n tasks are settled.  True when none is left. */
+static bool mpt_q_settle(struct mpt_queue *q, u64 n)
+{
+	if (q->ring)
+		q->settled += n;
+	else
+		q->unfinished -= n;
+	return !mpt_q_unfinished(q);
+}
+
+/*
+ * Under q->lock, the ring's counts now: messages waiting and their bytes,
+ * and skipped slots not yet got past.
+ */
+static void mpt_qr_count(struct mpt_queue *q, u32 *depth, u64 *bytes,
+			 u64 *skips_ahead)
+{
+	u64 head, tail, pos, lap;
+
+	mpt_qr_ends(q, &head, &tail);
+	*depth = 0;
+	*bytes = 0;
+	*skips_ahead = 0;
+	for (pos = head; pos < tail; pos++) {
+		struct mpt_qslot *s = mpt_qr_slot(q, pos, &lap);
+		u32 len = READ_ONCE(s->len);
+
+		if (READ_ONCE(s->state) != (lap | MPT_QS_FULL))
+			continue;
+		if (len == MPT_QS_SKIP) {
+			(*skips_ahead)++;
+		} else if (len <= q->msgsize) {
+			(*depth)++;
+			*bytes += len;
+		}
+	}
+}
+
+/* The putters' high-water mark, raised for a message put at @pos. */
+static void mpt_qr_hwm(struct mpt_queue *q, u64 pos)
+{
+	u64 held = pos + 1 - READ_ONCE(q->ring->head);
+	u32 old = READ_ONCE(q->ring->hwm);
+
+	while (held <= q->capacity && held > old) {
+		u32 seen = cmpxchg(&q->ring->hwm, old, (u32)held);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+/**
+ * mpt_qr_wait - sleep while the slot of @pos holds @seen
+ * @q: a fast queue
+ * @what: MPT_QW_PUT or MPT_QW_GET
+ * @pos: the position
+ * @seen: its slot's state word as the caller saw it
+ * @flags: MPT_QMSG_NOWAIT, MPT_QMSG_TIMEOUT (with @deadline),
+ *	MPT_QFW_AGAIN
+ * @deadline: CLOCK_MONOTONIC, or NULL
+ *
+ * The sleeper is counted in the ring's sleepers before it looks at the
+ * slot a last time, and a thread that changes the slot looks at the
+ * sleepers after (both with a full barrier between): one of them sees
+ * the other.  Returns 0 (look again), -EAGAIN, -ETIMEDOUT or
+ * -ERESTARTSYS.
+ */
+static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
+		       u32 flags, ktime_t *deadline)
+{
+	struct mpt_qwaiter_k w = { .what = what, .task = current };
+	wait_queue_head_t *wq = what == MPT_QW_PUT ? &q->wr_wait : &q->rd_wait;
+	u32 *sleepers = what == MPT_QW_PUT ? &q->ring->sleepers_put :
+					     &q->ring->sleepers_get;
+	struct mpt_qslot *s;
+	bool timed_out = false;
+	DEFINE_WAIT(wait);
+	int ret = 0;
+	u64 lap;
+
+	s = mpt_qr_slot(q, pos, &lap);
+	if (READ_ONCE(s->state) != seen)
+		return 0;
+	if (flags & MPT_QMSG_NOWAIT)
+		return -EAGAIN;
+
+	spin_lock(&q->lock);
+	w.since_ns = ktime_get_boottime_ns();
+	if (!(flags & MPT_QFW_AGAIN)) {
+		if (what == MPT_QW_PUT)
+			q->full_waits++;
+		else
+			q->empty_waits++;
+		mpt_q_event(q, what == MPT_QW_PUT ? MPT_EV_QUEUE_FULL :
+			    MPT_EV_QUEUE_EMPTY, mpt_q_depth_of(q), 0, 0);
+	}
+	list_add_tail(&w.node, &q->waiters);
+	WRITE_ONCE(*sleepers, ++*mpt_q_nwait(q, what));
+	spin_unlock(&q->lock);
+
+	for (;;) {
+		/* A full barrier after the sleepers' count (set_current_state). */
+		prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+		if (READ_ONCE(s->state) != seen)
+			break;
+		if (signal_pending(current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (timed_out) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		timed_out = !mpt_q_sleep(deadline);
+	}
+	finish_wait(wq, &wait);
+
+	spin_lock(&q->lock);
+	list_del(&w.node);
+	WRITE_ONCE(*sleepers, --*mpt_q_nwait(q, what));
+	spin_unlock(&q->lock);
+	return ret;
+}
+
+/* A put of the kernel's, by the protocol, with token 0. */
+static int mpt_qr_put(struct mpt_queue *q, const void __user *ubuf, u32 len,
+		      bool nowait, ktime_t *deadline, u64 *seq)
+{
+	struct mpt_qring *r = q->ring;
+	u32 flags = nowait ? MPT_QMSG_NOWAIT : 0;
+	unsigned int spins = 0;
+	struct mpt_qslot *s;
+	u64 pos, st, lap;
+	int ret;
+
+	for (;;) {
+		pos = READ_ONCE(r->tail);
+		s = mpt_qr_slot(q, pos, &lap);
+		st = READ_ONCE(s->state);
+		if (st == (lap | MPT_QS_EMPTY)) {
+			if (cmpxchg(&s->state, st, lap | MPT_QS_WRITING) == st)
+				break;
+		} else if ((st & MPT_QS_LAP) == lap ||
+			   st == (mpt_qr_next_lap(lap) | MPT_QS_EMPTY)) {
+			/* Claimed for this lap (or got already): @tail moves on. */
+			cmpxchg(&r->tail, pos, pos + 1);
+		} else if ((st & MPT_QS_LAP) ==
+			   ((lap - (1ULL << MPT_QS_LAP_SHIFT)) & MPT_QS_LAP) &&
+			   (st & MPT_QS_PHASE) != MPT_QS_EMPTY) {
+			/* The message of the lap before is still there: full. */
+			ret = mpt_qr_wait(q, MPT_QW_PUT, pos, st, flags,
+					  deadline);
+			if (ret)
+				return ret;
+			flags |= MPT_QFW_AGAIN;
+			continue;
+		}
+		ret = mpt_qr_spin(&spins);
+		if (ret)
+			return ret;
+	}
+	cmpxchg(&r->tail, pos, pos + 1);
+
+	ret = 0;
+	if (copy_from_user(mpt_qr_data(s), ubuf, len)) {
+		/* Never put: a gap, as a put that died half-way leaves. */
+		spin_lock(&q->lock);
+		q->skips++;
+		spin_unlock(&q->lock);
+		len = MPT_QS_SKIP;
+		ret = -EFAULT;
+	}
+	WRITE_ONCE(s->len, len);
+	/* The message and its length before the word that publishes them. */
+	smp_store_release(&s->state, lap | MPT_QS_FULL);
+	if (!ret)
+		mpt_qr_hwm(q, pos);
+	mpt_qr_wake(q, MPT_QW_GET);
+	*seq = pos + 1;
+	return ret;
+}
+
+/* Under q->lock: @s of position @pos, read, becomes room for the next lap. */
+static void mpt_qr_consumed(struct mpt_queue *q, struct mpt_qslot *s,
+			    u64 pos, u64 st, u64 lap)
+{
+	cmpxchg(&q->ring->head, pos, pos + 1);
+	cmpxchg(&s->state, st, mpt_qr_next_lap(lap) | MPT_QS_EMPTY);
+}
+
+/*
+ * A get of the kernel's, by the protocol: it holds the slot with token 0
+ * (READING) and moves @head only once the message is copied out, so
+ * that a failed copy leaves the message first in line.
+ */
+static int mpt_qr_get(struct mpt_queue *q, void __user *ubuf, u32 *len,
+		      u32 flags, ktime_t *deadline, u64 *seq)
+{
+	struct mpt_qring *r = q->ring;
+	bool detached = flags & MPT_QMSG_DETACHED;
+	u32 wflags = flags & MPT_QMSG_NOWAIT;
+	struct pid *tgid = task_tgid(current);
+	struct mpt_qcons *spare = NULL;
+	unsigned int spins = 0;
+	struct mpt_qslot *s;
+	u64 pos, st, lap;
+	u32 mlen;
+	int ret;
+
+	if (!detached) {
+		spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+		if (!spare)
+			return -ENOMEM;
+	}
+	for (;;) {
+		pos = READ_ONCE(r->head);
+		s = mpt_qr_slot(q, pos, &lap);
+		st = READ_ONCE(s->state);
+		if (st == (lap | MPT_QS_FULL)) {
+			mlen = READ_ONCE(s->len);
+			if (mlen <= q->msgsize && mlen > *len) {
+				*len = mlen;
+				ret = -EMSGSIZE;
+				goto out;
+			}
+			if (cmpxchg(&s->state, st, lap | MPT_QS_READING) != st)
+				continue;
+			st = lap | MPT_QS_READING;
+			mlen = READ_ONCE(s->len);
+			if (mlen > q->msgsize) {
+				/* Skipped, or nonsense: past it. */
+				spin_lock(&q->lock);
+				mpt_qr_consumed(q, s, pos, st, lap);
+				spin_unlock(&q->lock);
+				mpt_qr_wake(q, MPT_QW_PUT);
+				mpt_qr_wake(q, MPT_QW_GET);
+				continue;
+			}
+			if (copy_to_user(ubuf, mpt_qr_data(s), mlen)) {
+				/* Given back, our reads of it done first. */
+				smp_store_release(&s->state, lap | MPT_QS_FULL);
+				mpt_qr_wake(q, MPT_QW_GET);
+				ret = -EFAULT;
+				goto out;
+			}
+			spin_lock(&q->lock);
+			mpt_q_account_get(q, tgid, detached, &spare);
+			mpt_qr_consumed(q, s, pos, st, lap);
+			spin_unlock(&q->lock);
+			mpt_qr_wake(q, MPT_QW_PUT);
+			mpt_qr_wake(q, MPT_QW_GET);
+			*len = mlen;
+			*seq = pos + 1;
+			ret = 0;
+			goto out;
+		}
+		if (((st & MPT_QS_LAP) == lap &&
+		     (st & MPT_QS_PHASE) == MPT_QS_READING &&
+		     (st & MPT_QS_TOKEN)) ||
+		    st == (mpt_qr_next_lap(lap) | MPT_QS_EMPTY)) {
+			/* Got by another: @head moves on. */
+			cmpxchg(&r->head, pos, pos + 1);
+		} else if ((st & MPT_QS_LAP) == lap) {
+			/* Empty, being written, or held by the kernel. */
+			ret = mpt_qr_wait(q, MPT_QW_GET, pos, st, wflags,
+					  deadline);
+			if (ret)
+				goto out;
+			wflags |= MPT_QFW_AGAIN;
+			continue;
+		}
+		ret = mpt_qr_spin(&spins);
+		if (ret)
+			goto out;
+	}
+out:
+	kfree(spare);
+	return ret;
+}
+
+/*
+ * Under q->lock: the thread of @t ends.  A put it left half-done becomes
+ * a skipped slot; a get, an item got (in flight for its process, once
+ * the entry is folded).
+ */
+static void mpt_qr_repair(struct mpt_queue *q, struct mpt_qthr *t)
+{
+	struct mpt_qentry *en = &q->ents[t->idx];
+	u64 pos = READ_ONCE(en->pos), word = READ_ONCE(en->word);
+	u64 lap, st;
+	struct mpt_qslot *s = mpt_qr_slot(q, pos, &lap);
+
+	st = READ_ONCE(s->state);
+	if (st == (lap | MPT_QS_WRITING | t->token)) {
+		WRITE_ONCE(s->len, MPT_QS_SKIP);
+		q->skips++;
+		cmpxchg(&q->ring->tail, pos, pos + 1);
+		cmpxchg(&s->state, st, lap | MPT_QS_FULL);
+		mpt_qr_wake(q, MPT_QW_GET);
+	} else if (st == (lap | MPT_QS_READING | t->token)) {
+		/* Got, the count not yet raised: it is, now. */
+		if ((word & MPT_QE_BUSY) && READ_ONCE(s->len) != MPT_QS_SKIP)
+			word = (word & MPT_QE_GETS) + 1;
+		WRITE_ONCE(en->word, word & MPT_QE_GETS);
+		mpt_qr_consumed(q, s, pos, st, lap);
+		mpt_qr_wake(q, MPT_QW_PUT);
+		mpt_qr_wake(q, MPT_QW_GET);
+	} else if (word & MPT_QE_BUSY) {
+		/* Its claim failed or never came. */
+		WRITE_ONCE(en->word, word & MPT_QE_GETS);
+	}
+}
+
+/*
+ * Under q->lock: the thread of @t ended; what it left half-done is
+ * repaired, its gets folded into its process's entry, its entry free.
+ */
+static void mpt_qr_leave(struct mpt_queue *q, struct mpt_qthr *t)
+{
+	mpt_qr_repair(q, t);
+	mpt_qr_fold(q, t);
+	list_del_init(&t->node);
+	__clear_bit(t->idx, q->entmap);
+	t->cons->nthr--;
+}
+
+/*
+ * Under q->lock: the process of @e ends, and threads that ended before
+ * it whose own exit hooks have not run yet are still attached: they
+ * leave now (a hook that has one already frees it).
+ */
+static void mpt_qr_exit_thrs(struct mpt_queue *q, struct mpt_qcons *e)
+{
+	struct mpt_qthr *t, *tn;
+
+	list_for_each_entry_safe(t, tn, &e->thrs, node) {
+		mpt_qr_leave(q, t);
+		spin_lock(&mpt_qcons_lock);
+		if (!hlist_unhashed(&t->hnode)) {
+			hash_del(&t->hnode);
+			atomic_dec(&mpt_nqthr);
+			kfree_rcu(t, rcu);
+		}
+		spin_unlock(&mpt_qcons_lock);
+	}
+}
+
+/*
+ * The thread @task ends: its puts and gets under way on fast queues are
+ * repaired and it leaves their rings.  Called from the
+ * sched_process_exit probe for every thread, before its process's
+ * mpt_queues_exit_task(): no sleeping.
+ */
+void mpt_queues_exit_thread(struct task_struct *task)
+{
+	struct mpt_qthr *t, *dead = NULL;
+	struct hlist_node *tmp;
+
+	if (!atomic_read(&mpt_nqthr))
+		return;
+	rcu_read_lock();
+	spin_lock(&mpt_qcons_lock);
+	hash_for_each_possible_safe(mpt_qthr_hash, t, tmp, hnode,
+				    (unsigned long)task) {
+		if (t->task != task)
+			continue;
+		hash_del(&t->hnode);
+		atomic_dec(&mpt_nqthr);
+		t->dead_next = dead;
+		dead = t;
+	}
+	spin_unlock(&mpt_qcons_lock);
+
+	for (t = dead; t; t = dead) {
+		struct mpt_queue *q = t->q;
+
+		dead = t->dead_next;
+		spin_lock(&q->lock);
+		if (!q->dead && !list_empty(&t->node)) {
+			mpt_qr_leave(q, t);
+			mpt_q_consumer_drop(q, t->cons);
+		}
+		spin_unlock(&q->lock);
+		kfree_rcu(t, rcu);
+	}
+	rcu_read_unlock();
+}
+
 static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 			 u32 len, bool nowait, ktime_t *deadline, u64 *seq)
 {
@@ -623,6 +1261,8 @@ static int mpt_q_put_msg(struct mpt_queue *q, const void __user *ubuf,
 
 	if (len > q->msgsize)
 		return -EMSGSIZE;
+	if (q->ring)
+		return mpt_qr_put(q, ubuf, len, nowait, deadline, seq);
 	m = mpt_q_msg_alloc(len);
 	if (!m)
 		return -ENOMEM;
@@ -670,8 +1310,8 @@ static void mpt_q_putback(struct mpt_queue *q, struct mpt_qmsg_k *m,
 	q->gets--;
 	e = detached ? NULL : mpt_q_consumer(q, task_tgid(current));
 	if (e) {
-		if (!--e->inflight)
-			mpt_q_consumer_drop(q, e);
+		e->inflight--;
+		mpt_q_consumer_drop(q, e);
 	} else if (detached && q->loose) {
 		q->loose--;
 	} else {
@@ -701,6 +1341,8 @@ static int mpt_q_get_msg(struct mpt_queue *q, void __user *ubuf, u32 *len,
 	u32 depth;
 	int ret;
 
+	if (q->ring)
+		return mpt_qr_get(q, ubuf, len, flags, deadline, seq);
 again:
 	spin_lock(&q->lock);
 	if (!w.detached && !w.spare && (q->depth || !nowait) &&
@@ -788,20 +1430,21 @@ static int mpt_q_task_done(struct mpt_queue *q, u32 count)
 
 	spin_lock(&q->lock);
 	e = mpt_q_consumer(q, task_tgid(current));
+	if (e)
+		mpt_qr_fold_cons(q, e);
 	own = e ? e->inflight : 0;
-	if (count > own + q->loose) {
+	/* More than unfinished: only nonsense in a fast queue's ring. */
+	if (count > own + q->loose || count > mpt_q_unfinished(q)) {
 		spin_unlock(&q->lock);
 		return -EINVAL;
 	}
 	if (e) {
 		e->inflight -= min_t(u64, own, count);
-		if (!e->inflight)
-			mpt_q_consumer_drop(q, e);
+		mpt_q_consumer_drop(q, e);
 	}
 	if (count > own)
 		q->loose -= count - own;
-	q->unfinished -= count;
-	wake = !q->unfinished;
+	wake = mpt_q_settle(q, count);
 	spin_unlock(&q->lock);
 	if (wake)
 		mpt_q_wake(&q->join_wait, EPOLLIN);
@@ -817,7 +1460,7 @@ static int mpt_q_join(struct mpt_queue *q, bool nowait, ktime_t *deadline)
 	int ret = 0;
 
 	spin_lock(&q->lock);
-	if (!q->unfinished)
+	if (!mpt_q_unfinished(q))
 		goto unlock;
 	ret = -EAGAIN;
 	if (nowait)
@@ -827,7 +1470,7 @@ static int mpt_q_join(struct mpt_queue *q, bool nowait, ktime_t *deadline)
 	w.since_ns = ktime_get_boottime_ns();
 	list_add_tail(&w.node, &q->waiters);
 	q->njoin++;
-	while (q->unfinished) {
+	while (mpt_q_unfinished(q)) {
 		prepare_to_wait(&q->join_wait, &wait, TASK_INTERRUPTIBLE);
 		spin_unlock(&q->lock);
 		if (signal_pending(current))
@@ -837,7 +1480,7 @@ static int mpt_q_join(struct mpt_queue *q, bool nowait, ktime_t *deadline)
 		spin_lock(&q->lock);
 		if (ret)
 			break;
-		if (timed_out && q->unfinished) {
+		if (timed_out && mpt_q_unfinished(q)) {
 			ret = -ETIMEDOUT;
 			break;
 		}
@@ -864,6 +1507,7 @@ void mpt_queues_exit_task(struct task_struct *task)
 	if (!atomic_read(&mpt_nqcons))
 		return;
 
+	rcu_read_lock();
 	spin_lock(&mpt_qcons_lock);
 	hash_for_each_possible_safe(mpt_qcons_hash, e, tmp, hnode,
 				    (unsigned long)tgid) {
@@ -875,28 +1519,27 @@ void mpt_queues_exit_task(struct task_struct *task)
 	}
 	spin_unlock(&mpt_qcons_lock);
 
-	rcu_read_lock();
 	for (e = dead; e; e = dead) {
 		struct mpt_queue *q = e->q;
+		bool wake = false;
 		u64 n = 0;
-		bool wake;
 		u32 depth;
 
 		dead = e->dead_next;
 		spin_lock(&q->lock);
 		if (!q->dead && !list_empty(&e->node)) {
-			n = e->inflight;
-			q->unfinished -= n;
+			mpt_qr_exit_thrs(q, e);
+			n = min(e->inflight, mpt_q_unfinished(q));
+			wake = n && mpt_q_settle(q, n);
 			q->released += n;
-			q->consumer_deaths++;
+			q->consumer_deaths += !!n;
 			list_del_init(&e->node);
 			q->nconsumers--;
 			atomic_dec(&mpt_nqcons);
 			put_pid(e->tgid);
 			kfree_rcu(e, rcu);
 		}
-		wake = n && !q->unfinished;
-		depth = q->depth;
+		depth = mpt_q_depth_of(q);
 		spin_unlock(&q->lock);
 		if (!n)
 			continue;
@@ -905,6 +1548,27 @@ void mpt_queues_exit_task(struct task_struct *task)
 		mpt_q_event(q, MPT_EV_QUEUE_CONSUMER_DIED, depth, 0, n);
 	}
 	rcu_read_unlock();
+}
+
+/*
+ * Under q->lock: a fast queue's counts, off its ring.  Gets are the
+ * positions got less the skipped slots got past; the kernel's own gets
+ * and those of user space alike.
+ */
+static void mpt_qr_info(struct mpt_queue *q, struct mpt_queue_info *qi)
+{
+	u64 head, tail, ahead, passed;
+	struct mpt_qcons *e;
+
+	list_for_each_entry(e, &q->consumers, node)
+		mpt_qr_fold_cons(q, e);
+	mpt_qr_count(q, &qi->depth, &qi->bytes, &ahead);
+	mpt_qr_ends(q, &head, &tail);
+	passed = q->skips > ahead ? q->skips - ahead : 0;
+	qi->puts = mpt_qr_puts(q);
+	qi->gets = head > passed ? head - passed : 0;
+	qi->unfinished = mpt_q_unfinished(q);
+	qi->hwm = min(READ_ONCE(q->ring->hwm), q->capacity);
 }
 
 /* Fill @qi from @q as @view sees it.  The lists go to @view's room. */
@@ -935,6 +1599,8 @@ static void mpt_q_info(struct mpt_queue *q, const struct mpt_queues_view *view,
 	qi->puts = q->puts;
 	qi->gets = q->gets;
 	qi->unfinished = q->unfinished;
+	if (q->ring)
+		mpt_qr_info(q, qi);
 	qi->loose = q->loose;
 	qi->released = q->released;
 	qi->consumer_deaths = q->consumer_deaths;
@@ -1118,6 +1784,29 @@ static ssize_t mpt_queue_write(struct file *file, const char __user *buf,
 	return ret ? ret : (ssize_t)len;
 }
 
+/*
+ * A fast queue's readiness: a message at @head, room at @tail.  From now
+ * on every put and get of user space wakes the kernel (@polled).
+ */
+static __poll_t mpt_qr_poll(struct mpt_queue *q, struct file *file)
+{
+	struct mpt_qring *r = q->ring;
+	__poll_t mask = 0;
+	u64 head, tail, lap;
+
+	if (!READ_ONCE(r->polled)) {
+		WRITE_ONCE(r->polled, 1);
+		smp_mb();	/* as a sleeper's count: see mpt_qr_wait() */
+	}
+	mpt_qr_ends(q, &head, &tail);
+	if ((file->f_mode & FMODE_READ) &&
+	    READ_ONCE(mpt_qr_slot(q, head, &lap)->state) == (lap | MPT_QS_FULL))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if ((file->f_mode & FMODE_WRITE) && tail - head < q->capacity)
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
 static __poll_t mpt_queue_poll(struct file *file, poll_table *wait)
 {
 	struct mpt_queue *q = to_queue(file->private_data);
@@ -1127,6 +1816,8 @@ static __poll_t mpt_queue_poll(struct file *file, poll_table *wait)
 		poll_wait(file, &q->rd_wait, wait);
 	if (file->f_mode & FMODE_WRITE)
 		poll_wait(file, &q->wr_wait, wait);
+	if (q->ring)
+		return mpt_qr_poll(q, file);
 	spin_lock(&q->lock);
 	if ((file->f_mode & FMODE_READ) && q->depth)
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -1143,6 +1834,104 @@ static ktime_t *mpt_q_deadline(u32 flags, u64 deadline_ns, ktime_t *kt)
 		return NULL;
 	*kt = ns_to_ktime(min_t(u64, deadline_ns, KTIME_MAX));
 	return kt;
+}
+
+/* The calling thread's entry in fast queue @q's ring, made if needed. */
+static long mpt_qr_attach(struct file *file, void __user *argp)
+{
+	struct mpt_queue *q = to_queue(file->private_data);
+	struct mpt_qattach qa = { 0 };
+	struct mpt_qcons *spare = NULL;
+	struct mpt_qthr *t, *found = NULL;
+	long ret;
+	u32 idx;
+
+	if (!q->ring)
+		return -ENODEV;
+	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return -EBADF;
+	ret = mpt_lk_token(&qa.token);
+	if (ret)
+		return ret;
+
+	/* Only the thread itself attaches: nothing races with this look. */
+	spin_lock(&mpt_qcons_lock);
+	hash_for_each_possible(mpt_qthr_hash, t, hnode, (unsigned long)current)
+		if (t->task == current && t->q == q)
+			found = t;
+	spin_unlock(&mpt_qcons_lock);
+	if (found) {
+		qa.entry = found->idx;
+		goto out;
+	}
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!t || !spare)
+		goto fail;
+	spin_lock(&q->lock);
+	idx = find_first_zero_bit(q->entmap, MPT_QRING_ENTRIES);
+	if (idx >= MPT_QRING_ENTRIES) {
+		spin_unlock(&q->lock);
+		ret = -ENOSPC;
+		goto fail;
+	}
+	__set_bit(idx, q->entmap);
+	t->q = q;
+	t->task = current;
+	t->idx = idx;
+	t->token = qa.token;
+	t->cons = mpt_q_consumer_make(q, task_tgid(current), &spare);
+	t->cons->nthr++;
+	list_add_tail(&t->node, &t->cons->thrs);
+	WRITE_ONCE(q->ents[idx].pos, 0);
+	WRITE_ONCE(q->ents[idx].word, 0);
+	spin_lock(&mpt_qcons_lock);
+	hash_add(mpt_qthr_hash, &t->hnode, (unsigned long)current);
+	spin_unlock(&mpt_qcons_lock);
+	atomic_inc(&mpt_nqthr);
+	spin_unlock(&q->lock);
+	kfree(spare);
+	qa.entry = idx;
+out:
+	return copy_to_user(argp, &qa, sizeof(qa)) ? -EFAULT : 0;
+fail:
+	kfree(t);
+	kfree(spare);
+	return ret;
+}
+
+static long mpt_qr_wait_ioc(struct file *file, void __user *argp)
+{
+	struct mpt_queue *q = to_queue(file->private_data);
+	struct mpt_qfwait fw;
+	ktime_t kt;
+
+	if (!q->ring)
+		return -ENODEV;
+	if (copy_from_user(&fw, argp, sizeof(fw)))
+		return -EFAULT;
+	if ((fw.what != MPT_QW_PUT && fw.what != MPT_QW_GET) ||
+	    (fw.flags & ~(MPT_QMSG_NOWAIT | MPT_QMSG_TIMEOUT | MPT_QFW_AGAIN)))
+		return -EINVAL;
+	if (!(file->f_mode & (fw.what == MPT_QW_GET ? FMODE_READ : FMODE_WRITE)))
+		return -EBADF;
+	return mpt_qr_wait(q, fw.what, fw.pos, fw.state, fw.flags,
+			   mpt_q_deadline(fw.flags, fw.deadline_ns, &kt));
+}
+
+static long mpt_qr_wake_ioc(struct file *file, unsigned long what)
+{
+	struct mpt_queue *q = to_queue(file->private_data);
+
+	if (!q->ring)
+		return -ENODEV;
+	if (what != MPT_QW_PUT && what != MPT_QW_GET)
+		return -EINVAL;
+	mpt_qr_wake(q, what);
+	return 0;
 }
 
 static long mpt_qioc_msg(struct file *file, unsigned int cmd,
@@ -1226,11 +2015,38 @@ static long mpt_queue_ioctl(struct file *file, unsigned int cmd,
 		else
 			ret = mpt_q_info_out(to_queue(file->private_data), argp, &qi);
 		break;
+	case MPT_QIOC_ATTACH:
+		ret = mpt_qr_attach(file, argp);
+		break;
+	case MPT_QIOC_WAIT:
+		ret = mpt_qr_wait_ioc(file, argp);
+		break;
+	case MPT_QIOC_WAKE:
+		ret = mpt_qr_wake_ioc(file, arg);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
 	}
 	return mpt_ioctl_result(ret);
+}
+
+/*
+ * A fast queue's ring: the whole of it, at offset 0, shared.  The core
+ * refuses a writable mapping of a file not open for writing, and any
+ * mapping of one not open for reading.
+ */
+static int mpt_queue_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct mpt_queue *q = to_queue(file->private_data);
+
+	if (!q->ring)
+		return -ENODEV;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != q->rsv ||
+	    !(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	mpt_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	return remap_vmalloc_range(vma, q->ring, 0);
 }
 
 static const struct file_operations mpt_queue_fops = {
@@ -1241,6 +2057,7 @@ static const struct file_operations mpt_queue_fops = {
 	.poll		= mpt_queue_poll,
 	.unlocked_ioctl	= mpt_queue_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= mpt_queue_mmap,
 };
 
 /* --- counters and life ------------------------------------------------------ */
@@ -1281,7 +2098,16 @@ u64 mpt_queues_bytes_max(void)
 
 static u64 mpt_q_bytes(struct mpt_obj *obj)
 {
-	return READ_ONCE(to_queue(obj)->bytes);
+	struct mpt_queue *q = to_queue(obj);
+	u64 bytes, skips;
+	u32 depth;
+
+	if (!q->ring)
+		return READ_ONCE(q->bytes);
+	spin_lock(&q->lock);
+	mpt_qr_count(q, &depth, &bytes, &skips);
+	spin_unlock(&q->lock);
+	return bytes;
 }
 
 u64 mpt_queues_msg_bytes(void)

@@ -40,6 +40,8 @@ struct mpt_queues_view {
 bool mpt_queues_next(const struct mpt_queues_view *view, u64 *id,
 		     struct mpt_queue_info *qi);
 
+/* The thread @task ends: it leaves the fast queues' rings. */
+void mpt_queues_exit_thread(struct task_struct *task);
 /* The last thread of @task's process ends: release its items in flight. */
 void mpt_queues_exit_task(struct task_struct *task);
 

@@ -40,6 +40,7 @@ u64 mpt_features(void)
 {
 	return MPT_FEAT_STATS | MPT_FEAT_EVENTS | MPT_FEAT_PROCS |
 	       MPT_FEAT_QUEUES | MPT_FEAT_LOCKS | MPT_FEAT_FAST_LOCKS |
+	       MPT_FEAT_FAST_QUEUES |
 	       (mpt_reap_on ? MPT_FEAT_REAP : 0);
 }
 
@@ -90,6 +91,7 @@ static void mpt_probe_exit(void *data, struct task_struct *p)
 		src.status = sig->group_exit_code;
 	if (!src.thread && mpt_reap_on)
 		mpt_procs_exit_task(p, src.status);
+	mpt_queues_exit_thread(p);
 	if (!src.thread)
 		mpt_queues_exit_task(p);
 	mpt_locks_exit_task(p);

@@ -81,20 +81,6 @@ static int lfail(const char *name, const char *what, int err)
 	return MPT_EXIT_FAIL;
 }
 
-/* Does the loaded module have fast locks?  True when it cannot be told. */
-static bool lk_have_fast(void)
-{
-	struct mpt_version v;
-	int fd = mpt_dev_open(O_RDONLY);
-	bool have = true;
-
-	if (fd >= 0 && !mpt_dev_version(fd, &v))
-		have = v.features & MPT_FEAT_FAST_LOCKS;
-	if (fd >= 0)
-		close(fd);
-	return have;
-}
-
 static int l_create(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -145,7 +131,7 @@ static int l_create(int argc, char **argv)
 	fd = mpt_lock_open(argv[optind], MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
 			   MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC, kind, mode,
 			   lflags);
-	if (fd == -EINVAL && (lflags & MPT_LOCK_FAST) && !lk_have_fast()) {
+	if (fd == -EINVAL && (lflags & MPT_LOCK_FAST) && !mpt_have_feature(MPT_FEAT_FAST_LOCKS)) {
 		mpt_err("lock '%s': the loaded mptrace.ko has no fast locks (mptrace version shows its features; create it without --fast, or load a newer module)",
 			argv[optind]);
 		return MPT_EXIT_FAIL;

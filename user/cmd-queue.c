@@ -2,7 +2,7 @@
 /*
  * mptrace queue: create, use and inspect kernel-backed queues.
  *
- *	mptrace queue create NAME [--capacity N] [--msgsize B] [--mode M] [--trace]
+ *	mptrace queue create NAME [--capacity N] [--msgsize B] [--mode M] [--trace | --fast]
  *	mptrace queue put NAME [--timeout S|--nowait] MSG...|-
  *	mptrace queue get NAME [--count N] [--timeout S|--nowait]
  *	mptrace queue done NAME [N]
@@ -31,8 +31,10 @@ static void queue_usage(FILE *out)
 		"Kernel-backed message queues with multiprocessing.JoinableQueue\n"
 		"semantics: exact depth, task accounting and who waits.\n"
 		"\n"
-		"  create NAME [--capacity N] [--msgsize B] [--mode MODE] [--trace]\n"
-		"                  make a queue (defaults: %u messages of %u bytes, mode 0600)\n"
+		"  create NAME [--capacity N] [--msgsize B] [--mode MODE] [--trace | --fast]\n"
+		"                  make a queue (defaults: %u messages of %u bytes, mode 0600);\n"
+		"                  --trace: an event per put and get; --fast: messages in\n"
+		"                  a ring its users map, put and got without system calls\n"
 		"  put NAME [--timeout S|--nowait] MSG...|-\n"
 		"                  put each MSG, or each line of standard input for -\n"
 		"  get NAME [--count N] [--timeout S|--nowait] [--inflight]\n"
@@ -58,12 +60,13 @@ struct qargs {
 	long capacity, msgsize, count;
 	unsigned int mode;
 	bool trace;
+	bool fast;
 	bool inflight;
 	int first;		/* argv index of the first operand after NAME */
 };
 
 enum {
-	OPT_CAPACITY = 2000, OPT_MSGSIZE, OPT_MODE, OPT_TRACE, OPT_TIMEOUT,
+	OPT_CAPACITY = 2000, OPT_MSGSIZE, OPT_MODE, OPT_TRACE, OPT_FAST, OPT_TIMEOUT,
 	OPT_NOWAIT, OPT_COUNT, OPT_INFLIGHT,
 };
 
@@ -75,6 +78,7 @@ static bool sub_takes(const char *sub, int opt)
 	case OPT_MSGSIZE:
 	case OPT_MODE:
 	case OPT_TRACE:
+	case OPT_FAST:
 		return !strcmp(sub, "create");
 	case OPT_TIMEOUT:
 	case OPT_NOWAIT:
@@ -95,6 +99,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 		{ "msgsize",  required_argument, NULL, OPT_MSGSIZE },
 		{ "mode",     required_argument, NULL, OPT_MODE },
 		{ "trace",    no_argument,	 NULL, OPT_TRACE },
+		{ "fast",     no_argument,	 NULL, OPT_FAST },
 		{ "timeout",  required_argument, NULL, OPT_TIMEOUT },
 		{ "nowait",   no_argument,	 NULL, OPT_NOWAIT },
 		{ "count",    required_argument, NULL, OPT_COUNT },
@@ -139,6 +144,10 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 			break;
 		case OPT_TRACE:
 			a->trace = true;
+			ret = 0;
+			break;
+		case OPT_FAST:
+			a->fast = true;
 			ret = 0;
 			break;
 		case OPT_TIMEOUT:
@@ -233,15 +242,24 @@ static int q_create(struct qargs *a, int argc)
 		.capacity = a->capacity,
 		.msgsize = a->msgsize,
 		.mode = a->mode,
-		.qflags = a->trace ? MPT_QUEUE_TRACE : 0,
+		.qflags = (a->trace ? MPT_QUEUE_TRACE : 0) |
+			  (a->fast ? MPT_QUEUE_FAST : 0),
 	};
 	struct mpt_queue_info qi;
 	int fd, ret;
 
 	if (a->first < argc)
 		return mpt_usage_err("queue create: unexpected argument after NAME");
+	if (a->trace && a->fast)
+		return mpt_usage_err("queue create: --fast and --trace exclude each other: the kernel does not see the puts and gets of a fast queue, so it cannot trace them (choose one)");
 	fd = mpt_queue_open(a->name, MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
 			    MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC, &attr);
+	if (fd == -EINVAL && a->fast &&
+	    !mpt_have_feature(MPT_FEAT_FAST_QUEUES)) {
+		mpt_err("queue '%s': the loaded mptrace.ko has no fast queues (mptrace version shows its features; create it without --fast, or load a newer module)",
+			a->name);
+		return MPT_EXIT_FAIL;
+	}
 	if (fd < 0)
 		return qfail(a, "create", fd);
 	ret = mpt_queue_info(fd, &qi, NULL, NULL, NULL, NULL);
@@ -251,9 +269,10 @@ static int q_create(struct qargs *a, int argc)
 	if (mpt_opts.json) {
 		printf("{\"name\": ");
 		mpt_json_string(stdout, qi.name);
-		printf(", \"id\": %llu, \"capacity\": %u, \"msgsize\": %u, \"mode\": \"%04o\", \"trace\": %s}\n",
+		printf(", \"id\": %llu, \"capacity\": %u, \"msgsize\": %u, \"mode\": \"%04o\", \"trace\": %s, \"fast\": %s}\n",
 		       (unsigned long long)qi.id, qi.capacity, qi.msgsize,
-		       qi.mode, qi.flags & MPT_QUEUE_TRACE ? "true" : "false");
+		       qi.mode, qi.flags & MPT_QUEUE_TRACE ? "true" : "false",
+		       qi.flags & MPT_QUEUE_FAST ? "true" : "false");
 	}
 	return MPT_EXIT_OK;
 }
@@ -454,7 +473,7 @@ static const struct mpt_column ls_cols[] = {
 	[COL_UID]	= { "UID", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, false, "owner" },
 	[COL_GID]	= { "GID", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, false, "owner group" },
 	[COL_MODE]	= { "MODE", 0, 0, SCOLS_JSON_STRING, true, "permission bits" },
-	[COL_FLAGS]	= { "FLAGS", 0, 0, SCOLS_JSON_STRING, false, "trace, deleted" },
+	[COL_FLAGS]	= { "FLAGS", 0, 0, SCOLS_JSON_STRING, false, "trace, fast, deleted" },
 	[COL_AGE]	= { "AGE", 0, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER, false, "seconds since it was created" },
 };
 
@@ -476,9 +495,13 @@ static void qi_cell(const void *row, int col, char *buf, size_t len)
 		snprintf(buf, len, "%04o", qi->mode);
 		return;
 	case COL_FLAGS:
-		snprintf(buf, len, "%s%s%s",
+		snprintf(buf, len, "%s%s%s%s%s",
 			 qi->flags & MPT_QUEUE_TRACE ? "trace" : "",
 			 (qi->flags & MPT_QUEUE_TRACE) &&
+			 (qi->flags & (MPT_QUEUE_FAST | MPT_QUEUE_UNLINKED)) ?
+			 "," : "",
+			 qi->flags & MPT_QUEUE_FAST ? "fast" : "",
+			 (qi->flags & MPT_QUEUE_FAST) &&
 			 (qi->flags & MPT_QUEUE_UNLINKED) ? "," : "",
 			 qi->flags & MPT_QUEUE_UNLINKED ? "deleted" : "");
 		return;

@@ -235,10 +235,26 @@ static __thread uint64_t mpt_token;
 static __thread uint32_t mpt_token_gen;	/* the module load it is of */
 static pthread_once_t mpt_token_once = PTHREAD_ONCE_INIT;
 
+/*
+ * The calling thread's attachments to fast queues (its entry and token in
+ * a ring), by the serial number of the handle; the oldest makes way.
+ */
+#define MPT_QATT_MAX	4
+struct mpt_qatt {
+	uint64_t serial;
+	uint32_t entry;
+	uint32_t token;
+	bool none;		/* the module gave none: the ioctls */
+};
+static __thread struct mpt_qatt mpt_qatt[MPT_QATT_MAX];
+static __thread unsigned int mpt_qatt_next;
+static uint64_t mpt_qserial;
+
 /* A child of fork() is another thread: it asks for a token of its own. */
 static void mpt_token_forget(void)
 {
 	mpt_token = 0;
+	memset(mpt_qatt, 0, sizeof(mpt_qatt));
 }
 
 /* The token of the calling thread for @h, if it has one already. */
@@ -472,4 +488,296 @@ int mpt_dev_get_locks(int devfd, struct mpt_lock_info **ls, size_t *n)
 {
 	return mpt_dev_list(devfd, MPT_IOC_LOCKS, sizeof(**ls),
 			    MPT_LOCK_LIST_MAX, (void **)ls, n);
+}
+
+/*
+ * Fast queues (linux/mptrace.h, "Fast queues"): messages go into and out
+ * of the ring's slots here; the kernel is entered to sleep on a full or
+ * empty ring and to wake sleepers.
+ */
+struct mpt_queue_fast {
+	int fd;				/* not ours: the caller closes it */
+	struct mpt_qring *ring;
+	size_t len;			/* of the mapping */
+	uint32_t capacity;
+	uint32_t msgsize;
+	uint32_t slot_size;
+	char *slots;
+	struct mpt_qentry *ents;
+	uint64_t serial;		/* of this handle, in this process */
+};
+
+/* The mapping's size, as the module lays it out. */
+static size_t mpt_qf_size(uint32_t capacity, uint32_t msgsize, size_t psz)
+{
+	size_t slot = sizeof(struct mpt_qslot) + ((msgsize + 7) & ~7U);
+	size_t ents = MPT_QRING_ENTRIES * sizeof(struct mpt_qentry);
+	size_t slots = psz + (ents + psz - 1) / psz * psz;
+
+	return (slots + (size_t)capacity * slot + psz - 1) / psz * psz;
+}
+
+int mpt_queue_fast_map(int qfd, struct mpt_queue_fast **out)
+{
+	struct mpt_queue_info qi = { 0 };
+	long psz = sysconf(_SC_PAGESIZE);
+	struct mpt_queue_fast *h;
+	size_t len;
+	void *p;
+
+	*out = NULL;
+	if (ioctl(qfd, MPT_QIOC_INFO, &qi) < 0)
+		return -errno;
+	if (!(qi.flags & MPT_QUEUE_FAST))
+		return -ENODEV;
+	len = mpt_qf_size(qi.capacity, qi.msgsize, psz);
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, qfd, 0);
+	if (p == MAP_FAILED) {
+		int err = errno;
+
+		free(h);
+		/* Not opened for both reading and writing. */
+		return err == EACCES ? -EBADF : -err;
+	}
+	h->fd = qfd;
+	h->ring = p;
+	h->len = len;
+	h->capacity = h->ring->capacity;
+	h->msgsize = h->ring->msgsize;
+	h->slot_size = h->ring->slot_size;
+	h->slots = (char *)p + h->ring->slots_offset;
+	h->ents = (struct mpt_qentry *)((char *)p + h->ring->entries_offset);
+	h->serial = __atomic_add_fetch(&mpt_qserial, 1, __ATOMIC_RELAXED);
+	if (h->ring->size != len || h->capacity != qi.capacity ||
+	    h->msgsize != qi.msgsize) {
+		mpt_queue_fast_unmap(h);
+		return -EPROTO;
+	}
+	*out = h;
+	return 0;
+}
+
+void mpt_queue_fast_unmap(struct mpt_queue_fast *h)
+{
+	if (!h)
+		return;
+	munmap(h->ring, h->len);
+	free(h);
+}
+
+/* The calling thread's attachment to @h's queue; NULL: use the ioctls. */
+static const struct mpt_qatt *mpt_qf_attach(const struct mpt_queue_fast *h)
+{
+	struct mpt_qattach qa;
+	struct mpt_qatt *a;
+	unsigned int i;
+
+	for (i = 0; i < MPT_QATT_MAX; i++)
+		if (mpt_qatt[i].serial == h->serial)
+			return mpt_qatt[i].none ? NULL : &mpt_qatt[i];
+	pthread_once(&mpt_token_once, mpt_token_init);
+	a = &mpt_qatt[mpt_qatt_next++ % MPT_QATT_MAX];
+	a->serial = h->serial;
+	/* The same entry again if the thread had one: it ends with it. */
+	a->none = ioctl(h->fd, MPT_QIOC_ATTACH, &qa) < 0;
+	a->entry = a->none ? 0 : qa.entry;
+	a->token = a->none ? 0 : qa.token;
+	return a->none ? NULL : a;
+}
+
+/* The slot of position @pos, and its lap's bits for a state word. */
+static struct mpt_qslot *mpt_qf_slot(const struct mpt_queue_fast *h,
+				     uint64_t pos, uint64_t *lap)
+{
+	*lap = (pos / h->capacity) << MPT_QS_LAP_SHIFT;
+	return (struct mpt_qslot *)(h->slots +
+				    (size_t)(pos % h->capacity) * h->slot_size);
+}
+
+static uint64_t mpt_qf_lap_add(uint64_t lap, int64_t n)
+{
+	return (lap + ((uint64_t)n << MPT_QS_LAP_SHIFT)) & MPT_QS_LAP;
+}
+
+/*
+ * After a store that may end a wait: wake the sleepers of @what (or the
+ * pollers) if there are any.  The full barrier pairs with the sleeper's,
+ * between its count and its last look at the slot.
+ */
+static void mpt_qf_wake(const struct mpt_queue_fast *h, uint32_t what)
+{
+	const __u32 *n = what == MPT_QW_PUT ? &h->ring->sleepers_put :
+					      &h->ring->sleepers_get;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(n, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&h->ring->polled, __ATOMIC_RELAXED))
+		ioctl(h->fd, MPT_QIOC_WAKE, (unsigned long)what);
+}
+
+/*
+ * Sleep while the slot of @pos holds @state; the first wait of a put or
+ * get sets up its deadline (*@flags) and counts it.  0: look again.
+ */
+static int mpt_qf_wait(const struct mpt_queue_fast *h, uint32_t what,
+		       uint64_t pos, uint64_t state, long long timeout_ns,
+		       struct mpt_qfwait *w)
+{
+	if (!timeout_ns)
+		return -EAGAIN;
+	if (!w->what) {
+		w->what = what;
+		w->flags = mpt_deadline(timeout_ns, &w->deadline_ns);
+	} else {
+		w->flags |= MPT_QFW_AGAIN;
+	}
+	w->pos = pos;
+	w->state = state;
+	return ioctl(h->fd, MPT_QIOC_WAIT, w) < 0 ? -errno : 0;
+}
+
+/* The putters' high-water mark, for a message put at @pos. */
+static void mpt_qf_hwm(const struct mpt_queue_fast *h, uint64_t pos)
+{
+	uint64_t held = pos + 1 - __atomic_load_n(&h->ring->head,
+						  __ATOMIC_RELAXED);
+	__u32 old = __atomic_load_n(&h->ring->hwm, __ATOMIC_RELAXED);
+
+	while (held <= h->capacity && held > old &&
+	       !__atomic_compare_exchange_n(&h->ring->hwm, &old, held, false,
+					    __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
+		       size_t len, long long timeout_ns, uint64_t *seq)
+{
+	const struct mpt_qatt *a;
+	struct mpt_qring *r = h->ring;
+	struct mpt_qfwait w = { 0 };
+	struct mpt_qslot *s;
+	uint64_t pos, st, lap;
+	int ret;
+
+	if (len > h->msgsize)
+		return -EMSGSIZE;
+	a = mpt_qf_attach(h);
+	if (!a)
+		return mpt_queue_put(h->fd, buf, len, timeout_ns, seq);
+	for (;;) {
+		pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+		s = mpt_qf_slot(h, pos, &lap);
+		st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		if (st == (lap | MPT_QS_EMPTY)) {
+			__atomic_store_n(&h->ents[a->entry].pos, pos,
+					 __ATOMIC_RELAXED);
+			if (__atomic_compare_exchange_n(&s->state, &st,
+					lap | MPT_QS_WRITING | a->token, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				break;
+		} else if ((st & MPT_QS_LAP) == lap ||
+			   st == (mpt_qf_lap_add(lap, 1) | MPT_QS_EMPTY)) {
+			/* Claimed for this lap (or got already): move on. */
+			__atomic_compare_exchange_n(&r->tail, &pos, pos + 1,
+						    false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+		} else if ((st & MPT_QS_LAP) == mpt_qf_lap_add(lap, -1) &&
+			   (st & MPT_QS_PHASE) != MPT_QS_EMPTY) {
+			/* The message of the lap before is still there: full. */
+			ret = mpt_qf_wait(h, MPT_QW_PUT, pos, st, timeout_ns,
+					  &w);
+			if (ret)
+				return ret;
+		}
+	}
+	__atomic_compare_exchange_n(&r->tail, &pos, pos + 1, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	memcpy(s + 1, buf, len);
+	__atomic_store_n(&s->len, len, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->state, lap | MPT_QS_FULL, __ATOMIC_RELEASE);
+	mpt_qf_hwm(h, pos);
+	mpt_qf_wake(h, MPT_QW_GET);
+	if (seq)
+		*seq = pos + 1;
+	return 0;
+}
+
+ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
+			   long long timeout_ns, uint32_t flags, uint64_t *seq)
+{
+	const struct mpt_qatt *a = NULL;
+	struct mpt_qring *r = h->ring;
+	struct mpt_qfwait w = { 0 };
+	struct mpt_qentry *en;
+	struct mpt_qslot *s;
+	uint64_t pos, st, lap, gets;
+	uint32_t mlen;
+	bool skip;
+	int ret;
+
+	/* Detached items are the kernel's to count. */
+	if (!(flags & MPT_QMSG_DETACHED))
+		a = mpt_qf_attach(h);
+	if (!a)
+		return mpt_queue_get(h->fd, buf, len, timeout_ns, flags, seq);
+	en = &h->ents[a->entry];
+	for (;;) {
+		pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+		s = mpt_qf_slot(h, pos, &lap);
+		st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		if (st == (lap | MPT_QS_FULL)) {
+			mlen = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
+			skip = mlen > h->msgsize;
+			if (!skip && mlen > len)
+				return -EMSGSIZE;
+			gets = __atomic_load_n(&en->word, __ATOMIC_RELAXED) &
+			       MPT_QE_GETS;
+			__atomic_store_n(&en->pos, pos, __ATOMIC_RELAXED);
+			__atomic_store_n(&en->word, gets | MPT_QE_BUSY,
+					 __ATOMIC_RELAXED);
+			if (!__atomic_compare_exchange_n(&s->state, &st,
+					lap | MPT_QS_READING | a->token, false,
+					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+				__atomic_store_n(&en->word, gets,
+						 __ATOMIC_RELAXED);
+				continue;
+			}
+			__atomic_compare_exchange_n(&r->head, &pos, pos + 1,
+						    false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+			if (!skip)
+				memcpy(buf, s + 1, mlen);
+			/* The item is the process's now, in flight. */
+			__atomic_store_n(&en->word, gets + !skip,
+					 __ATOMIC_RELEASE);
+			__atomic_store_n(&s->state,
+					 mpt_qf_lap_add(lap, 1) | MPT_QS_EMPTY,
+					 __ATOMIC_RELEASE);
+			mpt_qf_wake(h, MPT_QW_PUT);
+			if (skip)
+				continue;
+			if (seq)
+				*seq = pos + 1;
+			return mlen;
+		}
+		if (((st & MPT_QS_LAP) == lap &&
+		     (st & MPT_QS_PHASE) == MPT_QS_READING &&
+		     (st & MPT_QS_TOKEN)) ||
+		    st == (mpt_qf_lap_add(lap, 1) | MPT_QS_EMPTY)) {
+			/* Got by another: move on. */
+			__atomic_compare_exchange_n(&r->head, &pos, pos + 1,
+						    false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+		} else if ((st & MPT_QS_LAP) == lap) {
+			/* Empty, being written, or held by the kernel. */
+			ret = mpt_qf_wait(h, MPT_QW_GET, pos, st, timeout_ns,
+					  &w);
+			if (ret)
+				return ret;
+		}
+	}
 }

@@ -215,6 +215,30 @@ int mpt_lock_fast_acquire(struct mpt_lock_fast *h, long long timeout_ns,
 int mpt_lock_fast_release(struct mpt_lock_fast *h);
 void mpt_lock_fast_unmap(struct mpt_lock_fast *h);
 
+/*
+ * Fast queues (created with MPT_QUEUE_FAST; linux/mptrace.h, "Fast
+ * queues"): messages put and got in a ring the queue's file maps, without
+ * a system call unless the caller must wait or wake a waiter.
+ * mpt_queue_fast_map() maps the queue of @qfd (opened with both
+ * MPT_QOPEN_READ and MPT_QOPEN_WRITE: -EBADF otherwise; -ENODEV for a
+ * queue that is not fast) into a handle that does not own @qfd: close it
+ * after mpt_queue_fast_unmap().  The handle is shared by the threads of
+ * the process and inherited by fork(); mpt_queue_fast_put() and
+ * mpt_queue_fast_get() behave as mpt_queue_put() and mpt_queue_get(),
+ * with the same results.  Each thread attaches once (an entry and a
+ * token); when it gets none (-ENOSPC: too many threads), and for
+ * MPT_QMSG_DETACHED gets, they go through the ioctls.  A child made by a
+ * raw clone(2) must use the descriptor instead, as with fast locks.
+ */
+struct mpt_queue_fast;
+
+int mpt_queue_fast_map(int qfd, struct mpt_queue_fast **out);
+int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
+		       size_t len, long long timeout_ns, uint64_t *seq);
+ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
+			   long long timeout_ns, uint32_t flags, uint64_t *seq);
+void mpt_queue_fast_unmap(struct mpt_queue_fast *h);
+
 /* "fork", "exec", ... for an event type; NULL if unknown. */
 const char *mpt_event_name(uint32_t type);
 

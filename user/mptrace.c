@@ -6,11 +6,14 @@
  *
  * A command may be abbreviated to any unambiguous prefix.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "libmptrace.h"
 #include "mptrace.h"
 
 static int cmd_help(int argc, char **argv);
@@ -232,4 +235,17 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return MPT_EXIT_USAGE;
 	return cmd->run(argc - optind, argv + optind);
+}
+
+bool mpt_have_feature(uint64_t feat)
+{
+	struct mpt_version v;
+	int fd = mpt_dev_open(O_RDONLY);
+	bool have = true;
+
+	if (fd >= 0 && !mpt_dev_version(fd, &v))
+		have = v.features & feat;
+	if (fd >= 0)
+		close(fd);
+	return have;
 }

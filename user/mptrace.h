@@ -67,6 +67,9 @@ bool mpt_pidset_has(const struct mpt_pidset *s, pid_t pid);
 /* Add @pid (once); -ENOMEM when it cannot. */
 int mpt_pidset_add(struct mpt_pidset *s, pid_t pid);
 
+/* Does the loaded module have @feat (MPT_FEAT_*)?  True when it cannot be told. */
+bool mpt_have_feature(uint64_t feat);
+
 int cmd_demo(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_lock(int argc, char **argv);

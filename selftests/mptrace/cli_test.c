@@ -623,6 +623,48 @@ TEST_F(cli, queue_roundtrip)
 	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
 }
 
+/* A fast queue through the CLI: the same calls, its flag shown. */
+TEST_F(cli, queue_fast)
+{
+	char name[32], row[64];
+
+	snprintf(name, sizeof(name), "clifq-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--fast",
+			 "--trace"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "--fast and --trace"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "stat", name));
+	EXPECT_EQ(1, self->r.status);		/* nothing was made */
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "queue", "create", name, "--fast",
+			 "--capacity", "2", "--msgsize", "16"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\"fast\": true"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"trace\": false"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "one", "two"));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "--nowait", "three"));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "is full"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "ls", "-r", "-n", "-o",
+			 "NAME,DEPTH,FLAGS"));
+	EXPECT_EQ(0, self->r.status);
+	snprintf(row, sizeof(row), "%s 2 fast", name);
+	EXPECT_NE(NULL, strstr(self->r.out, row)) TH_LOG("%s", self->r.out);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--count", "2"));
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_STREQ("one\ntwo\n", self->r.out);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "queue", "stat", name));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"gets\": 2"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"loose\": 2"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "done", name, "2"));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "join", name, "--nowait"));
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
+	EXPECT_EQ(0, self->r.status);
+}
+
 /*
  * The keys of the JSON object that starts at @obj, a row without nested
  * objects, comma-separated into @out; NULL if @obj is not one.

@@ -134,7 +134,8 @@ static unsigned long queue_open_arg(void)
 	qo->mode = below(4) ? rnd() & 0777 : rnd();
 	qo->capacity = below(4) ? below(64) : rnd();
 	qo->msgsize = below(4) ? below(8192) : rnd();
-	qo->qflags = below(4) ? rnd() & MPT_QUEUE_TRACE : rnd();
+	qo->qflags = below(4) ? rnd() & (MPT_QUEUE_TRACE | MPT_QUEUE_FAST) :
+		     rnd();
 	return (unsigned long)qo;
 }
 
@@ -286,7 +287,8 @@ static unsigned long pick_cmd(void)
 		MPT_QIOC_PUT, MPT_QIOC_GET, MPT_QIOC_TASK_DONE, MPT_QIOC_JOIN,
 		MPT_QIOC_INFO, MPT_IOC_LOCK_OPEN, MPT_IOC_LOCK_UNLINK,
 		MPT_IOC_LOCK_INFO, MPT_IOC_LOCKS, MPT_LIOC_INFO,
-		MPT_LIOC_RELEASE, MPT_LIOC_ACQUIRE,
+		MPT_LIOC_RELEASE, MPT_LIOC_ACQUIRE, MPT_QIOC_ATTACH,
+		MPT_QIOC_WAIT, MPT_QIOC_WAKE,
 	};
 	unsigned long cmd = known[below(sizeof(known) / sizeof(known[0]))];
 
@@ -313,6 +315,57 @@ static void fuzz_ioctl(int fd, struct counts *c)
 }
 
 static void fuzz_fileop(int *fd, struct counts *c);
+
+/*
+ * A fast queue's ring, scribbled on: a few of its words (the header's,
+ * an entry's, a slot's) made random, then the kernel asked to put, get,
+ * wait or attach on it.  The kernel reads the ring as untrusted: the
+ * queue may break for its users, the kernel may not.
+ */
+static void fuzz_ring(int qfd, struct counts *c)
+{
+	struct mpt_qfwait w = { 0 };
+	struct mpt_queue_info qi = { 0 };
+	struct mpt_qattach qa;
+	size_t slot, len;
+	unsigned int i, n;
+	__u64 *words;
+
+	if (ioctl(qfd, MPT_QIOC_INFO, &qi) || !(qi.flags & MPT_QUEUE_FAST))
+		return;
+	slot = sizeof(struct mpt_qslot) + (qi.msgsize + 7) / 8 * 8;
+	len = (2 * page + qi.capacity * slot + page - 1) / page * page;
+	words = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, qfd, 0);
+	if (words == MAP_FAILED)
+		return;
+	n = below(4);
+	for (i = 0; i < n; i++) {
+		size_t at = below(3) ? below(32) :
+			    below(2) ? (page + below(MPT_QRING_ENTRIES * 16)) / 8 :
+			    below(len / 8);
+		words[at] = below(2) ? rnd() : (__u64)rnd() << 32 | rnd();
+	}
+	switch (below(4)) {
+	case 0:
+		ioctl(qfd, below(2) ? MPT_QIOC_PUT : MPT_QIOC_GET, qmsg_arg());
+		break;
+	case 1:
+		w.pos = below(2) ? below(64) : (__u64)rnd() << 32 | rnd();
+		w.state = below(2) ? 0 : (__u64)rnd() << 32 | rnd();
+		w.what = below(3);
+		w.flags = below(4) ? MPT_QMSG_NOWAIT : rnd() & 0xf;
+		ioctl(qfd, MPT_QIOC_WAIT, &w);
+		break;
+	case 2:
+		ioctl(qfd, MPT_QIOC_WAKE, below(4));
+		break;
+	default:
+		ioctl(qfd, MPT_QIOC_ATTACH, &qa);
+		break;
+	}
+	c->ioctls++;
+	munmap(words, len);
+}
 
 /*
  * A lock's descriptor: open one (of three names), then try, wait
@@ -389,7 +442,7 @@ static void fuzz_queue(int dev, int *qfd, struct counts *c)
 		c->ioctls++;
 		return;
 	}
-	switch (below(4)) {
+	switch (below(5)) {
 	case 0:
 		snprintf(n.name, sizeof(n.name), "fz%u", below(4));
 		ioctl(dev, MPT_IOC_QUEUE_UNLINK, &n);
@@ -409,6 +462,9 @@ static void fuzz_queue(int dev, int *qfd, struct counts *c)
 			  qmsg_arg()) >= 0)
 			c->qok++;
 		c->ioctls++;
+		break;
+	case 3:
+		fuzz_ring(*qfd, c);
 		break;
 	default:
 		if (ioctl(*qfd, pick_cmd(), pick_arg()) >= 0)

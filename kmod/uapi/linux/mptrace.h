@@ -144,6 +144,7 @@ struct mpt_version {
  * @MPT_FEAT_QUEUES_BIT: %MPT_FEAT_QUEUES
  * @MPT_FEAT_LOCKS_BIT: %MPT_FEAT_LOCKS
  * @MPT_FEAT_FAST_LOCKS_BIT: %MPT_FEAT_FAST_LOCKS
+ * @MPT_FEAT_FAST_QUEUES_BIT: %MPT_FEAT_FAST_QUEUES
  * @__MPT_FEAT_BIT_LAST: one past the last bit; not a feature
  *
  * The feature bits of struct mpt_version.features and %MPT_A_FEATURES
@@ -157,6 +158,7 @@ enum mpt_feature {
 	MPT_FEAT_QUEUES_BIT,
 	MPT_FEAT_LOCKS_BIT,
 	MPT_FEAT_FAST_LOCKS_BIT,
+	MPT_FEAT_FAST_QUEUES_BIT,
 	__MPT_FEAT_BIT_LAST,
 };
 
@@ -203,6 +205,13 @@ enum mpt_feature {
  * the mapping of a lock's file ("Fast locks")
  */
 #define MPT_FEAT_FAST_LOCKS	_BITULL(MPT_FEAT_FAST_LOCKS_BIT)
+
+/**
+ * MPT_FEAT_FAST_QUEUES - fast queues: %MPT_QUEUE_FAST, the mapping of a
+ * queue's file and %MPT_QIOC_ATTACH, %MPT_QIOC_WAIT, %MPT_QIOC_WAKE
+ * ("Fast queues")
+ */
+#define MPT_FEAT_FAST_QUEUES	_BITULL(MPT_FEAT_FAST_QUEUES_BIT)
 
 /**
  * DOC: Reading events
@@ -1047,6 +1056,14 @@ struct mpt_procs_req {
 #define MPT_QUEUE_UNLINKED	_BITUL(1)
 
 /**
+ * MPT_QUEUE_FAST - queue flag (struct mpt_queue_open.qflags, struct
+ * mpt_queue_info.flags): a fast queue, whose messages live in a ring its
+ * files map, put and got in user space unless the caller must wait or
+ * wake a waiter (see "Fast queues"); not with %MPT_QUEUE_TRACE
+ */
+#define MPT_QUEUE_FAST		_BITUL(2)
+
+/**
  * struct mpt_queue_open - argument of %MPT_IOC_QUEUE_OPEN
  * @name: the queue's name, NUL-terminated
  * @flags: %MPT_QOPEN_* flags; READ, WRITE or both
@@ -1322,6 +1339,261 @@ struct mpt_queue_info {
  * ioctls fail on a queue).
  */
 #define MPT_QIOC_INFO		_IOWR(MPT_IOC_MAGIC, 0x24, struct mpt_queue_info)
+
+/**
+ * DOC: Fast queues
+ *
+ * A queue created with %MPT_QUEUE_FAST keeps its messages in a ring of
+ * @capacity slots that its files map (mmap(), MAP_SHARED, the whole
+ * mapping at offset 0: struct mpt_qring.size bytes, read from the first
+ * page or computed as below).  Its users put and get by compare-and-swap
+ * on a slot's state word, copying messages in and out themselves, and
+ * enter the kernel only to sleep on a full or empty ring
+ * (%MPT_QIOC_WAIT) or to wake a sleeper (%MPT_QIOC_WAKE), as with a
+ * futex.  Everything of "Queues" holds for it as well, through the same
+ * calls: put, get, read(2), write(2), poll(2), task_done, join, info;
+ * the kernel's own puts and gets follow the protocol below.
+ *
+ * The mapping: a struct mpt_qring at offset 0; %MPT_QRING_ENTRIES
+ * struct mpt_qentry at @entries_offset; @capacity slots of @slot_size
+ * bytes at @slots_offset, each a struct mpt_qslot followed by room for
+ * @msgsize bytes.  A position p (0, 1, 2, ... as messages are put) is
+ * slot p % @capacity in lap p / @capacity; a slot's state word holds the
+ * lap (%MPT_QS_LAP), a phase (%MPT_QS_PHASE) and, while a thread works
+ * on the slot, its token (%MPT_QS_TOKEN).  The protocol, for a thread
+ * that has attached (%MPT_QIOC_ATTACH: its entry and token):
+ *
+ * - put: read @tail (p); the slot of p says EMPTY for p's lap: store p
+ *   in the entry's @pos, compare-and-swap the state to WRITING with the
+ *   token, then @tail from p to p + 1 (a failure means another thread
+ *   moved it).  Copy the message, store @len, store the state FULL
+ *   (token 0), with release order.  A slot already claimed for p's lap
+ *   (WRITING, FULL or READING): move @tail from p to p + 1 for the
+ *   claimer and read it again.  A slot still of the lap before (FULL,
+ *   WRITING, READING): the ring is full;
+ * - get: read @head (p); the slot of p says FULL for p's lap, and @len
+ *   fits: store p in @pos and the entry's @word with %MPT_QE_BUSY set,
+ *   compare-and-swap the state to READING with the token, move @head
+ *   from p to p + 1, copy the message out, store @word one more without
+ *   %MPT_QE_BUSY (the item is the process's, in flight), then store the
+ *   state EMPTY for the next lap, with release order.  A slot FULL with
+ *   @len %MPT_QS_SKIP is a put that died half-way: get it as any (the
+ *   entry's count stays) and look again.  READING with a token: move
+ *   @head for the reader.  EMPTY for p's lap, WRITING, or READING with
+ *   token 0 (the kernel copies the message out; it moves @head itself):
+ *   the ring is empty for now;
+ * - after a store of FULL, read @sleepers_get (after a full barrier);
+ *   if it is not 0, or @polled is, %MPT_QIOC_WAKE with %MPT_QW_GET;
+ *   after a store of EMPTY, the same with @sleepers_put and %MPT_QW_PUT;
+ * - on a full or empty ring: %MPT_QIOC_WAIT with the position and the
+ *   state word seen; it returns when the word is another, and the
+ *   caller looks again;
+ * - after a put, raise @hwm to the messages the ring holds (p + 1 -
+ *   @head) if that is more, by compare-and-swap.
+ *
+ * A thread that ends in the middle of a put or get is repaired at its
+ * exit: a half-written message becomes a skipped slot (the put never
+ * happened), a half-read one is the process's, in flight, as if the get
+ * had finished.  Counting follows: @puts counts positions less skipped
+ * slots, and a sequence number (struct mpt_qmsg.seq) is the position
+ * plus one, so a skipped slot leaves a gap.  Items got in user space are
+ * the getting process's, settled by task_done and released at its death
+ * as any; %MPT_QMSG_DETACHED gets go through %MPT_QIOC_GET.
+ *
+ * The protocol trusts those who map the ring: mapping needs a file
+ * opened for reading and writing both (EACCES otherwise; the calls work
+ * on any file as for every queue).  A process that writes nonsense into
+ * the mapping breaks the queue for its sharers, never the kernel, which
+ * reads every value there as untrusted.  What the kernel does not see it
+ * cannot tell: %MPT_QUEUE_TRACE is refused, the high-water mark is what
+ * the putters raise, and a thread stopped in the middle of a put stops
+ * the gets behind it.  mmap() fails with ENODEV for a queue that is not
+ * fast and EINVAL for a mapping of another size or offset, or private.
+ * A process attaches at most %MPT_QRING_ENTRIES threads to one queue at
+ * once (ENOSPC; such a thread uses the calls).
+ */
+
+/**
+ * MPT_QRING_ENTRIES - entries of a fast queue's ring: threads attached
+ * to it at once
+ */
+#define MPT_QRING_ENTRIES	256
+
+/**
+ * struct mpt_qring - the start of a fast queue's mapping
+ * @tail: the next position to put
+ * @pad0: zero
+ * @head: the next position to get
+ * @pad1: zero
+ * @sleepers_put: threads asleep in %MPT_QIOC_WAIT for room; the kernel's
+ * @sleepers_get: threads asleep in %MPT_QIOC_WAIT for a message; the
+ *	kernel's
+ * @polled: not 0 once poll(2) was asked of the queue: wake always
+ * @hwm: the most messages the ring held, raised by the putters
+ * @capacity: slots; read-only, as everything below
+ * @msgsize: room for a message in a slot
+ * @slot_size: bytes from one slot to the next
+ * @entries_offset: bytes from the start to the entries
+ * @slots_offset: bytes from the start to the first slot
+ * @reserved: zero
+ * @size: bytes of the whole mapping
+ */
+struct mpt_qring {
+	__u64	tail;
+	__u64	pad0[7];
+	__u64	head;
+	__u64	pad1[7];
+	__u32	sleepers_put;
+	__u32	sleepers_get;
+	__u32	polled;
+	__u32	hwm;
+	__u32	capacity;
+	__u32	msgsize;
+	__u32	slot_size;
+	__u32	entries_offset;
+	__u32	slots_offset;
+	__u32	reserved;
+	__u64	size;
+};
+
+/**
+ * struct mpt_qentry - a thread's entry in a fast queue's ring
+ * @pos: the position of its put or get under way
+ * @word: the items it got in user space (%MPT_QE_GETS), and
+ *	%MPT_QE_BUSY while a get is under way
+ */
+struct mpt_qentry {
+	__u64	pos;
+	__u64	word;
+};
+
+/**
+ * MPT_QE_BUSY - bit of struct mpt_qentry.word: a get is under way
+ */
+#define MPT_QE_BUSY		_BITULL(63)
+
+/**
+ * MPT_QE_GETS - bits of struct mpt_qentry.word: items got in user space
+ */
+#define MPT_QE_GETS		(MPT_QE_BUSY - 1)
+
+/**
+ * struct mpt_qslot - a slot of a fast queue's ring; @msgsize bytes of
+ * room follow it
+ * @state: %MPT_QS_LAP, %MPT_QS_PHASE, %MPT_QS_TOKEN
+ * @len: the message's length when FULL; %MPT_QS_SKIP for a put that died
+ * @reserved: zero
+ */
+struct mpt_qslot {
+	__u64	state;
+	__u32	len;
+	__u32	reserved;
+};
+
+/**
+ * MPT_QS_TOKEN - bits of struct mpt_qslot.state: the token of the thread
+ * writing (WRITING) or reading (READING) the slot; 0 otherwise, and 0
+ * while the kernel reads it
+ */
+#define MPT_QS_TOKEN		0xffffffffULL
+
+/**
+ * MPT_QS_PHASE - bits of struct mpt_qslot.state: %MPT_QS_EMPTY,
+ * %MPT_QS_WRITING, %MPT_QS_FULL or %MPT_QS_READING
+ */
+#define MPT_QS_PHASE		(3ULL << 32)
+
+/** MPT_QS_EMPTY - phase: room for the position of this lap */
+#define MPT_QS_EMPTY		(0ULL << 32)
+/** MPT_QS_WRITING - phase: a put is copying its message in */
+#define MPT_QS_WRITING		_BITULL(32)
+/** MPT_QS_FULL - phase: a message of this lap waits */
+#define MPT_QS_FULL		_BITULL(33)
+/** MPT_QS_READING - phase: a get is copying the message out */
+#define MPT_QS_READING		(3ULL << 32)
+
+/**
+ * MPT_QS_LAP_SHIFT - where the lap begins in struct mpt_qslot.state
+ */
+#define MPT_QS_LAP_SHIFT	34
+
+/**
+ * MPT_QS_LAP - bits of struct mpt_qslot.state: the lap, position /
+ * capacity, modulo 2^30
+ */
+#define MPT_QS_LAP		(~0ULL << MPT_QS_LAP_SHIFT)
+
+/**
+ * MPT_QS_SKIP - struct mpt_qslot.len of a slot whose put died half-way
+ */
+#define MPT_QS_SKIP		0xffffffffU
+
+/**
+ * struct mpt_qattach - answer of %MPT_QIOC_ATTACH
+ * @entry: the calling thread's entry, 0 to %MPT_QRING_ENTRIES - 1
+ * @token: its token (the one %MPT_LIOC_TOKEN gives), never 0
+ */
+struct mpt_qattach {
+	__u32	entry;
+	__u32	token;
+};
+
+/**
+ * MPT_QIOC_ATTACH - the calling thread's entry and token in a fast queue
+ *
+ * On a fast queue's file opened for reading and writing (EBADF
+ * otherwise; ENODEV for a queue that is not fast).  The same entry on
+ * every call until the thread ends; ENOSPC when %MPT_QRING_ENTRIES
+ * threads are attached, or no token is left (see "Fast locks").
+ */
+#define MPT_QIOC_ATTACH		_IOR(MPT_IOC_MAGIC, 0x25, struct mpt_qattach)
+
+/**
+ * MPT_QFW_AGAIN - flag of struct mpt_qfwait: the caller waited already
+ * for the same put or get; not counted again in @full_waits or
+ * @empty_waits, no %MPT_EV_QUEUE_FULL or %MPT_EV_QUEUE_EMPTY again
+ */
+#define MPT_QFW_AGAIN		_BITUL(3)
+
+/**
+ * struct mpt_qfwait - argument of %MPT_QIOC_WAIT
+ * @pos: the position whose slot the caller found full (put) or empty
+ *	(get)
+ * @state: the slot's state word the caller saw
+ * @what: %MPT_QW_PUT or %MPT_QW_GET
+ * @flags: %MPT_QMSG_NOWAIT, %MPT_QMSG_TIMEOUT, %MPT_QFW_AGAIN
+ * @deadline_ns: with %MPT_QMSG_TIMEOUT, CLOCK_MONOTONIC
+ */
+struct mpt_qfwait {
+	__u64	pos;
+	__u64	state;
+	__u32	what;
+	__u32	flags;
+	__u64	deadline_ns;
+};
+
+/**
+ * MPT_QIOC_WAIT - sleep while a fast queue's slot keeps a state word
+ *
+ * On a fast queue's file (ENODEV otherwise), opened for writing
+ * (%MPT_QW_PUT) or reading (%MPT_QW_GET), EBADF otherwise.  Returns 0
+ * at once when the slot of @pos holds another word than @state, else
+ * once it does, or when woken (%MPT_QIOC_WAKE, a put or get of the
+ * kernel); the caller looks again.  The caller counts as blocked
+ * (waiters, @nput or @nget) while it sleeps.  EINVAL for another what
+ * or flag, EAGAIN with %MPT_QMSG_NOWAIT, ETIMEDOUT, EINTR/restart on a
+ * signal.
+ */
+#define MPT_QIOC_WAIT		_IOW(MPT_IOC_MAGIC, 0x26, struct mpt_qfwait)
+
+/**
+ * MPT_QIOC_WAKE - wake the threads asleep in %MPT_QIOC_WAIT for what
+ * the argument (not a pointer) says: %MPT_QW_PUT or %MPT_QW_GET
+ *
+ * On a fast queue's file (ENODEV otherwise); EINVAL for another value.
+ * Pollers are woken too.
+ */
+#define MPT_QIOC_WAKE		_IO(MPT_IOC_MAGIC, 0x27)
 
 /**
  * MPT_IOC_QUEUE_INFO - one queue, by name

@@ -1,0 +1,731 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fast queues (linux/mptrace.h, "Fast queues"): the ring's protocol as
+ * libmptrace speaks it, checked against what the kernel counts (the
+ * queue's info) and against the kernel's own puts and gets (read(2),
+ * write(2), the ioctls) on the same ring; threads that die in the middle
+ * of a put or get, written here by hand into the mapping; and every bad
+ * form of the mapping and of the three ioctls.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libmptrace.h"
+#include "mpt_helpers.h"
+
+#define RW	(MPT_QOPEN_READ | MPT_QOPEN_WRITE | MPT_QOPEN_CLOEXEC)
+
+FIXTURE(fq) {
+	char name[MPT_NAME_LEN];
+	int fd;
+	struct mpt_queue_fast *h;
+};
+
+FIXTURE_SETUP(fq)
+{
+	static int n;
+
+	snprintf(self->name, sizeof(self->name), "fq-%d-%d", getpid(), n++);
+	self->fd = -1;
+	self->h = NULL;
+	if (!mpt_loaded())
+		SKIP(return, "mptrace module not loaded");
+}
+
+FIXTURE_TEARDOWN(fq)
+{
+	mpt_queue_fast_unmap(self->h);
+	if (self->fd >= 0)
+		close(self->fd);
+	mpt_queue_unlink(self->name);
+}
+
+/* Make the fast queue, open for both, and map it. */
+static int fmake(FIXTURE_DATA(fq) *self, uint32_t capacity, uint32_t msgsize)
+{
+	struct mpt_queue_params p = {
+		.capacity = capacity,
+		.msgsize = msgsize,
+		.mode = 0600,
+		.qflags = MPT_QUEUE_FAST,
+	};
+
+	self->fd = mpt_queue_open(self->name, RW | MPT_QOPEN_CREATE |
+				  MPT_QOPEN_EXCL, &p);
+	if (self->fd < 0)
+		return self->fd;
+	return mpt_queue_fast_map(self->fd, &self->h);
+}
+
+static struct mpt_queue_info finfo(int fd)
+{
+	struct mpt_queue_info qi;
+
+	memset(&qi, 0xff, sizeof(qi));
+	if (mpt_queue_info(fd, &qi, NULL, NULL, NULL, NULL))
+		memset(&qi, 0xff, sizeof(qi));
+	return qi;
+}
+
+/* Our own view of the ring: the whole mapping, mapped again. */
+struct ring {
+	struct mpt_qring *r;
+	size_t len;
+};
+
+/*
+ * The mapping's size by the layout linux/mptrace.h gives (a header page,
+ * a page of entries, the slots), page-aligned.
+ */
+static size_t rsize(__u32 capacity, __u32 msgsize)
+{
+	size_t psz = sysconf(_SC_PAGESIZE);
+	size_t slot = sizeof(struct mpt_qslot) + (msgsize + 7) / 8 * 8;
+
+	return (2 * psz + capacity * slot + psz - 1) / psz * psz;
+}
+
+static int rmap(int fd, struct ring *v)
+{
+	struct mpt_queue_info qi = finfo(fd);
+
+	v->len = rsize(qi.capacity, qi.msgsize);
+	v->r = mmap(NULL, v->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (v->r == MAP_FAILED)
+		return -errno;
+	return v->r->size == v->len ? 0 : -EPROTO;
+}
+
+static struct mpt_qslot *rslot(struct ring *v, __u64 pos, __u64 *lap)
+{
+	*lap = (pos / v->r->capacity) << MPT_QS_LAP_SHIFT;
+	return (void *)((char *)v->r + v->r->slots_offset +
+			(pos % v->r->capacity) * v->r->slot_size);
+}
+
+static struct mpt_qentry *rentry(struct ring *v, __u32 i)
+{
+	return (void *)((char *)v->r + v->r->entries_offset) + i * 16;
+}
+
+static int qwait(int fd, __u32 what, __u64 pos, __u64 state, __u32 flags)
+{
+	struct mpt_qfwait w = {
+		.pos = pos, .state = state, .what = what, .flags = flags,
+	};
+
+	return ioctl(fd, MPT_QIOC_WAIT, &w) ? -errno : 0;
+}
+
+/* What creating, mapping and the ioctls refuse. */
+TEST_F(fq, bad_forms)
+{
+	struct mpt_queue_params p = {
+		.mode = 0600, .qflags = MPT_QUEUE_FAST | MPT_QUEUE_TRACE,
+	};
+	struct mpt_queue_fast *h = (void *)1;
+	struct mpt_qattach qa;
+	char slowname[MPT_NAME_LEN];
+	int slow, ro;
+	size_t len;
+	void *m;
+
+	EXPECT_EQ(-EINVAL, mpt_queue_open(self->name, RW | MPT_QOPEN_CREATE, &p));
+	p.qflags = 1U << 5;
+	EXPECT_EQ(-EINVAL, mpt_queue_open(self->name, RW | MPT_QOPEN_CREATE, &p));
+	/* The whole ring is reserved: 2^16 slots of 64 KiB is too much. */
+	p.qflags = MPT_QUEUE_FAST;
+	p.capacity = MPT_QUEUE_CAPACITY_MAX;
+	p.msgsize = MPT_QUEUE_MSGSIZE_MAX;
+	EXPECT_EQ(-ENOSPC, mpt_queue_open(self->name, RW | MPT_QOPEN_CREATE, &p));
+
+	ASSERT_EQ(0, fmake(self, 4, 64));
+	ASSERT_EQ(MPT_QUEUE_FAST, finfo(self->fd).flags & MPT_QUEUE_FAST);
+
+	/* A queue that is not fast has no ring. */
+	snprintf(slowname, sizeof(slowname), "fqs-%d", getpid());
+	slow = mpt_queue_open(slowname, RW | MPT_QOPEN_CREATE, NULL);
+	ASSERT_LE(0, slow);
+	mpt_queue_unlink(slowname);
+	EXPECT_EQ(-ENODEV, mpt_queue_fast_map(slow, &h));
+	EXPECT_EQ(NULL, h);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, slow, 0));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-1, ioctl(slow, MPT_QIOC_ATTACH, &qa));
+	EXPECT_EQ(ENODEV, errno);
+	EXPECT_EQ(-ENODEV, qwait(slow, MPT_QW_GET, 0, 0, MPT_QMSG_NOWAIT));
+	EXPECT_EQ(-1, ioctl(slow, MPT_QIOC_WAKE, MPT_QW_GET));
+	EXPECT_EQ(ENODEV, errno);
+	close(slow);
+
+	/* Mapped whole, shared, at 0: nothing else. */
+	len = rsize(4, 64);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(len, ((struct mpt_qring *)m)->size);
+	EXPECT_EQ(4, ((struct mpt_qring *)m)->capacity);
+	EXPECT_EQ(64, ((struct mpt_qring *)m)->msgsize);
+	munmap(m, len);
+	m = mmap(NULL, len - 4096, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(EINVAL, errno);
+	m = mmap(NULL, len + 4096, PROT_READ, MAP_SHARED, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(EINVAL, errno);
+	m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, self->fd, 0);
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(EINVAL, errno);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, self->fd, 4096);
+	EXPECT_EQ(MAP_FAILED, m);
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Opened for reading alone: no writable mapping, no entry. */
+	ro = mpt_queue_open(self->name, MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC, NULL);
+	ASSERT_LE(0, ro);
+	EXPECT_EQ(-EBADF, mpt_queue_fast_map(ro, &h));
+	EXPECT_EQ(-1, ioctl(ro, MPT_QIOC_ATTACH, &qa));
+	EXPECT_EQ(EBADF, errno);
+	EXPECT_EQ(-EBADF, qwait(ro, MPT_QW_PUT, 0, 0, MPT_QMSG_NOWAIT));
+	/* ... but the calls work on it as on any queue's. */
+	EXPECT_EQ(0, mpt_queue_fast_put(self->h, "x", 1, 0, NULL));
+	EXPECT_EQ(1, read(ro, slowname, sizeof(slowname)));
+	close(ro);
+
+	/* The waits and wakes: what, flags. */
+	EXPECT_EQ(-EINVAL, qwait(self->fd, 0, 0, 0, MPT_QMSG_NOWAIT));
+	EXPECT_EQ(-EINVAL, qwait(self->fd, MPT_QW_JOIN, 0, 0, MPT_QMSG_NOWAIT));
+	EXPECT_EQ(-EINVAL, qwait(self->fd, MPT_QW_GET, 0, 0, 1U << 7));
+	EXPECT_EQ(-EINVAL, qwait(self->fd, MPT_QW_GET, 0, 0,
+				 MPT_QMSG_DETACHED | MPT_QMSG_NOWAIT));
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_QIOC_WAKE, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_QIOC_WAKE, MPT_QW_JOIN));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, ioctl(self->fd, MPT_QIOC_WAKE, MPT_QW_PUT));
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_QIOC_WAIT, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, MPT_QIOC_ATTACH, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	/* The slot's word is another than said: at once.  The same: EAGAIN. */
+	EXPECT_EQ(0, qwait(self->fd, MPT_QW_GET, 1, 12345, MPT_QMSG_NOWAIT));
+	EXPECT_EQ(-EAGAIN, qwait(self->fd, MPT_QW_GET, 1, 0, MPT_QMSG_NOWAIT));
+	/* Any position names a slot: modulo the capacity. */
+	EXPECT_EQ(-EAGAIN, qwait(self->fd, MPT_QW_GET, ~0ULL - 2, 0,
+				 MPT_QMSG_NOWAIT));
+	/* Nothing above counted a wait. */
+	EXPECT_EQ(0, finfo(self->fd).empty_waits);
+	EXPECT_EQ(0, finfo(self->fd).full_waits);
+}
+
+/* Puts and gets of user space and of the kernel, counted as one queue. */
+TEST_F(fq, counts_and_order)
+{
+	struct mpt_qconsumer c[4];
+	struct mpt_queue_info qi;
+	uint32_t nc = 4, nw = 0;
+	char buf[64], msg[16];
+	uint64_t seq;
+	ssize_t n;
+	int i;
+
+	ASSERT_EQ(0, fmake(self, 16, 32));
+	for (i = 0; i < 10; i++) {
+		snprintf(msg, sizeof(msg), "m%d", i);
+		ASSERT_EQ(0, mpt_queue_fast_put(self->h, msg, strlen(msg), -1,
+						&seq));
+		EXPECT_EQ(i + 1, seq);
+	}
+	/* The kernel's put goes behind them. */
+	ASSERT_EQ(3, write(self->fd, "m10", 3));
+	qi = finfo(self->fd);
+	EXPECT_EQ(11, qi.depth);
+	EXPECT_EQ(11, qi.hwm);
+	EXPECT_EQ(11, qi.puts);
+	EXPECT_EQ(0, qi.gets);
+	EXPECT_EQ(2 * 10 + 3, qi.bytes);
+	EXPECT_EQ(11, qi.unfinished);
+
+	/* Too small: nothing consumed, the size needed said. */
+	EXPECT_EQ(-EMSGSIZE, mpt_queue_fast_get(self->h, buf, 1, 0, 0, NULL));
+	EXPECT_EQ(-EMSGSIZE, mpt_queue_fast_put(self->h, buf, 33, 0, NULL));
+	for (i = 0; i < 11; i++) {
+		snprintf(msg, sizeof(msg), "m%d", i);
+		/* Every third by the kernel (read(2)), the others here. */
+		if (i % 3 == 2)
+			n = read(self->fd, buf, sizeof(buf));
+		else
+			n = mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0,
+					       &seq);
+		ASSERT_EQ(strlen(msg), n);
+		EXPECT_EQ(0, memcmp(buf, msg, n));
+		if (i % 3 != 2)
+			EXPECT_EQ(i + 1, seq);
+	}
+	EXPECT_EQ(-EAGAIN, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0,
+					      NULL));
+	ASSERT_EQ(0, mpt_queue_info(self->fd, &qi, NULL, &nw, c, &nc));
+	EXPECT_EQ(0, qi.depth);
+	EXPECT_EQ(0, qi.bytes);
+	EXPECT_EQ(11, qi.gets);
+	EXPECT_EQ(11, qi.unfinished);
+	EXPECT_EQ(0, qi.loose);
+	ASSERT_EQ(1, nc);
+	EXPECT_EQ(getpid(), c[0].pid);
+	EXPECT_EQ(11, c[0].inflight);
+
+	/* Detached: the kernel's, loose. */
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "d", 1, 0, NULL));
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0,
+					MPT_QMSG_DETACHED, NULL));
+	EXPECT_EQ(1, finfo(self->fd).loose);
+
+	EXPECT_EQ(-EINVAL, mpt_queue_task_done(self->fd, 13));
+	EXPECT_EQ(-EAGAIN, mpt_queue_join(self->fd, 0));
+	EXPECT_EQ(0, mpt_queue_task_done(self->fd, 12));
+	EXPECT_EQ(0, mpt_queue_join(self->fd, 0));
+	qi = finfo(self->fd);
+	EXPECT_EQ(0, qi.unfinished);
+	EXPECT_EQ(0, qi.loose);
+	/* Attached, it stays a consumer with nothing in flight. */
+	EXPECT_EQ(12, qi.puts);
+	EXPECT_EQ(12, qi.gets);
+	EXPECT_EQ(0, qi.released);
+}
+
+/* Full and empty: try, time out, count one wait per call. */
+TEST_F(fq, full_empty)
+{
+	struct timespec a, b;
+	char buf[8];
+	int i;
+
+	ASSERT_EQ(0, fmake(self, 4, 8));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, mpt_queue_fast_put(self->h, "abc", 3, 0, NULL));
+	EXPECT_EQ(-EAGAIN, mpt_queue_fast_put(self->h, "abc", 3, 0, NULL));
+	EXPECT_EQ(0, finfo(self->fd).full_waits);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	EXPECT_EQ(-ETIMEDOUT, mpt_queue_fast_put(self->h, "abc", 3, 50000000,
+						 NULL));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	EXPECT_LE(50000000LL, (b.tv_sec - a.tv_sec) * 1000000000LL +
+			      b.tv_nsec - a.tv_nsec);
+	EXPECT_EQ(1, finfo(self->fd).full_waits);
+	/* write(2) on a full fast queue, nonblocking: EAGAIN. */
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-1, write(self->fd, "x", 1));
+	EXPECT_EQ(EAGAIN, errno);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(3, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0,
+						NULL));
+	EXPECT_EQ(-1, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-ETIMEDOUT, mpt_queue_fast_get(self->h, buf, sizeof(buf),
+						 20000000, 0, NULL));
+	EXPECT_EQ(1, finfo(self->fd).empty_waits);
+	EXPECT_EQ(4, finfo(self->fd).hwm);
+}
+
+/* Wait until @pid sleeps, or fail after 10 s. */
+static bool await_sleep(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (mpt_proc_state(pid) == 'S')
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* A getter asleep on the empty ring, a putter on the full one: woken. */
+TEST_F(fq, sleep_and_wake)
+{
+	struct mpt_qwaiter w[2];
+	struct mpt_queue_info qi;
+	uint32_t nw = 2;
+	char buf[8];
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, fmake(self, 1, 8));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(mpt_queue_fast_get(self->h, buf, sizeof(buf), -1, 0,
+					 NULL) == 2 && !memcmp(buf, "hi", 2) ?
+		      0 : 1);
+	ASSERT_TRUE(await_sleep(pid));
+	ASSERT_EQ(0, mpt_queue_info(self->fd, &qi, w, &nw, NULL, NULL));
+	EXPECT_EQ(1, qi.nget);
+	ASSERT_EQ(1, nw);
+	EXPECT_EQ(pid, w[0].pid);
+	EXPECT_EQ(MPT_QW_GET, w[0].what);
+	EXPECT_EQ(1, qi.empty_waits);
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "hi", 2, 0, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st);
+
+	/* Full: the putter sleeps until a get, of the kernel's, makes room. */
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "a", 1, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(mpt_queue_fast_put(self->h, "b", 1, -1, NULL) ? 1 : 0);
+	ASSERT_TRUE(await_sleep(pid));
+	EXPECT_EQ(1, finfo(self->fd).nput);
+	ASSERT_EQ(1, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ('a', buf[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st);
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0, NULL));
+	EXPECT_EQ('b', buf[0]);
+	qi = finfo(self->fd);
+	EXPECT_EQ(0, qi.nput);
+	EXPECT_EQ(0, qi.nget);
+	EXPECT_EQ(1, qi.full_waits);
+	/* The child's get is released with it: it never marked it done. */
+	EXPECT_EQ(1, qi.released);
+	EXPECT_EQ(1, qi.consumer_deaths);
+}
+
+/* poll(2) sees a put made in user space by another process. */
+TEST_F(fq, poll_wakes)
+{
+	struct pollfd pfd;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, fmake(self, 2, 8));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pfd.fd = self->fd;
+		pfd.events = POLLIN;
+		_exit(poll(&pfd, 1, 20000) == 1 && (pfd.revents & POLLIN) ?
+		      0 : 1);
+	}
+	ASSERT_TRUE(await_sleep(pid));
+	usleep(50000);
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "p", 1, 0, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st);
+	pfd.fd = self->fd;
+	pfd.events = POLLIN | POLLOUT;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN | POLLOUT, pfd.revents);
+}
+
+/* A get whose copy out fails leaves the message first in line. */
+TEST_F(fq, kernel_copy_fails)
+{
+	char buf[8], *bad;
+
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bad);
+	ASSERT_EQ(0, fmake(self, 4, 8));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "one", 3, 0, NULL));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "two", 3, 0, NULL));
+	EXPECT_EQ(-1, read(self->fd, bad, sizeof(buf)));
+	EXPECT_EQ(EFAULT, errno);
+	/* A put whose copy in fails never happened: a gap, not a message. */
+	EXPECT_EQ(-1, write(self->fd, bad, 3));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(2, finfo(self->fd).puts);
+	ASSERT_EQ(3, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0, NULL));
+	EXPECT_EQ(0, memcmp(buf, "one", 3));
+	ASSERT_EQ(3, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "two", 3));
+	EXPECT_EQ(-EAGAIN, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0,
+					      NULL));
+	EXPECT_EQ(2, finfo(self->fd).gets);
+	EXPECT_EQ(0, finfo(self->fd).depth);
+}
+
+/*
+ * A child attaches, claims the slot at @tail for writing (or the message
+ * at @head for reading) by hand, as the protocol says, and dies there.
+ */
+static int die_claiming(int fd, bool reading)
+{
+	struct mpt_qattach qa;
+	struct mpt_qentry *e;
+	struct mpt_qslot *s;
+	struct ring v;
+	__u64 pos, lap, st;
+
+	if (rmap(fd, &v) || ioctl(fd, MPT_QIOC_ATTACH, &qa))
+		return 2;
+	e = rentry(&v, qa.entry);
+	pos = reading ? v.r->head : v.r->tail;
+	s = rslot(&v, pos, &lap);
+	st = lap | (reading ? MPT_QS_FULL : MPT_QS_EMPTY);
+	e->pos = pos;
+	if (reading)
+		e->word |= MPT_QE_BUSY;
+	if (!__atomic_compare_exchange_n(&s->state, &st,
+			lap | (reading ? MPT_QS_READING : MPT_QS_WRITING) |
+			qa.token, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return 3;
+	if (reading)
+		v.r->head = pos + 1;
+	else
+		v.r->tail = pos + 1;
+	memset(s + 1, 'z', 4);
+	/* A signal, not an exit: it never runs user code again. */
+	kill(getpid(), SIGKILL);
+	return 4;
+}
+
+/* A put that died half-way: skipped, counted as never put. */
+TEST_F(fq, writer_dies)
+{
+	struct mpt_queue_info qi;
+	char buf[8];
+	uint64_t seq;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, fmake(self, 4, 8));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "a", 1, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(die_claiming(self->fd, false));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFSIGNALED(st));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "c", 1, 0, &seq));
+	EXPECT_EQ(3, seq);
+	qi = finfo(self->fd);
+	EXPECT_EQ(2, qi.puts);
+	EXPECT_EQ(2, qi.depth);
+	EXPECT_EQ(2, qi.unfinished);
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0, &seq));
+	EXPECT_EQ('a', buf[0]);
+	/* The kernel's get steps over the gap too. */
+	ASSERT_EQ(1, read(self->fd, buf, sizeof(buf)));
+	EXPECT_EQ('c', buf[0]);
+	qi = finfo(self->fd);
+	EXPECT_EQ(2, qi.gets);
+	EXPECT_EQ(0, qi.depth);
+	EXPECT_EQ(0, mpt_queue_task_done(self->fd, 2));
+	EXPECT_EQ(0, mpt_queue_join(self->fd, 0));
+}
+
+/* A get that died half-way: the item was the dead process's, released. */
+TEST_F(fq, reader_dies)
+{
+	struct mpt_queue_info qi;
+	char buf[8];
+	pid_t pid;
+	int st, i;
+
+	ASSERT_EQ(0, fmake(self, 2, 8));
+	/* Lap 1 and on: the slots' laps must move on right. */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, mpt_queue_fast_put(self->h, "o", 1, 0, NULL));
+		ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, 8, 0, 0, NULL));
+	}
+	ASSERT_EQ(0, mpt_queue_task_done(self->fd, 3));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "a", 1, 0, NULL));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "b", 1, 0, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(die_claiming(self->fd, true));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFSIGNALED(st));
+	qi = finfo(self->fd);
+	EXPECT_EQ(5, qi.puts);
+	EXPECT_EQ(4, qi.gets);
+	EXPECT_EQ(1, qi.depth);
+	EXPECT_EQ(1, qi.released);
+	EXPECT_EQ(1, qi.consumer_deaths);
+	EXPECT_EQ(1, qi.unfinished);
+	/* Room again where "a" was: a full ring of two takes two more. */
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "c", 1, 0, NULL));
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, 8, 0, 0, NULL));
+	EXPECT_EQ('b', buf[0]);
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, 8, 0, 0, NULL));
+	EXPECT_EQ('c', buf[0]);
+	EXPECT_EQ(0, mpt_queue_task_done(self->fd, 2));
+	EXPECT_EQ(0, mpt_queue_join(self->fd, 0));
+}
+
+#define NPROD	4
+#define NCONS	4
+#define PER	2000
+
+/* Four putters and four getters, through a ring of eight; sums checked. */
+TEST_F(fq, many_to_many)
+{
+	unsigned long long sum = 0, want = 0, expect = 0;
+	struct mpt_queue_info qi;
+	int p[NCONS][2], i, k, st;
+	pid_t pid[NPROD + NCONS];
+
+	ASSERT_EQ(0, fmake(self, 8, 16));
+	for (i = 0; i < NPROD + NCONS; i++) {
+		if (i >= NPROD)
+			ASSERT_EQ(0, pipe(p[i - NPROD]));
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (pid[i])
+			continue;
+		if (i < NPROD) {
+			unsigned long long v;
+
+			for (k = 0; k < PER; k++) {
+				v = (unsigned long long)i << 32 | k;
+				if (mpt_queue_fast_put(self->h, &v, sizeof(v),
+						       -1, NULL))
+					_exit(1);
+			}
+			_exit(0);
+		} else {
+			unsigned long long v, s = 0, n = 0;
+
+			for (;;) {
+				if (mpt_queue_fast_get(self->h, &v, sizeof(v),
+						       -1, 0, NULL) !=
+				    sizeof(v))
+					_exit(1);
+				if (v == ~0ULL)
+					break;
+				s += v;
+				n++;
+			}
+			if (write(p[i - NPROD][1], &s, sizeof(s)) != sizeof(s) ||
+			    write(p[i - NPROD][1], &n, sizeof(n)) != sizeof(n))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < NPROD; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		EXPECT_EQ(0, st);
+	}
+	for (i = 0; i < NCONS; i++) {
+		unsigned long long stop = ~0ULL;
+
+		ASSERT_EQ(0, mpt_queue_fast_put(self->h, &stop, sizeof(stop),
+						-1, NULL));
+	}
+	for (i = 0; i < NCONS; i++) {
+		unsigned long long s, n;
+
+		ASSERT_EQ(pid[NPROD + i], waitpid(pid[NPROD + i], &st, 0));
+		EXPECT_EQ(0, st);
+		ASSERT_EQ(sizeof(s), read(p[i][0], &s, sizeof(s)));
+		ASSERT_EQ(sizeof(n), read(p[i][0], &n, sizeof(n)));
+		sum += s;
+		want += n;
+	}
+	EXPECT_EQ(NPROD * PER, want);
+	for (i = 0; i < NPROD; i++)
+		for (k = 0; k < PER; k++)
+			expect += (unsigned long long)i << 32 | k;
+	EXPECT_EQ(expect, sum);
+	qi = finfo(self->fd);
+	EXPECT_EQ(NPROD * PER + NCONS, qi.puts);
+	EXPECT_EQ(NPROD * PER + NCONS, qi.gets);
+	EXPECT_EQ(0, qi.depth);
+	/* The getters died with every item in flight: released. */
+	EXPECT_EQ(NPROD * PER + NCONS, qi.released);
+	EXPECT_EQ(NCONS, qi.consumer_deaths);
+	EXPECT_EQ(0, qi.unfinished);
+	EXPECT_LE(1, qi.hwm);
+	EXPECT_GE(8, qi.hwm);
+}
+
+struct att {
+	int fd;
+	pthread_barrier_t *b;
+	struct mpt_qattach qa;
+	int err;
+};
+
+static void *attach_thread(void *arg)
+{
+	struct att *a = arg;
+
+	a->err = ioctl(a->fd, MPT_QIOC_ATTACH, &a->qa) ? errno : 0;
+	pthread_barrier_wait(a->b);
+	return NULL;
+}
+
+/* Entries: one per thread, the same again, ENOSPC past the last, reused. */
+TEST_F(fq, entries)
+{
+	static struct att a[MPT_QRING_ENTRIES + 1];
+	static pthread_t t[MPT_QRING_ENTRIES + 1];
+	struct mpt_qattach mine, again;
+	pthread_barrier_t b;
+	unsigned char seen[MPT_QRING_ENTRIES] = { 0 };
+	int i, nospc = 0;
+
+	ASSERT_EQ(0, fmake(self, 2, 8));
+	ASSERT_EQ(0, ioctl(self->fd, MPT_QIOC_ATTACH, &mine));
+	ASSERT_EQ(0, ioctl(self->fd, MPT_QIOC_ATTACH, &again));
+	EXPECT_EQ(mine.entry, again.entry);
+	EXPECT_EQ(mine.token, again.token);
+	EXPECT_NE(0, mine.token);
+	seen[mine.entry] = 1;
+
+	ASSERT_EQ(0, pthread_barrier_init(&b, NULL, MPT_QRING_ENTRIES + 1));
+	for (i = 0; i < MPT_QRING_ENTRIES; i++) {
+		a[i].fd = self->fd;
+		a[i].b = &b;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, attach_thread, &a[i]));
+	}
+	pthread_barrier_wait(&b);
+	for (i = 0; i < MPT_QRING_ENTRIES; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		if (a[i].err == ENOSPC) {
+			nospc++;
+			continue;
+		}
+		ASSERT_EQ(0, a[i].err);
+		ASSERT_GT(MPT_QRING_ENTRIES, a[i].qa.entry);
+		EXPECT_EQ(0, seen[a[i].qa.entry]);
+		seen[a[i].qa.entry] = 1;
+	}
+	/* 256 entries, ours among them: one thread was refused. */
+	EXPECT_EQ(1, nospc);
+	pthread_barrier_destroy(&b);
+
+	/*
+	 * Their threads ended: entries free again (a joined thread's exit
+	 * probe may run a little after pthread_join() returns).
+	 */
+	ASSERT_EQ(0, pthread_barrier_init(&b, NULL, 2));
+	for (i = 0; i < 100; i++) {
+		a[0].fd = self->fd;
+		a[0].b = &b;
+		ASSERT_EQ(0, pthread_create(&t[0], NULL, attach_thread, &a[0]));
+		pthread_barrier_wait(&b);
+		ASSERT_EQ(0, pthread_join(t[0], NULL));
+		if (a[0].err != ENOSPC)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, a[0].err);
+	pthread_barrier_destroy(&b);
+	EXPECT_EQ(0, mpt_queue_fast_put(self->h, "q", 1, 0, NULL));
+	EXPECT_EQ(1, finfo(self->fd).puts);
+}
+
+TEST_HARNESS_MAIN
