@@ -2042,6 +2042,9 @@ static int mpt_queue_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!q->ring)
 		return -ENODEV;
+	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return -EACCES;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != q->rsv ||
 	    !(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;

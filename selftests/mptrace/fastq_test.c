@@ -195,6 +195,8 @@ TEST_F(fq, bad_forms)
 	ro = mpt_queue_open(self->name, MPT_QOPEN_READ | MPT_QOPEN_CLOEXEC, NULL);
 	ASSERT_LE(0, ro);
 	EXPECT_EQ(-EBADF, mpt_queue_fast_map(ro, &h));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0));
+	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(-1, ioctl(ro, MPT_QIOC_ATTACH, &qa));
 	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(-EBADF, qwait(ro, MPT_QW_PUT, 0, 0, MPT_QMSG_NOWAIT));

@@ -1345,8 +1345,8 @@ struct mpt_queue_info {
  *
  * A queue created with %MPT_QUEUE_FAST keeps its messages in a ring of
  * @capacity slots that its files map (mmap(), MAP_SHARED, the whole
- * mapping at offset 0: struct mpt_qring.size bytes, read from the first
- * page or computed as below).  Its users put and get by compare-and-swap
+ * mapping at offset 0, of the size computed below, which struct
+ * mpt_qring.size repeats).  Its users put and get by compare-and-swap
  * on a slot's state word, copying messages in and out themselves, and
  * enter the kernel only to sleep on a full or empty ring
  * (%MPT_QIOC_WAIT) or to wake a sleeper (%MPT_QIOC_WAKE), as with a
@@ -1357,7 +1357,10 @@ struct mpt_queue_info {
  * The mapping: a struct mpt_qring at offset 0; %MPT_QRING_ENTRIES
  * struct mpt_qentry at @entries_offset; @capacity slots of @slot_size
  * bytes at @slots_offset, each a struct mpt_qslot followed by room for
- * @msgsize bytes.  A position p (0, 1, 2, ... as messages are put) is
+ * @msgsize bytes.  @entries_offset is the page size, @slots_offset the
+ * end of the entries rounded up to the page size, @slot_size 16 plus
+ * @msgsize rounded up to 8, and the mapping's size @slots_offset plus
+ * @capacity slots, rounded up to the page size.  A position p (0, 1, 2, ... as messages are put) is
  * slot p % @capacity in lap p / @capacity; a slot's state word holds the
  * lap (%MPT_QS_LAP), a phase (%MPT_QS_PHASE) and, while a thread works
  * on the slot, its token (%MPT_QS_TOKEN).  The protocol, for a thread
