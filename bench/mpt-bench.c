@@ -33,13 +33,15 @@
  * of its file, the plain blocking path; a lock's acquire and release are
  * ioctls), mpt-ioctl (a queue's puts and detached gets through
  * MPT_QIOC_PUT/GET, the path with deadlines and sequence numbers),
- * mpt-fast (a lock made with MPT_LOCK_FAST, through libmptrace's
- * mpt_lock_fast_*(): user space while nobody waits), mq (POSIX), sysv
+ * mpt-fast (a lock made with MPT_LOCK_FAST, a queue with MPT_QUEUE_FAST,
+ * through libmptrace's mpt_lock_fast_*() and mpt_queue_fast_*(): user
+ * space while nobody waits; a get is tracked, as a read(2)), mq (POSIX), sysv
  * (System V msg or sem), pipe, unix (socketpair), flock (on tmpfs),
  * pthread (robust process-shared mutex).
  *
  * Exit status 3: the loaded module cannot run this peer (a module
- * without fast locks, as with tools/bench --against an older one).
+ * without fast locks or queues, as with tools/bench --against an older
+ * one).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -125,10 +127,20 @@ static void wait_all(void)
 
 /* --- one channel, many kinds -------------------------------------------------- */
 
+enum chan_kind { CH_MPT, CH_MPT_IOCTL, CH_MPT_FAST, CH_MQ, CH_SYSV, CH_PIPE,
+		 CH_UNIX };
+
+static const char *const chan_peers[] = {
+	[CH_MPT] = "mpt", [CH_MPT_IOCTL] = "mpt-ioctl", [CH_MPT_FAST] = "mpt-fast",
+	[CH_MQ] = "mq", [CH_SYSV] = "sysv", [CH_PIPE] = "pipe", [CH_UNIX] = "unix",
+};
+
 struct chan {
+	enum chan_kind kind;
 	const char *peer;
 	size_t size;
 	int fd[2];		/* mpt: fd[0]; pipe: read, write; unix: ends */
+	struct mpt_queue_fast *h;	/* mpt-fast: the queue's ring */
 	mqd_t mq;
 	int msqid;
 	char name[64];
@@ -139,19 +151,34 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 	memset(c, 0, sizeof(*c));
 	c->peer = peer;
 	c->size = size;
+	for (c->kind = 0; c->kind <= CH_UNIX; c->kind++)
+		if (!strcmp(peer, chan_peers[c->kind]))
+			break;
 	snprintf(c->name, sizeof(c->name), "bench.%d.%d", (int)getpid(), tag);
-	if (!strcmp(peer, "mpt") || !strcmp(peer, "mpt-ioctl")) {
+	if (c->kind <= CH_MPT_FAST) {
+		bool fast = c->kind == CH_MPT_FAST;
 		struct mpt_queue_params p = {
 			.capacity = CAPACITY, .msgsize = size, .mode = 0600,
+			.qflags = fast ? MPT_QUEUE_FAST : 0,
 		};
 		int fd = mpt_queue_open(c->name, MPT_QOPEN_CREATE | MPT_QOPEN_EXCL |
 					MPT_QOPEN_READ | MPT_QOPEN_WRITE, &p);
 
+		if (fd == -EINVAL && fast) {
+			fprintf(stderr, "mpt-bench: the loaded module refuses MPT_QUEUE_FAST: it has no fast queues\n");
+			exit(3);
+		}
 		if (fd < 0)
 			die_ret("mpt_queue_open", fd);
 		mpt_queue_unlink(c->name);
 		c->fd[0] = fd;
-	} else if (!strcmp(peer, "mq")) {
+		if (fast) {
+			int ret = mpt_queue_fast_map(fd, &c->h);
+
+			if (ret)
+				die_ret("mpt_queue_fast_map", ret);
+		}
+	} else if (c->kind == CH_MQ) {
 		struct mq_attr a = { .mq_maxmsg = CAPACITY, .mq_msgsize = size };
 		char n[72];
 
@@ -160,7 +187,7 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 		if (c->mq == (mqd_t)-1)
 			die("mq_open (is /proc/sys/fs/mqueue/msg_max >= 64?)");
 		mq_unlink(n);
-	} else if (!strcmp(peer, "sysv")) {
+	} else if (c->kind == CH_SYSV) {
 		struct msqid_ds ds;
 
 		c->msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
@@ -170,13 +197,13 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 		ds.msg_qbytes = CAPACITY * size;
 		if (msgctl(c->msqid, IPC_SET, &ds))
 			die("msgctl IPC_SET");
-	} else if (!strcmp(peer, "pipe")) {
+	} else if (c->kind == CH_PIPE) {
 		if (pipe(c->fd))
 			die("pipe");
 		/* At least 64 messages of room (a power of two of pages). */
 		if (fcntl(c->fd[1], F_SETPIPE_SZ, CAPACITY * size) < 0)
 			die("F_SETPIPE_SZ");
-	} else if (!strcmp(peer, "unix")) {
+	} else if (c->kind == CH_UNIX) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, c->fd))
 			die("socketpair");
 	} else {
@@ -187,11 +214,13 @@ static void chan_open(struct chan *c, const char *peer, size_t size, int tag)
 
 static void chan_close(struct chan *c)
 {
-	if (!strncmp(c->peer, "mpt", 3))
+	if (c->h)
+		mpt_queue_fast_unmap(c->h);
+	if (c->kind <= CH_MPT_FAST)
 		close(c->fd[0]);
-	else if (!strcmp(c->peer, "mq"))
+	else if (c->kind == CH_MQ)
 		mq_close(c->mq);
-	else if (!strcmp(c->peer, "sysv"))
+	else if (c->kind == CH_SYSV)
 		msgctl(c->msqid, IPC_RMID, NULL);
 	else {
 		close(c->fd[0]);
@@ -223,22 +252,29 @@ static bool full_io(int fd, void *buf, size_t len, bool wr)
 /* Send @buf; @end: 0 or 1, the end of a two-way channel (unix). */
 static void chan_put(struct chan *c, void *buf, int end)
 {
-	switch (c->peer[0]) {
-	case 'm':
-		if (c->peer[1] == 'p' && c->peer[3]) {
-			int ret = mpt_queue_put(c->fd[0], buf, c->size, MPT_FOREVER, NULL);
+	int ret;
 
-			if (ret)
-				die_ret("mpt_queue_put", ret);
-		} else if (c->peer[1] == 'p') {
-			/* A put is a write(2) of the whole message. */
-			if (write(c->fd[0], buf, c->size) != (ssize_t)c->size)
-				die("write to the queue");
-		} else if (mq_send(c->mq, buf, c->size, 0)) {
-			die("mq_send");
-		}
+	switch (c->kind) {
+	case CH_MPT:
+		/* A put is a write(2) of the whole message. */
+		if (write(c->fd[0], buf, c->size) != (ssize_t)c->size)
+			die("write to the queue");
 		break;
-	case 's': {
+	case CH_MPT_IOCTL:
+		ret = mpt_queue_put(c->fd[0], buf, c->size, MPT_FOREVER, NULL);
+		if (ret)
+			die_ret("mpt_queue_put", ret);
+		break;
+	case CH_MPT_FAST:
+		ret = mpt_queue_fast_put(c->h, buf, c->size, MPT_FOREVER, NULL);
+		if (ret)
+			die_ret("mpt_queue_fast_put", ret);
+		break;
+	case CH_MQ:
+		if (mq_send(c->mq, buf, c->size, 0))
+			die("mq_send");
+		break;
+	case CH_SYSV: {
 		static struct sysv_msg m = { .mtype = 1 };
 
 		memcpy(m.mtext, buf, c->size);
@@ -246,11 +282,11 @@ static void chan_put(struct chan *c, void *buf, int end)
 			die("msgsnd");
 		break;
 	}
-	case 'p':
+	case CH_PIPE:
 		if (!full_io(c->fd[1], buf, c->size, true))
 			die("write");
 		break;
-	case 'u':
+	case CH_UNIX:
 		if (write(c->fd[end], buf, c->size) != (ssize_t)c->size)
 			die("send");
 		break;
@@ -259,25 +295,35 @@ static void chan_put(struct chan *c, void *buf, int end)
 
 static void chan_get(struct chan *c, void *buf, int end)
 {
-	switch (c->peer[0]) {
-	case 'm':
-		if (c->peer[1] == 'p' && c->peer[3]) {
-			ssize_t n = mpt_queue_get(c->fd[0], buf, MAXMSG, MPT_FOREVER,
-						  MPT_QMSG_DETACHED, NULL);
+	ssize_t n;
 
-			if (n < 0)
-				die_ret("mpt_queue_get", (int)n);
-			if (n != (ssize_t)c->size)
-				die("mpt_queue_get: a message of another size");
-		} else if (c->peer[1] == 'p') {
-			/* A get (tracked: the item is in flight) is a read(2). */
-			if (read(c->fd[0], buf, MAXMSG) != (ssize_t)c->size)
-				die("read from the queue");
-		} else if (mq_receive(c->mq, buf, MAXMSG, NULL) != (ssize_t)c->size) {
-			die("mq_receive");
-		}
+	switch (c->kind) {
+	case CH_MPT:
+		/* A get (tracked: the item is in flight) is a read(2). */
+		if (read(c->fd[0], buf, MAXMSG) != (ssize_t)c->size)
+			die("read from the queue");
 		break;
-	case 's': {
+	case CH_MPT_IOCTL:
+		n = mpt_queue_get(c->fd[0], buf, MAXMSG, MPT_FOREVER,
+				  MPT_QMSG_DETACHED, NULL);
+		if (n < 0)
+			die_ret("mpt_queue_get", (int)n);
+		if (n != (ssize_t)c->size)
+			die("mpt_queue_get: a message of another size");
+		break;
+	case CH_MPT_FAST:
+		/* Tracked, as a read(2): the item is in flight. */
+		n = mpt_queue_fast_get(c->h, buf, MAXMSG, MPT_FOREVER, 0, NULL);
+		if (n < 0)
+			die_ret("mpt_queue_fast_get", (int)n);
+		if (n != (ssize_t)c->size)
+			die("mpt_queue_fast_get: a message of another size");
+		break;
+	case CH_MQ:
+		if (mq_receive(c->mq, buf, MAXMSG, NULL) != (ssize_t)c->size)
+			die("mq_receive");
+		break;
+	case CH_SYSV: {
 		static struct sysv_msg m;
 
 		if (msgrcv(c->msqid, &m, MAXMSG, 0, 0) != (ssize_t)c->size)
@@ -285,11 +331,11 @@ static void chan_get(struct chan *c, void *buf, int end)
 		memcpy(buf, m.mtext, c->size);
 		break;
 	}
-	case 'p':
+	case CH_PIPE:
 		if (!full_io(c->fd[0], buf, c->size, false))
 			die("read");
 		break;
-	case 'u':
+	case CH_UNIX:
 		if (read(c->fd[end], buf, MAXMSG) != (ssize_t)c->size)
 			die("recv");
 		break;

@@ -266,9 +266,21 @@ static uint64_t mpt_token_for(const struct mpt_lock_fast *h)
 	return mpt_token;
 }
 
+/*
+ * How many times a fast queue's put or get looks again at a full or empty
+ * slot before it sleeps: a put or get under way on another CPU usually
+ * ends within that, and a sleep costs two system calls and a wake-up (an
+ * adaptive mutex spins for the same reason).  0 with one CPU online.
+ * Measured (make bench's VM, 2 CPUs): 200 makes a 1P/1C queue of 64 B
+ * messages 4-6 times faster than sleeping at once, a ping-pong round trip
+ * 20 times; 50 is half-way, 1000 and 5000 no better.
+ */
+static unsigned int mpt_qspins;
+
 static void mpt_token_init(void)
 {
 	pthread_atfork(NULL, NULL, mpt_token_forget);
+	mpt_qspins = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 200 : 0;
 }
 
 /* The calling thread's token, asked of the module on first use; or 0. */
@@ -597,6 +609,28 @@ static struct mpt_qslot *mpt_qf_slot(const struct mpt_queue_fast *h,
 				    (size_t)(pos % h->capacity) * h->slot_size);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define mpt_cpu_relax()	__builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define mpt_cpu_relax()	__asm__ __volatile__("yield" ::: "memory")
+#else
+#define mpt_cpu_relax()	__asm__ __volatile__("" ::: "memory")
+#endif
+
+/* Before a sleep: true when the state of @s changes from @st in a spin. */
+static bool mpt_qf_spin(const struct mpt_qslot *s, uint64_t st,
+			long long timeout_ns)
+{
+	unsigned int i;
+
+	for (i = 0; timeout_ns && i < mpt_qspins; i++) {
+		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != st)
+			return true;
+		mpt_cpu_relax();
+	}
+	return false;
+}
+
 static uint64_t mpt_qf_lap_add(uint64_t lap, int64_t n)
 {
 	return (lap + ((uint64_t)n << MPT_QS_LAP_SHIFT)) & MPT_QS_LAP;
@@ -688,6 +722,8 @@ int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
 		} else if ((st & MPT_QS_LAP) == mpt_qf_lap_add(lap, -1) &&
 			   (st & MPT_QS_PHASE) != MPT_QS_EMPTY) {
 			/* The message of the lap before is still there: full. */
+			if (mpt_qf_spin(s, st, timeout_ns))
+				continue;
 			ret = mpt_qf_wait(h, MPT_QW_PUT, pos, st, timeout_ns,
 					  &w);
 			if (ret)
@@ -774,6 +810,8 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 						    __ATOMIC_RELAXED);
 		} else if ((st & MPT_QS_LAP) == lap) {
 			/* Empty, being written, or held by the kernel. */
+			if (mpt_qf_spin(s, st, timeout_ns))
+				continue;
 			ret = mpt_qf_wait(h, MPT_QW_GET, pos, st, timeout_ns,
 					  &w);
 			if (ret)
