@@ -800,7 +800,13 @@ TEST_F(q, bad_input)
 				 MPT_QUEUE_CAPACITY_MAX + 1, 0, 0));
 	EXPECT_EQ(-EINVAL, qopen(self->dev, self->name, CREATE, 0600, 0,
 				 MPT_QUEUE_MSGSIZE_MAX + 1, 0));
-	EXPECT_EQ(-EINVAL, qopen(self->dev, self->name, CREATE, 0600, 0, 0, 4));
+	/* qflags: info only, unknown, or a fast queue that traces */
+	EXPECT_EQ(-EINVAL, qopen(self->dev, self->name, CREATE, 0600, 0, 0,
+				 MPT_QUEUE_UNLINKED));
+	EXPECT_EQ(-EINVAL, qopen(self->dev, self->name, CREATE, 0600, 0, 0,
+				 MPT_QUEUE_FAST << 1));
+	EXPECT_EQ(-EINVAL, qopen(self->dev, self->name, CREATE, 0600, 0, 0,
+				 MPT_QUEUE_TRACE | MPT_QUEUE_FAST));
 	snprintf(qo.name, sizeof(qo.name), "%s", self->name);
 	qo.id = 7;
 	EXPECT_EQ(-1, ioctl(self->dev, MPT_IOC_QUEUE_OPEN, &qo));
