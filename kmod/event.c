@@ -51,6 +51,17 @@ void mpt_emit(struct mpt_src *src)
 	spin_unlock(&mpt_emit_lock);
 }
 
+/*
+ * Send what waits for netlink listeners (see mpt_nl_flush()); @close:
+ * the family is going away, and nothing is gathered after.
+ */
+void mpt_emit_flush(bool close)
+{
+	spin_lock(&mpt_emit_lock);
+	mpt_nl_flush(close);
+	spin_unlock(&mpt_emit_lock);
+}
+
 /* The process an event is about: its tgid. */
 struct pid *mpt_src_pid(const struct mpt_src *src)
 {

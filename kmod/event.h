@@ -89,6 +89,7 @@ struct mpt_src {
 };
 
 void mpt_emit(struct mpt_src *src);
+void mpt_emit_flush(bool close);
 bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 		struct user_namespace *userns, struct mpt_event *ev);
 struct pid *mpt_src_pid(const struct mpt_src *src);

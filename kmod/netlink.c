@@ -4,8 +4,10 @@
  * the core rejects any attribute a command does not take, and the
  * multicast group that carries events.
  */
+#include <linux/jiffies.h>
 #include <linux/pid_namespace.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <linux/mptrace.h>
 
@@ -690,52 +692,126 @@ cancel:
 }
 
 /*
- * Called from mpt_emit() when mpt_nl_listening(), any context.  Built
- * with GFP_NOWAIT; every failure is counted, and the listener sees it as
- * a gap in the sequence numbers.
+ * Events that come fast go out several to a datagram.  The first event
+ * after a tick without a send goes at once, in a message of its own
+ * size; those that follow it within the tick are gathered in one buffer
+ * of about a page, sent when the next event does not fit or when
+ * mpt_nl_flush_work runs, a tick after the batch began.  A listener then
+ * wakes and receives once for many events, and its receive buffer,
+ * which counts every skb's true size, holds several times as many.  An
+ * event reaches a listener at most a tick late and in order: a batch is
+ * sent under mpt_emit_lock, as a single event is.
+ *
+ * All under mpt_emit_lock: the batch, the number of events in it, the
+ * jiffies of the last send, and whether the family is going away.
  */
-void mpt_nl_deliver(const struct mpt_src *src)
+static struct sk_buff *mpt_nl_batch;
+static u32 mpt_nl_batched;
+static unsigned long mpt_nl_sent;
+static bool mpt_nl_closed;
+
+static void mpt_nl_flush_fn(struct work_struct *work)
 {
-	struct mpt_event ev;
-	struct sk_buff *skb;
-	void *hdr;
+	mpt_emit_flush(false);
+}
+
+static DECLARE_DELAYED_WORK(mpt_nl_flush_work, mpt_nl_flush_fn);
+
+/*
+ * Under mpt_emit_lock: send the batch.  Every event of a batch no
+ * listener took is counted as dropped, and the listeners see them as a
+ * gap in the sequence numbers.  @close: nothing is gathered after this.
+ */
+void mpt_nl_flush(bool close)
+{
+	struct sk_buff *skb = mpt_nl_batch;
+	u32 n = mpt_nl_batched;
 	int ret;
 
-	if (!mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
-		return;
-
-	skb = genlmsg_new(mpt_nl_event_size(&ev), GFP_NOWAIT);
+	mpt_nl_closed |= close;
 	if (!skb)
-		goto drop;
-	hdr = genlmsg_put(skb, 0, 0, &mpt_genl_family, 0, MPT_CMD_EVENT);
-	if (!hdr || mpt_nl_put_event(skb, &ev)) {
-		nlmsg_free(skb);
-		goto drop;
-	}
-	genlmsg_end(skb, hdr);
+		return;
+	mpt_nl_batch = NULL;
+	mpt_nl_batched = 0;
+	mpt_nl_sent = jiffies;
 	ret = genlmsg_multicast_netns(&mpt_genl_family, &init_net, skb, 0,
 				      MPT_MCGRP_EVENTS_ID, GFP_NOWAIT);
 	/*
 	 * -ESRCH: nobody took it.  Every listener's buffer was full (a
-	 * drop), or the last listener left since mpt_emit() looked.
+	 * drop), or the last listener left since the batch began.
 	 */
 	if (ret == -ESRCH && !genl_has_listeners(&mpt_genl_family, &init_net,
 						 MPT_MCGRP_EVENTS_ID))
 		return;
-	if (ret)
-		goto drop;
-	atomic64_inc(&mpt_stats.nl_events);
-	return;
-drop:
-	atomic64_inc(&mpt_stats.nl_drops);
+	atomic64_add(n, ret ? &mpt_stats.nl_drops : &mpt_stats.nl_events);
+}
+
+/*
+ * Under mpt_emit_lock: add @ev to the batch, begun when there is none
+ * with room for @ev alone (@alone) or for a page of events.  False when
+ * the batch has no room left for it, or no memory.
+ */
+static bool mpt_nl_add(const struct mpt_event *ev, bool alone)
+{
+	struct sk_buff *skb = mpt_nl_batch;
+	void *hdr;
+
+	if (!skb) {
+		skb = alone ? genlmsg_new(mpt_nl_event_size(ev), GFP_NOWAIT) :
+			      nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_NOWAIT);
+		if (!skb)
+			return false;
+	}
+	hdr = genlmsg_put(skb, 0, 0, &mpt_genl_family, 0, MPT_CMD_EVENT);
+	if (hdr && !mpt_nl_put_event(skb, ev)) {
+		genlmsg_end(skb, hdr);
+		mpt_nl_batch = skb;
+		mpt_nl_batched++;
+		return true;
+	}
+	if (hdr)
+		genlmsg_cancel(skb, hdr);
+	if (!mpt_nl_batch)	/* begun for it: room for any event, or a bug */
+		nlmsg_free(skb);
+	return false;
+}
+
+/*
+ * Called from mpt_emit() when mpt_nl_listening(), any context but
+ * interrupts, under mpt_emit_lock.  Built with GFP_NOWAIT; every failure
+ * is counted, and the listener sees it as a gap in the sequence numbers.
+ */
+void mpt_nl_deliver(const struct mpt_src *src)
+{
+	struct mpt_event ev;
+	bool quiet;
+
+	if (mpt_nl_closed || !mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
+		return;
+	quiet = !mpt_nl_batch && time_after(jiffies, mpt_nl_sent);
+	if (!mpt_nl_add(&ev, quiet)) {
+		mpt_nl_flush(false);	/* full: it goes, a new one begins */
+		if (!mpt_nl_add(&ev, quiet)) {
+			atomic64_inc(&mpt_stats.nl_drops);
+			return;
+		}
+	}
+	if (quiet)
+		mpt_nl_flush(false);
+	else
+		queue_delayed_work(system_wq, &mpt_nl_flush_work, 1);
 }
 
 int __init mpt_netlink_init(void)
 {
+	mpt_nl_sent = jiffies - 1;
 	return genl_register_family(&mpt_genl_family);
 }
 
 void mpt_netlink_exit(void)
 {
+	/* What is gathered goes out; nothing is gathered after. */
+	mpt_emit_flush(true);
+	cancel_delayed_work_sync(&mpt_nl_flush_work);
 	genl_unregister_family(&mpt_genl_family);
 }

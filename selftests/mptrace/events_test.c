@@ -747,8 +747,13 @@ static uint32_t nla_u32(struct nlattr *nest, int type)
 	return a ? *(uint32_t *)MPT_NLA_DATA(a) : 0;
 }
 
-/* Receive MPT_CMD_EVENT messages until the socket is quiet. */
-static int nl_collect(int fd, int family, struct nl_ev *evs, int max)
+/*
+ * Receive MPT_CMD_EVENT messages until the socket is quiet; @dgrams (if
+ * not NULL) counts the datagrams they came in, @first the messages of
+ * the first.
+ */
+static int nl_collect_n(int fd, int family, struct nl_ev *evs, int max,
+			int *dgrams, int *first)
 {
 	char buf[16384];
 	int n = 0;
@@ -759,6 +764,13 @@ static int nl_collect(int fd, int family, struct nl_ev *evs, int max)
 
 		if (len < 0)
 			return errno == EAGAIN ? n : -errno;
+		if (dgrams && !(*dgrams)++) {
+			ssize_t left = len;
+
+			for (h = (struct nlmsghdr *)buf, *first = 0;
+			     NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+				(*first)++;
+		}
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len) && n < max;
 		     h = NLMSG_NEXT(h, len)) {
 			struct genlmsghdr *g = NLMSG_DATA(h);
@@ -786,6 +798,11 @@ static int nl_collect(int fd, int family, struct nl_ev *evs, int max)
 			n++;
 		}
 	}
+}
+
+static int nl_collect(int fd, int family, struct nl_ev *evs, int max)
+{
+	return nl_collect_n(fd, family, evs, max, NULL, NULL);
 }
 
 /* The same events on netlink, with the same sequence numbers. */
@@ -828,6 +845,57 @@ TEST_F(ev, netlink)
 	}
 	EXPECT_TRUE(fork_seen);
 	EXPECT_TRUE(exit_seen);
+	close(fd);
+}
+
+/*
+ * Events that come fast share datagrams, and every one still arrives, in
+ * order and soon (nl_collect() stops at the first 300 ms without one):
+ * the last datagram is sent a tick after it began.  The first event
+ * after a quiet time comes alone, at once.
+ */
+#define BATCH_KIDS 100
+
+TEST_F(ev, netlink_batched)
+{
+	static struct nl_ev evs[8 * BATCH_KIDS];
+	int fd, family, n, i, j, dgrams = 0, first = 0;
+	int forks = 0, exits = 0, size = 1 << 20;
+	pid_t kids[BATCH_KIDS];
+	char buf[16384];
+
+	fd = nl_listen(&family);
+	ASSERT_LE(0, fd);
+	/* Room for them all, batched or not: no gap but a real one. */
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+				sizeof(size)));
+	usleep(100000);
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	for (i = 0; i < BATCH_KIDS; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (kids[i] == 0)
+			_exit(0);
+		ASSERT_EQ(kids[i], waitpid(kids[i], NULL, 0));
+	}
+	n = nl_collect_n(fd, family, evs, 8 * BATCH_KIDS, &dgrams, &first);
+	ASSERT_LT(0, n);
+	for (i = 0; i < n; i++) {
+		if (i)
+			EXPECT_EQ(evs[i - 1].seq + 1, evs[i].seq);
+		for (j = 0; j < BATCH_KIDS; j++) {
+			if (evs[i].pid != (uint32_t)kids[j])
+				continue;
+			forks += evs[i].type == MPT_EV_FORK;
+			exits += evs[i].type == MPT_EV_EXIT;
+		}
+	}
+	TH_LOG("%d events in %d datagrams, %d in the first", n, dgrams, first);
+	EXPECT_EQ(BATCH_KIDS, forks);
+	EXPECT_EQ(BATCH_KIDS, exits);
+	EXPECT_LT(dgrams, n);
+	EXPECT_EQ(1, first);
 	close(fd);
 }
 

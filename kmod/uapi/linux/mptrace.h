@@ -2081,7 +2081,11 @@ struct mpt_lock_info {
  *	the initial network namespace only, with pids as the initial pid
  *	namespace numbers them; joining needs CAP_SYS_ADMIN.  A listener
  *	detects lost events by gaps in %MPT_EV_A_SEQ (every event the module
- *	makes while anyone listens takes the next number).
+ *	makes while anyone listens takes the next number).  Events that
+ *	come faster than one a scheduler tick arrive several to a datagram,
+ *	each its own message, at most a tick late: read every message of
+ *	what one recv(2) returns (NLMSG_NEXT), with a buffer of at least
+ *	a page.
  * @MPT_CMD_GET_PROCS: dump: takes no attribute.  One message per process
  *	the caller can see (see "The process table"), each with a
  *	%MPT_A_PROC nest of enum mpt_proc_attr, in pid order.
