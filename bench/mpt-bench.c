@@ -858,7 +858,10 @@ static int cn_open(bool forks_only)
 	return fd;
 }
 
-/* What one wake-up of a listener reads: @nl, or @fd (@cn: the proc connector's) */
+/*
+ * What one wake-up of a listener reads: @nl, or @fd (@cn: the proc
+ * connector's socket, else /dev/mptrace).
+ */
 static void listen_once(struct mpt_nl *nl, int fd, bool cn, int timeout_ms,
 			uint64_t c[2])
 {

@@ -698,7 +698,7 @@ cancel:
  * of about a page, sent when the next event does not fit or when
  * mpt_nl_flush_work runs, a tick after the batch began.  A listener then
  * wakes and receives once for many events, and its receive buffer,
- * which counts every skb's true size, holds several times as many.  An
+ * which counts every skb's true size, holds about twice as many.  An
  * event reaches a listener at most a tick late and in order: a batch is
  * sent under mpt_emit_lock, as a single event is.
  *
