@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -599,45 +600,115 @@ struct mpt_events_ctx {
 	int stop;
 };
 
-/* The MPT_EV_A_CYCLE nests of a DEADLOCK event, in order. */
-static void mpt_parse_cycle(struct nlattr *event, struct mpt_event_view *ev)
+/* One MPT_EV_A_CYCLE nest of a DEADLOCK event: the next step. */
+static void mpt_parse_step(struct nlattr *a, struct mpt_event_view *ev)
 {
-	struct nlattr *a, *tb[MPT_CYCLE_A_MAX + 1];
+	struct nlattr *tb[MPT_CYCLE_A_MAX + 1];
+	struct mpt_deadlock_entry *c;
+
+	if (ev->ncycle >= MPT_DEADLOCK_MAX ||
+	    nla_parse_nested(tb, MPT_CYCLE_A_MAX, a, NULL))
+		return;
+	c = &ev->cycle[ev->ncycle++];
+	c->pid = attr_u32(tb, MPT_CYCLE_A_PID);
+	c->tid = attr_u32(tb, MPT_CYCLE_A_TID);
+	c->lock_id = attr_u64(tb, MPT_CYCLE_A_LOCK_ID);
+	if (tb[MPT_CYCLE_A_NAME])
+		nla_strlcpy(c->name, tb[MPT_CYCLE_A_NAME], sizeof(c->name));
+}
+
+/*
+ * Where each attribute of an event lands in struct mpt_event_view: one
+ * walk over the event's attributes fills it, without a table of them
+ * and a lookup per field (an event listener runs this for every event,
+ * and parsing was most of what it cost).  @size: of the field; @str: a
+ * string, cut to @size.  An attribute shorter than its field is left
+ * out, one not named here (newer than this library) is skipped.
+ */
+#define EV_FIELD(attr, field, is_str)					\
+	[attr] = { offsetof(struct mpt_event_view, field),		\
+		   sizeof(((struct mpt_event_view *)0)->field), is_str }
+
+static const struct {
+	uint16_t off;
+	uint16_t size;
+	bool str;
+} ev_fields[MPT_EV_A_MAX + 1] = {
+	EV_FIELD(MPT_EV_A_TYPE, type, false),
+	EV_FIELD(MPT_EV_A_SEQ, seq, false),
+	EV_FIELD(MPT_EV_A_TIME_NS, time_ns, false),
+	EV_FIELD(MPT_EV_A_PID, pid, false),
+	EV_FIELD(MPT_EV_A_TID, tid, false),
+	EV_FIELD(MPT_EV_A_PPID, ppid, false),
+	EV_FIELD(MPT_EV_A_UID, uid, false),
+	EV_FIELD(MPT_EV_A_COMM, comm, true),
+	EV_FIELD(MPT_EV_A_PARENT_PID, parent_pid, false),
+	EV_FIELD(MPT_EV_A_PARENT_TID, parent_tid, false),
+	EV_FIELD(MPT_EV_A_OLD_TID, old_tid, false),
+	EV_FIELD(MPT_EV_A_EXEC_FLAGS, exec_flags, false),
+	EV_FIELD(MPT_EV_A_FILENAME, filename, true),
+	EV_FIELD(MPT_EV_A_STATUS, status, false),
+	EV_FIELD(MPT_EV_A_FLAGS, flags, false),
+	EV_FIELD(MPT_EV_A_REAPER_PID, reaper_pid, false),
+	EV_FIELD(MPT_EV_A_REAP_HOW, how, false),
+	EV_FIELD(MPT_EV_A_ZOMBIE_NS, zombie_ns, false),
+	EV_FIELD(MPT_EV_A_OLD_PPID, old_ppid, false),
+	EV_FIELD(MPT_EV_A_ORIG_PPID, orig_ppid, false),
+	EV_FIELD(MPT_EV_A_INFO_FLAGS, info_flags, false),
+	EV_FIELD(MPT_EV_A_OBJ_ID, obj_id, false),
+	EV_FIELD(MPT_EV_A_OBJ_NAME, obj_name, true),
+	EV_FIELD(MPT_EV_A_DEPTH, depth, false),
+	EV_FIELD(MPT_EV_A_LEN, len, false),
+	EV_FIELD(MPT_EV_A_COUNT, count, false),
+	EV_FIELD(MPT_EV_A_OWNER_PID, owner_pid, false),
+	EV_FIELD(MPT_EV_A_OWNER_TID, owner_tid, false),
+	EV_FIELD(MPT_EV_A_NS, ns, false),
+	EV_FIELD(MPT_EV_A_WAITERS, waiters, false),
+};
+
+/* The attributes of @event into @ev; false without a sequence number. */
+static bool mpt_parse_event(struct nlattr *event, struct mpt_event_view *ev)
+{
+	bool have_seq = false;
+	struct nlattr *a;
 	int rem;
 
 	nla_for_each_nested(a, event, rem) {
-		struct mpt_deadlock_entry *c;
+		int type = nla_type(a);
+		char *field;
 
-		if (nla_type(a) != MPT_EV_A_CYCLE ||
-		    ev->ncycle >= MPT_DEADLOCK_MAX ||
-		    nla_parse_nested(tb, MPT_CYCLE_A_MAX, a, NULL))
+		if (type == MPT_EV_A_CYCLE) {
+			mpt_parse_step(a, ev);
 			continue;
-		c = &ev->cycle[ev->ncycle++];
-		c->pid = attr_u32(tb, MPT_CYCLE_A_PID);
-		c->tid = attr_u32(tb, MPT_CYCLE_A_TID);
-		c->lock_id = attr_u64(tb, MPT_CYCLE_A_LOCK_ID);
-		if (tb[MPT_CYCLE_A_NAME])
-			nla_strlcpy(c->name, tb[MPT_CYCLE_A_NAME],
-				    sizeof(c->name));
+		}
+		if (type > MPT_EV_A_MAX || !ev_fields[type].size)
+			continue;
+		field = (char *)ev + ev_fields[type].off;
+		if (ev_fields[type].str) {
+			nla_strlcpy(field, a, ev_fields[type].size);
+		} else if (nla_len(a) >= ev_fields[type].size) {
+			memcpy(field, nla_data(a), ev_fields[type].size);
+			have_seq |= type == MPT_EV_A_SEQ;
+		}
 	}
+	return have_seq;
 }
 
 /* One message of the events group: to the callback, after any gap. */
 static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 {
-	struct nlattr *top[MPT_A_MAX + 1], *tb[MPT_EV_A_MAX + 1];
 	struct genlmsghdr *g = nlmsg_data(h);
 	struct mpt_event_view ev = { 0 };
+	struct nlattr *event;
 
-	if (h->nlmsg_type != ctx->nl->family ||
-	    genlmsg_parse(h, 0, top, MPT_A_MAX, NULL) ||	/* checks @g's room */
-	    g->cmd != MPT_CMD_EVENT ||
-	    !top[MPT_A_EVENT] ||
-	    nla_parse_nested(tb, MPT_EV_A_MAX, top[MPT_A_EVENT], NULL) ||
-	    !tb[MPT_EV_A_SEQ])
+	if (h->nlmsg_type != ctx->nl->family || !genlmsg_valid_hdr(h, 0) ||
+	    g->cmd != MPT_CMD_EVENT)
+		return;
+	event = nla_find(genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			 MPT_A_EVENT);
+	if (!event || !mpt_parse_event(event, &ev))
 		return;
 
-	ev.seq = nla_get_u64(tb[MPT_EV_A_SEQ]);
 	if (ctx->nl->last_seq && ev.seq > ctx->nl->last_seq + 1) {
 		struct mpt_event_view lost = {
 			.type = MPT_EV_LOST,
@@ -650,43 +721,6 @@ static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 			return;
 	}
 	ctx->nl->last_seq = ev.seq;
-
-	ev.type = attr_u32(tb, MPT_EV_A_TYPE);
-	ev.flags = attr_u32(tb, MPT_EV_A_FLAGS);
-	ev.time_ns = tb[MPT_EV_A_TIME_NS] ? nla_get_u64(tb[MPT_EV_A_TIME_NS]) : 0;
-	ev.pid = attr_u32(tb, MPT_EV_A_PID);
-	ev.tid = attr_u32(tb, MPT_EV_A_TID);
-	ev.ppid = attr_u32(tb, MPT_EV_A_PPID);
-	ev.uid = attr_u32(tb, MPT_EV_A_UID);
-	ev.parent_pid = attr_u32(tb, MPT_EV_A_PARENT_PID);
-	ev.parent_tid = attr_u32(tb, MPT_EV_A_PARENT_TID);
-	ev.old_tid = attr_u32(tb, MPT_EV_A_OLD_TID);
-	ev.exec_flags = attr_u32(tb, MPT_EV_A_EXEC_FLAGS);
-	ev.status = (int32_t)attr_u32(tb, MPT_EV_A_STATUS);
-	ev.reaper_pid = attr_u32(tb, MPT_EV_A_REAPER_PID);
-	ev.how = attr_u32(tb, MPT_EV_A_REAP_HOW);
-	ev.zombie_ns = tb[MPT_EV_A_ZOMBIE_NS] ?
-		       nla_get_u64(tb[MPT_EV_A_ZOMBIE_NS]) : 0;
-	ev.old_ppid = attr_u32(tb, MPT_EV_A_OLD_PPID);
-	ev.orig_ppid = attr_u32(tb, MPT_EV_A_ORIG_PPID);
-	ev.info_flags = attr_u32(tb, MPT_EV_A_INFO_FLAGS);
-	ev.obj_id = attr_u64(tb, MPT_EV_A_OBJ_ID);
-	ev.depth = attr_u32(tb, MPT_EV_A_DEPTH);
-	ev.len = attr_u32(tb, MPT_EV_A_LEN);
-	ev.count = attr_u64(tb, MPT_EV_A_COUNT);
-	if (tb[MPT_EV_A_OBJ_NAME])
-		nla_strlcpy(ev.obj_name, tb[MPT_EV_A_OBJ_NAME],
-			    sizeof(ev.obj_name));
-	ev.owner_pid = attr_u32(tb, MPT_EV_A_OWNER_PID);
-	ev.owner_tid = attr_u32(tb, MPT_EV_A_OWNER_TID);
-	ev.ns = attr_u64(tb, MPT_EV_A_NS);
-	ev.waiters = attr_u32(tb, MPT_EV_A_WAITERS);
-	mpt_parse_cycle(top[MPT_A_EVENT], &ev);
-	if (tb[MPT_EV_A_COMM])
-		nla_strlcpy(ev.comm, tb[MPT_EV_A_COMM], sizeof(ev.comm));
-	if (tb[MPT_EV_A_FILENAME])
-		nla_strlcpy(ev.filename, tb[MPT_EV_A_FILENAME],
-			    sizeof(ev.filename));
 	ctx->stop = ctx->cb(&ev, ctx->arg);
 }
 
