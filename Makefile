@@ -10,9 +10,10 @@
 #                   spawn, queue, lock)
 #   make check      style checks, then every test on every kernel
 #   make fuzz       fuzz the module in the VM (FUZZ_SECONDS, FUZZ_SEED)
-#   make bench      mptrace next to the kernel's primitives, in one VM run:
-#                   build/bench/results.json and ratios.png (QUICK=1: a
-#                   short smoke run; BENCH_KERNEL=6.1)
+#   make bench      mptrace next to the kernel's primitives, in the VM
+#                   (and some scenarios again on a clock of guest
+#                   instructions): build/bench/results.json and ratios.png
+#                   (QUICK=1: a short smoke run; BENCH_KERNEL=6.1)
 #   make install    install the CLI, its man page and the module for the
 #                   running kernel (DESTDIR, PREFIX honoured)
 #   make clean      remove build/
