@@ -750,10 +750,15 @@ int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 	}
 	/*
 	 * Every datagram waiting, without a poll() before each: recv(),
-	 * then genlmsg_parse() where it landed (no copy into an nl_msg).
+	 * then parsed where it landed (no copy into an nl_msg).  Any
+	 * process may send to this socket's port: what the kernel did not
+	 * send is dropped unread.
 	 */
 	for (i = 0; i < MPT_NL_BATCH; i++) {
-		ssize_t len = recv(fd, nl->rxbuf, MPT_NL_RXBUF, MSG_DONTWAIT);
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t len = recvfrom(fd, nl->rxbuf, MPT_NL_RXBUF, MSG_DONTWAIT,
+				       (struct sockaddr *)&from, &fromlen);
 		int left;
 		struct nlmsghdr *h;
 
@@ -768,6 +773,8 @@ int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 				continue;
 			return -errno;
 		}
+		if (fromlen != sizeof(from) || from.nl_pid)
+			continue;
 		left = (int)len;
 		for (h = nl->rxbuf; nlmsg_ok(h, left); h = nlmsg_next(h, &left)) {
 			mpt_event_msg(&ctx, h);

@@ -85,6 +85,8 @@ int mpt_nl_subscribe(struct mpt_nl *nl);
 /*
  * Wait up to @timeout_ms (-1: forever) for events and hand each to @cb.
  * Returns 0 on timeout, @cb's non-zero result, or a negative errno.
+ * Only the kernel's messages count: what another process sent to the
+ * socket's port is dropped unread.
  */
 int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 		  void *arg);

@@ -5,8 +5,9 @@
  * keeps.  lock_test speaks the protocol raw; these tests check that the
  * library speaks it: the right token per thread, a forked child's own,
  * a new one after the module was loaded again, the same results as the
- * ioctls.  Built only from the mptrace repository (it links
- * libmptrace.a).
+ * ioctls.  And mpt_nl_events(): events are what the kernel sent, not
+ * what another process sent to the listener's port.  Built only from
+ * the mptrace repository (it links libmptrace.a).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +18,9 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
 
 #include "kselftest_harness.h"
 #include "libmptrace.h"
@@ -386,6 +390,96 @@ TEST_F(lib, token_after_reload)
 	EXPECT_NE(old, gen);
 	ASSERT_EQ(0, mpt_lock_fast_release(self->h[0]));
 	EXPECT_EQ(0, lword(self, 0));
+}
+
+/* The generic netlink ports of this process, from /proc/net/netlink. */
+static int own_genl_ports(uint32_t *ports, int max)
+{
+	FILE *f = fopen("/proc/net/netlink", "r");
+	char line[256];
+	unsigned int eth, port;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < max)
+		if (sscanf(line, "%*s %u %u", &eth, &port) == 2 &&
+		    eth == NETLINK_GENERIC && (port & 0x3fffff) == (unsigned int)getpid())
+			ports[n++] = port;
+	fclose(f);
+	return n;
+}
+
+struct seen {
+	pid_t forged, child;
+	int forged_n, child_n;
+};
+
+static int count_seen(const struct mpt_event_view *ev, void *arg)
+{
+	struct seen *s = arg;
+
+	if (ev->type == MPT_EV_FORK && ev->pid == (uint32_t)s->forged)
+		s->forged_n++;
+	if (ev->type == MPT_EV_FORK && ev->pid == (uint32_t)s->child)
+		s->child_n++;
+	return 0;
+}
+
+/*
+ * A FORK event sent to the listener's port by another socket (root may:
+ * CAP_NET_ADMIN) is dropped; the kernel's events still come.
+ */
+TEST(nl_events_from_kernel_only)
+{
+	struct seen seen = { .forged = 0x3fff0001 };
+	struct nl_sock *sk;
+	struct mpt_nl *nl;
+	struct nl_msg *msg;
+	struct nlattr *ev;
+	uint32_t ports[16];
+	int family, n, i, status;
+
+	if (!mpt_module_loaded())
+		SKIP(return, "mptrace module not loaded");
+	ASSERT_EQ(0, mpt_nl_open(&nl));
+	ASSERT_EQ(0, mpt_nl_subscribe(nl));
+	n = own_genl_ports(ports, 16);
+	ASSERT_GT(n, 0);
+
+	sk = nl_socket_alloc();
+	ASSERT_NE(NULL, sk);
+	ASSERT_EQ(0, genl_connect(sk));
+	family = genl_ctrl_resolve(sk, MPT_GENL_NAME);
+	ASSERT_GT(family, 0);
+	for (i = 0; i < n; i++) {
+		msg = nlmsg_alloc();
+		ASSERT_NE(NULL, msg);
+		ASSERT_NE(NULL, genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family,
+					    0, 0, MPT_CMD_EVENT, MPT_GENL_VERSION));
+		ev = nla_nest_start(msg, MPT_A_EVENT);
+		ASSERT_NE(NULL, ev);
+		ASSERT_EQ(0, nla_put_u32(msg, MPT_EV_A_TYPE, MPT_EV_FORK));
+		ASSERT_EQ(0, nla_put_u64(msg, MPT_EV_A_SEQ, 1));
+		ASSERT_EQ(0, nla_put_u32(msg, MPT_EV_A_PID, seen.forged));
+		nla_nest_end(msg, ev);
+		nl_socket_set_peer_port(sk, ports[i]);
+		/* a port of ours that is not the listener's may refuse it */
+		nl_send_auto(sk, msg);
+		nlmsg_free(msg);
+	}
+	nl_socket_free(sk);
+
+	seen.child = fork();
+	ASSERT_GE(seen.child, 0);
+	if (!seen.child)
+		_exit(0);
+	ASSERT_EQ(seen.child, waitpid(seen.child, &status, 0));
+	for (i = 0; i < 20 && !seen.child_n; i++)
+		ASSERT_LE(0, mpt_nl_events(nl, 100, count_seen, &seen));
+	EXPECT_EQ(1, seen.child_n);
+	EXPECT_EQ(0, seen.forged_n);
+	mpt_nl_close(nl);
 }
 
 TEST_HARNESS_MAIN
