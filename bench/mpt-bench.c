@@ -27,7 +27,9 @@
  *                                      socket) counts their FORK events,
  *                                      SIGSTOPped meanwhile if STOP is 1:
  *                                      "DELIVERED LOST MADE"; for dev,
- *                                      DELIVERED + LOST must be MADE
+ *                                      DELIVERED + LOST must be MADE;
+ *                                      for cn, LOST is the Drops of its
+ *                                      socket in /proc/net/netlink
  *   mpt-bench hold N                   N sleeping children until SIGTERM
  *   mpt-bench rate K CMD [ARGS]        run CMD K times: runs/s
  *
@@ -66,6 +68,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -937,13 +940,45 @@ static int cn_forks(const char *buf, ssize_t n)
 }
 
 /*
+ * What the kernel dropped for netlink socket @fd when its receive buffer
+ * was full: the Drops column of its line (found by inode) in
+ * /proc/net/netlink, the count the proc connector's listeners have.
+ */
+static uint64_t nl_socket_drops(int fd)
+{
+	unsigned long long drops, ino;
+	char line[256];
+	struct stat st;
+	FILE *f;
+
+	if (fstat(fd, &st))
+		die("fstat");
+	f = fopen("/proc/net/netlink", "r");
+	if (!f)
+		die("/proc/net/netlink");
+	while (fgets(line, sizeof(line), f)) {
+		/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %llu %llu",
+			   &drops, &ino) == 2 && ino == st.st_ino) {
+			fclose(f);
+			return drops;
+		}
+	}
+	fclose(f);
+	fprintf(stderr, "mpt-bench: no line of inode %llu in /proc/net/netlink\n",
+		(unsigned long long)st.st_ino);
+	exit(1);
+}
+
+/*
  * The listener of a storm: counts FORK events until SIGTERM, then
  * reports.  The /dev reader asks for the storm's own (its parent's
  * subtree): a kernel thread or a daemon forking meanwhile would
  * otherwise be made, delivered or lost beside the storm's count.  The
  * proc connector is asked for FORK events only where the kernel can
  * filter them (6.6 and later), but not for a subtree; for it only the
- * fraction delivered is compared.
+ * fraction delivered is compared, and its lost are what its socket
+ * dropped (events of every kind before 6.6, and anyone's).
  */
 static void storm_listener(const char *kind, long bytes, int ready, int report)
 {
@@ -994,6 +1029,8 @@ static void storm_listener(const char *kind, long bytes, int ready, int report)
 				c[0] += cn_forks(buf, n);
 		}
 	}
+	if (strcmp(kind, "dev"))
+		c[1] = nl_socket_drops(fd);
 	if (write(report, c, sizeof(c)) != sizeof(c))
 		_exit(1);
 	_exit(0);
