@@ -30,6 +30,8 @@
  *                                      DELIVERED + LOST must be MADE;
  *                                      for cn, LOST is the Drops of its
  *                                      socket in /proc/net/netlink
+ *   mpt-bench last-cpu CMD [ARGS]      CMD, on the last CPU (a listening
+ *                                      tool: forkstat, mptrace watch)
  *   mpt-bench hold N                   N sleeping children until SIGTERM
  *   mpt-bench rate K CMD [ARGS]        run CMD K times: runs/s
  *
@@ -796,6 +798,14 @@ static void on_cpu(bool last)
 		die("sched_setaffinity");
 }
 
+/* A tool that listens (forkstat, mptrace watch), where listeners run. */
+static void on_last_cpu(char **argv)
+{
+	on_cpu(true);
+	execvp(argv[0], argv);
+	die(argv[0]);
+}
+
 static double run_fork_loop(long n)
 {
 	on_cpu(false);
@@ -862,6 +872,34 @@ static int cn_open(bool forks_only)
 }
 
 /*
+ * The events of a datagram of the proc connector (its FORK events only,
+ * with @forks_only), each read as a listener reads it: its kind, and for
+ * a FORK or an EXIT the process it is of.  Ours are read into a
+ * struct mpt_event_view by mpt_nl_events(); the connector's need no
+ * parsing beyond this.
+ */
+static volatile pid_t cn_last_pid;
+
+static int cn_events(const char *buf, ssize_t n, bool forks_only)
+{
+	int got = 0;
+
+	for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, n);
+	     nh = NLMSG_NEXT(nh, n)) {
+		const struct cn_msg *cn = NLMSG_DATA(nh);
+		const struct proc_event *ev = (const void *)cn->data;
+
+		if (ev->what == PROC_EVENT_FORK)
+			cn_last_pid = ev->event_data.fork.child_tgid;
+		else if (ev->what == PROC_EVENT_EXIT)
+			cn_last_pid = ev->event_data.exit.process_tgid;
+		if (ev->what == PROC_EVENT_FORK || !forks_only)
+			got++;
+	}
+	return got;
+}
+
+/*
  * What one wake-up of a listener reads: @nl, or @fd (@cn: the proc
  * connector's socket, else /dev/mptrace).
  */
@@ -879,7 +917,7 @@ static void listen_once(struct mpt_nl *nl, int fd, bool cn, int timeout_ms,
 	} else if (poll(&p, 1, timeout_ms) == 1) {
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n > 0)
-			c[0]++;
+			c[0] += cn_events(buf, n, false);
 		else if (n < 0 && errno == ENOBUFS)
 			c[1]++;	/* an overrun: how many is unknown */
 	}
@@ -924,20 +962,6 @@ static void listen_events(const char *how)
 }
 
 /* --- fork storm, snapshots ------------------------------------------------------ */
-
-static int cn_forks(const char *buf, ssize_t n)
-{
-	int forks = 0;
-
-	for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, n);
-	     nh = NLMSG_NEXT(nh, n)) {
-		const struct cn_msg *cn = NLMSG_DATA(nh);
-		const struct proc_event *ev = (const void *)cn->data;
-
-		forks += ev->what == PROC_EVENT_FORK;
-	}
-	return forks;
-}
 
 /*
  * What the kernel dropped for netlink socket @fd when its receive buffer
@@ -1012,7 +1036,7 @@ static void storm_listener(const char *kind, long bytes, int ready, int report)
 				ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
 				if (n > 0)
-					c[0] += cn_forks(buf, n);
+					c[0] += cn_events(buf, n, true);
 			}
 		}
 	}
@@ -1026,7 +1050,7 @@ static void storm_listener(const char *kind, long bytes, int ready, int report)
 			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 			if (n > 0)
-				c[0] += cn_forks(buf, n);
+				c[0] += cn_events(buf, n, true);
 		}
 	}
 	if (strcmp(kind, "dev"))
@@ -1155,7 +1179,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* A lost message or wake-up fails the run, not the whole bench. */
-	if (strcmp(s, "hold") && strncmp(s, "listen-", 7))
+	if (strcmp(s, "hold") && strcmp(s, "last-cpu") && strncmp(s, "listen-", 7))
 		alarm(600);
 	if (!strcmp(s, "queue") && argc == 5)
 		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 1));
@@ -1179,6 +1203,8 @@ int main(int argc, char **argv)
 		run_hold(arg_num(argv[2]));
 	else if (!strcmp(s, "rate") && argc >= 4)
 		run_rate(arg_num(argv[2]), argv + 3);
+	else if (!strcmp(s, "last-cpu") && argc >= 3)
+		on_last_cpu(argv + 2);
 	else {
 		fprintf(stderr, "usage: mpt-bench SCENARIO PEER ARGS (see the source's head)\n");
 		return 2;

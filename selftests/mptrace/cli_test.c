@@ -4,6 +4,7 @@
  * in text and JSON, errors that name the fix.
  */
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -155,8 +156,11 @@ TEST_F(cli, watch_unprivileged_netlink)
 	EXPECT_NE(NULL, strstr(self->r.err, "--dev"));
 }
 
-/* A child that exits with @code when its pipe is written to. */
-static pid_t waiting_child(int code, int *go)
+/*
+ * A child that exits with @code when its pipe is written to, named
+ * @name first when @name is not NULL.
+ */
+static pid_t waiting_child(int code, const char *name, int *go)
 {
 	int p[2];
 	pid_t pid;
@@ -168,6 +172,8 @@ static pid_t waiting_child(int code, int *go)
 	if (pid == 0) {
 		close(p[1]);
 		read(p[0], &c, 1);
+		if (name)
+			prctl(PR_SET_NAME, name);
 		_exit(code);
 	}
 	close(p[0]);
@@ -175,18 +181,24 @@ static pid_t waiting_child(int code, int *go)
 	return pid;
 }
 
-/* watch --dev -p: exactly the child's exit, as JSON. */
-TEST_F(cli, watch_dev_json)
+/*
+ * mptrace watch --dev -e exit -p CHILD -c 1 [@fmt], for a child that
+ * exits with @code (named @name first): its output in @r, the child's
+ * pid in @pid.
+ */
+static void watch_dev_exit(struct __test_metadata *_metadata,
+			   struct run *r, pid_t *pid, const char *fmt,
+			   int code, const char *name)
 {
 	long long before = mpt_stat_now(MPT_STATS_A_RING_BYTES);
-	char pidarg[16], want[64];
-	char *argv[] = { "mptrace", "watch", "--dev", "-j", "-e", "exit",
-			 "-p", pidarg, "-c", "1", "-t", "60", NULL };
-	int go, out, err, lines = 0;
+	char pidarg[16];
+	char *argv[] = { "mptrace", "watch", "--dev", "-e", "exit",
+			 "-p", pidarg, "-c", "1", "-t", "60", (char *)fmt, NULL };
+	int go, out, err;
 	pid_t child, watch;
 
 	ASSERT_LE(0, before);
-	child = waiting_child(5, &go);
+	child = waiting_child(code, name, &go);
 	ASSERT_LT(0, child);
 	snprintf(pidarg, sizeof(pidarg), "%d", child);
 	watch = start(argv, -1, &out, &err);
@@ -203,9 +215,20 @@ TEST_F(cli, watch_dev_json)
 	ASSERT_EQ('S', mpt_proc_state(watch));
 	ASSERT_EQ(1, write(go, "x", 1));
 	ASSERT_EQ(child, waitpid(child, NULL, 0));
-	ASSERT_EQ(0, finish(&self->r, watch, out, err));
-	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
-	snprintf(want, sizeof(want), "\"pid\": %d,", child);
+	ASSERT_EQ(0, finish(r, watch, out, err));
+	EXPECT_EQ(0, r->status) TH_LOG("stderr: %s", r->err);
+	*pid = child;
+}
+
+/* watch --dev -p: exactly the child's exit, as JSON. */
+TEST_F(cli, watch_dev_json)
+{
+	char want[64];
+	int lines = 0;
+	pid_t pid = 0;
+
+	watch_dev_exit(_metadata, &self->r, &pid, "-j", 5, NULL);
+	snprintf(want, sizeof(want), "\"pid\": %d,", pid);
 	EXPECT_NE(NULL, strstr(self->r.out, want)) TH_LOG("out: %s", self->r.out);
 	EXPECT_NE(NULL, strstr(self->r.out, "\"event\": \"exit\""));
 	EXPECT_NE(NULL, strstr(self->r.out, "\"exit_code\": 5"));
@@ -213,6 +236,32 @@ TEST_F(cli, watch_dev_json)
 	for (const char *p = self->r.out; *p; p++)
 		lines += *p == '\n';
 	EXPECT_EQ(1, lines);
+}
+
+/*
+ * A process's name is its own to choose: a terminal's escape sequence
+ * in it is shown as \xHH, never written raw, and the columns stay
+ * where the titles put them.
+ */
+TEST_F(cli, watch_table_escapes)
+{
+	char want[128], *row;
+	pid_t pid = 0;
+
+	watch_dev_exit(_metadata, &self->r, &pid, NULL, 9, "ev\033[31mil\\x");
+	EXPECT_EQ(NULL, strchr(self->r.out, '\033')) TH_LOG("out: %s", self->r.out);
+	/* the titles, then one row */
+	row = strchr(self->r.out, '\n');
+	ASSERT_NE(NULL, row);
+	row++;
+	EXPECT_EQ(strlen(row) - 1, strcspn(row, "\n")) TH_LOG("out: %s", self->r.out);
+	snprintf(want, sizeof(want), " exit   %7d", pid);
+	EXPECT_NE(NULL, strstr(row, want)) TH_LOG("row: %s", row);
+	EXPECT_NE(NULL, strstr(row, " ev\\x1b[31mil\\x5cx ")) TH_LOG("row: %s", row);
+	EXPECT_NE(NULL, strstr(row, "exit code 9")) TH_LOG("row: %s", row);
+	/* PID's values end where its title does */
+	EXPECT_EQ(strstr(self->r.out, "PID") + 3 - self->r.out,
+		  strstr(row, want) + strlen(want) - row);
 }
 
 /* watch over netlink, as a table: children exit until it has seen one. */
