@@ -130,18 +130,22 @@ static void row_pad(struct row *r, size_t n)
 		r->buf[r->len++] = ' ';
 }
 
-/* @s shown safely into @out (room for four bytes a byte); its width. */
-static size_t safe_text(const char *s, char *out, size_t *outlen)
+/*
+ * The first @max bytes of @s shown safely into @out (room for four bytes
+ * a byte); their width on screen.
+ */
+static size_t safe_text(const char *s, size_t max, char *out, size_t *outlen)
 {
 	static const char hex[] = "0123456789abcdef";
-	mbstate_t st;
+	const char *end = s + strnlen(s, max);
 	size_t width = 0, o = 0;
+	mbstate_t st;
 
 	memset(&st, 0, sizeof(st));
-	while (*s) {
+	while (s < end) {
 		unsigned char c = *s;
 
-		if (c >= 0x20 && c < 0x7f && !(c == '\\' && s[1] == 'x')) {
+		if (c >= 0x20 && c < 0x7f && !(c == '\\' && s + 1 < end && s[1] == 'x')) {
 			out[o++] = c;
 			width++;
 			s++;
@@ -149,7 +153,7 @@ static size_t safe_text(const char *s, char *out, size_t *outlen)
 		}
 		if (c >= 0x80) {
 			wchar_t wc;
-			size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+			size_t n = mbrtowc(&wc, s, end - s, &st);
 
 			if (n && n < (size_t)-2 && iswprint(wc)) {
 				int cw = wcwidth(wc);
@@ -176,12 +180,10 @@ static size_t safe_text(const char *s, char *out, size_t *outlen)
 /* Column @i of @r: @s, padded to its width, shown safely. */
 static void row_cell(struct row *r, size_t i, const char *s)
 {
-	char safe[4 * 256 + 1];
+	char safe[4 * 256];	/* no value of a row is longer */
 	size_t len, width;
 
-	if (strlen(s) > 256)	/* no value of a row is longer */
-		s = "?";
-	width = safe_text(s, safe, &len);
+	width = safe_text(s, sizeof(safe) / 4, safe, &len);
 	if (i)
 		row_put(r, " ", 1);
 	if (watch_cols[i].right && width < watch_cols[i].width)
