@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -479,6 +480,142 @@ TEST(nl_events_from_kernel_only)
 		ASSERT_LE(0, mpt_nl_events(nl, 100, count_seen, &seen));
 	EXPECT_EQ(1, seen.child_n);
 	EXPECT_EQ(0, seen.forged_n);
+	mpt_nl_close(nl);
+}
+
+/* Events kept in the order received, each copied whole. */
+#define KEPT_MAX 1024
+
+struct kept {
+	struct mpt_event_view *v;
+	size_t n;
+};
+
+static int keep_event(const struct mpt_event_view *ev, void *arg)
+{
+	struct kept *k = arg;
+
+	if (k->n < KEPT_MAX)
+		memcpy(&k->v[k->n++], ev, sizeof(*ev));
+	return 0;
+}
+
+/* What both channels have received so far, read without waiting long. */
+static size_t drain_both(struct mpt_nl *nl, struct kept *nlk, int fd,
+			 struct kept *devk)
+{
+	size_t before;
+
+	do {
+		before = nlk->n + devk->n;
+		/* a netlink batch leaves within a tick: wait longer */
+		mpt_nl_events(nl, 200, keep_event, nlk);
+		mpt_dev_events(fd, 0, keep_event, devk);
+	} while (nlk->n + devk->n != before);
+	return nlk->n;
+}
+
+/*
+ * The two channels tell each event alike: every event a netlink listener
+ * parsed (mpt_nl_events(), attributes) equals, byte for byte, the /dev
+ * reader's (mpt_dev_events(), records) of the same number.  Made here:
+ * a fork and its exec (a file name), exit, zombie and reap; an orphan,
+ * reaped by this process as its subreaper; a traced queue's and a
+ * traced lock's events.
+ */
+TEST(nl_events_match_dev)
+{
+	static struct mpt_event_view nlv[KEPT_MAX], devv[KEPT_MAX];
+	static const uint32_t want[] = {
+		MPT_EV_FORK, MPT_EV_EXEC, MPT_EV_EXIT, MPT_EV_ZOMBIE,
+		MPT_EV_REAP, MPT_EV_ORPHAN, MPT_EV_QUEUE_CREATE,
+		MPT_EV_QUEUE_PUT, MPT_EV_QUEUE_GET, MPT_EV_LOCK_CREATE,
+		MPT_EV_LOCK_ACQUIRE, MPT_EV_LOCK_RELEASE,
+	};
+	struct mpt_queue_params qp = { .mode = 0600,
+				       .qflags = MPT_QUEUE_TRACE };
+	struct kept nlk = { nlv, 0 }, devk = { devv, 0 };
+	uint64_t matched = 0;
+	char qname[32], lname[32], buf[16];
+	int fd, q, l, status, p[2];
+	struct mpt_nl *nl;
+	pid_t c, g;
+	size_t i, j;
+
+	if (!mpt_module_loaded())
+		SKIP(return, "mptrace module not loaded");
+	ASSERT_EQ(0, mpt_nl_open(&nl));
+	ASSERT_EQ(0, mpt_nl_subscribe(nl));
+	fd = mpt_dev_open(O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mpt_dev_subscribe(fd, 4096));
+	ASSERT_EQ(0, prctl(PR_SET_CHILD_SUBREAPER, 1));
+
+	c = fork();
+	ASSERT_LE(0, c);
+	if (!c) {
+		execl("/bin/true", "true", NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(c, waitpid(c, &status, 0));
+	ASSERT_EQ(0, status);
+
+	ASSERT_EQ(0, pipe(p));
+	c = fork();
+	ASSERT_LE(0, c);
+	if (!c) {
+		if (fork() == 0) {
+			close(p[1]);
+			_exit(read(p[0], buf, 1) == 1 ? 3 : 4);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(c, waitpid(c, &status, 0));
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	g = waitpid(-1, &status, 0);	/* the grandchild, orphaned to us */
+	ASSERT_LT(0, g);
+	ASSERT_EQ(3, WEXITSTATUS(status));
+	close(p[0]);
+	close(p[1]);
+
+	snprintf(qname, sizeof(qname), "lib_test.q%d", getpid());
+	snprintf(lname, sizeof(lname), "lib_test.l%d", getpid());
+	q = mpt_queue_open(qname, RW | MPT_QOPEN_CREATE | MPT_QOPEN_EXCL, &qp);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, mpt_queue_put(q, "hello", 5, MPT_FOREVER, NULL));
+	ASSERT_EQ(5, mpt_queue_get(q, buf, sizeof(buf), MPT_FOREVER,
+				   MPT_QMSG_DETACHED, NULL));
+	close(q);
+	EXPECT_EQ(0, mpt_queue_unlink(qname));
+	l = mpt_lock_open(lname, RW | MPT_QOPEN_CREATE | MPT_QOPEN_EXCL,
+			  MPT_LOCK_MUTEX, 0600, MPT_LOCK_TRACE);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, mpt_lock_acquire(l, MPT_FOREVER, NULL));
+	ASSERT_EQ(0, mpt_lock_release(l));
+	close(l);
+	EXPECT_EQ(0, mpt_lock_unlink(lname));
+
+	drain_both(nl, &nlk, fd, &devk);
+	ASSERT_GT(KEPT_MAX, nlk.n);
+	ASSERT_GT(KEPT_MAX, devk.n);
+	for (i = 0; i < nlk.n; i++) {
+		if (nlv[i].type == MPT_EV_LOST)
+			continue;
+		for (j = 0; j < devk.n && devv[j].seq != nlv[i].seq; j++)
+			;
+		if (j == devk.n)
+			continue;	/* before the reader subscribed */
+		EXPECT_EQ(0, memcmp(&nlv[i], &devv[j], sizeof(nlv[i])))
+			TH_LOG("event %llu (%s) differs",
+			       (unsigned long long)nlv[i].seq,
+			       mpt_event_name(nlv[i].type));
+		matched |= 1ULL << (nlv[i].type & 63);
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		EXPECT_TRUE(matched & (1ULL << want[i]))
+			TH_LOG("no %s on both channels",
+			       mpt_event_name(want[i]));
+	close(fd);
 	mpt_nl_close(nl);
 }
 
