@@ -16,10 +16,13 @@
  *                                      holds it, told (median, p99)
  *   mpt-bench fork N                   fork + exit + wait: ops/s, on
  *                                      the first CPU
- *   mpt-bench listen-nl|listen-dev|listen-cn
+ *   mpt-bench listen-nl|listen-dev|listen-dev-filtered|listen-cn
  *                                      count events until SIGTERM, then
  *                                      print "EVENTS LOST"; on the last
- *                                      CPU
+ *                                      CPU (dev-filtered: a /dev reader
+ *                                      that asked for FORK, EXEC and
+ *                                      EXIT only, what the proc
+ *                                      connector tells of a process)
  *   mpt-bench storm dev|cn N BYTES STOP
  *                                      4 forkers make N children while a
  *                                      listener with BYTES of buffer (a
@@ -923,6 +926,13 @@ static void listen_once(struct mpt_nl *nl, int fd, bool cn, int timeout_ms,
 	}
 }
 
+static void no_listener(const char *how)
+{
+	fprintf(stderr, "mpt-bench: %s: not a listener (listen-nl, listen-dev, listen-dev-filtered or listen-cn)\n",
+		how);
+	exit(2);
+}
+
 static void listen_events(const char *how)
 {
 	bool cn = !strcmp(how, "listen-cn");
@@ -939,14 +949,25 @@ static void listen_events(const char *how)
 			ret = mpt_nl_subscribe(nl);
 		if (ret)
 			die_ret("netlink", ret);
-	} else if (!strcmp(how, "listen-dev")) {
+	} else if (!strncmp(how, "listen-dev", 10)) {
+		bool filtered = !strcmp(how + 10, "-filtered");
+
+		if (!filtered && how[10])
+			no_listener(how);
 		fd = mpt_dev_open(O_RDONLY);
-		if (fd < 0 || (ret = mpt_dev_subscribe(fd, 4096)))
-			die_ret("/dev/mptrace", fd < 0 ? fd : ret);
+		ret = fd < 0 ? fd : 0;
+		if (!ret && filtered)
+			ret = mpt_dev_filter(fd, 1u << MPT_EV_FORK |
+					     1u << MPT_EV_EXEC |
+					     1u << MPT_EV_EXIT, 0, 0);
+		if (!ret)
+			ret = mpt_dev_subscribe(fd, 4096);
+		if (ret)
+			die_ret("/dev/mptrace", ret);
 	} else if (cn) {
 		fd = cn_open(false);	/* every event, as forkstat asks */
 	} else {
-		die("listen-nl, listen-dev or listen-cn");
+		no_listener(how);
 	}
 	/* Ready: the driver waits for this line before it measures. */
 	printf("ready\n");

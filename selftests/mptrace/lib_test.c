@@ -501,8 +501,8 @@ static int keep_event(const struct mpt_event_view *ev, void *arg)
 }
 
 /* What both channels have received so far, read without waiting long. */
-static size_t drain_both(struct mpt_nl *nl, struct kept *nlk, int fd,
-			 struct kept *devk)
+static void drain_both(struct mpt_nl *nl, struct kept *nlk, int fd,
+		       struct kept *devk)
 {
 	size_t before;
 
@@ -512,7 +512,6 @@ static size_t drain_both(struct mpt_nl *nl, struct kept *nlk, int fd,
 		mpt_nl_events(nl, 200, keep_event, nlk);
 		mpt_dev_events(fd, 0, keep_event, devk);
 	} while (nlk->n + devk->n != before);
-	return nlk->n;
 }
 
 /*
