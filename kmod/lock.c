@@ -8,10 +8,15 @@
  * Hand-over works like the kernel's own mutex: a release marks the lock
  * free and wakes the first waiter, and a thread that runs may take a
  * free lock before that waiter does (it steals it: no context switch per
- * acquisition).  A waiter that was woken and found the lock taken again,
- * or that was woken MPT_LK_HANDOFF_NS ago and has not run yet, is handed
- * the lock directly by the next release, as is the next waiter of an
- * owner that died.
+ * acquisition).  A waiter that was first woken MPT_LK_HANDOFF_NS ago,
+ * whether it has run since and found the lock taken again or not, is
+ * handed the lock directly by the next release that enters the kernel
+ * (every release of a lock that is not fast, and of a fast lock while
+ * its word says MPT_LOCKW_WAITERS), as is the next waiter of an owner
+ * that died.  One that lost a race sooner is woken again instead:
+ * handing the lock at once to a thread that has just gone back to sleep
+ * left it idle while that thread was scheduled, and four processes on
+ * two CPUs queued behind it.
  *
  * Names, owners of the object, modes, files and the registry are obj.c's.
  * Everything about holding and waiting is under one spinlock,
@@ -33,9 +38,10 @@
  * the owner it named becomes @owner, found by its token), works on the
  * kernel's fields as for any lock, and gives the state back to the word
  * on its way out (mpt_lk_settle()), marked MPT_LOCKW_WAITERS while
- * threads wait: the last release then enters the kernel to wake one,
- * and a thread that runs may take the lock in user space while the woken
- * waiter has not yet, as it may a kernel-kept lock.  A thread's token
+ * threads wait that a release must wake: the last release then enters
+ * the kernel to wake one, and threads that run may take and release the
+ * lock in user space while the woken waiter has not run yet, as they may
+ * a kernel-kept lock.  A thread's token
  * maps to it through mpt_lk_tokens; a thread with a token that ends has
  * its fast locks taken over first, so that it dies their owner as it
  * would any lock's.
@@ -67,7 +73,7 @@
 #include "param.h"
 #include "stats.h"
 
-/* A woken waiter that has not run for this long is handed the lock. */
+/* A waiter first woken this long ago is handed the lock. */
 #define MPT_LK_HANDOFF_NS	NSEC_PER_MSEC
 
 static unsigned int max_locks = 1024;
@@ -99,8 +105,7 @@ MODULE_PARM_DESC(max_lock_tokens,
  * @since_ns: CLOCK_BOOTTIME when it began to wait
  * @granted: the lock was handed to it (set last, with release order)
  * @woken: a release found it first and woke it; the lock was left free
- * @woken_ns: CLOCK_BOOTTIME then
- * @handoff: the next release hands it the lock directly
+ * @woken_ns: CLOCK_BOOTTIME when it was first woken; 0 before
  * @owner_died: it was handed over by a dead owner's exit
  * @dead_pid: then, the dead owner's process; a reference
  * @dead_tid: and thread; a reference
@@ -114,7 +119,6 @@ struct mpt_lwaiter_k {
 	u64			woken_ns;
 	bool			granted;
 	bool			woken;
-	bool			handoff;
 	bool			owner_died;
 	struct pid		*dead_pid;
 	struct pid		*dead_tid;
@@ -353,7 +357,8 @@ static struct task_struct *mpt_lk_pass(struct mpt_lock *lk)
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
 	if (w->woken)
 		return NULL;
-	w->woken_ns = ktime_get_boottime_ns();
+	if (!w->woken_ns)	/* the first time: the hand-off's clock */
+		w->woken_ns = ktime_get_boottime_ns();
 	WRITE_ONCE(w->woken, true);
 	get_task_struct(w->task);
 	return w->task;
@@ -362,8 +367,9 @@ static struct task_struct *mpt_lk_pass(struct mpt_lock *lk)
 /*
  * Under mpt_lk_lock: the owner lets @lk go (for good: its count is
  * spent, or it died, @dead).  The first waiter, if any, is woken to
- * take the free lock, or handed it directly when it lost a race for it
- * already, was woken MPT_LK_HANDOFF_NS ago, or the owner died.  Returns
+ * take the free lock (again, if it lost a race for it), or handed it
+ * directly when it was first woken MPT_LK_HANDOFF_NS ago or the owner
+ * died.  Returns
  * the thread to wake, with a reference, or NULL.  Returns the hold's
  * length in *@held.
  */
@@ -387,12 +393,12 @@ static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 		return NULL;
 
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
-	if (!dead && !w->handoff) {
+	if (!dead && (!w->woken_ns || ktime_get_boottime_ns() - w->woken_ns <
+		      MPT_LK_HANDOFF_NS)) {
 		/* Free for whoever comes first: the waiter too. */
 		if (!w->woken)
 			return mpt_lk_pass(lk);
-		if (ktime_get_boottime_ns() - w->woken_ns < MPT_LK_HANDOFF_NS)
-			return NULL;	/* woken already, not for long */
+		return NULL;	/* woken already, not for long */
 	}
 	mpt_lk_dequeue(lk, w);
 	mpt_lk_take(lk, w->task);
@@ -466,10 +472,32 @@ static void mpt_lk_absorb(struct mpt_lock *lk)
 }
 
 /*
+ * Under mpt_lk_lock: a release of @lk has a waiter to wake or to hand
+ * the lock to.  Only the first waiter is ever woken (mpt_lk_pass()); one
+ * woken already will run and look again by itself, so it does not count
+ * (it becomes a waiter to wake again when it loses the race).
+ */
+static bool mpt_lk_must_wake(const struct mpt_lock *lk)
+{
+	const struct mpt_lwaiter_k *w;
+
+	if (!lk->nwaiters)
+		return false;
+	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
+	return lk->nwaiters > 1 || !READ_ONCE(w->woken);
+}
+
+/*
  * Under mpt_lk_lock, on the way out of every entry for fast @lk: the
  * word takes the state back (the owner's token and count, or 0; with
- * MPT_LOCKW_WAITERS when threads wait), so that acquires and releases
- * stay in user space until one must wake a waiter.  The kernel keeps
+ * MPT_LOCKW_WAITERS when a release must wake a waiter), so that
+ * acquires and releases stay in user space until one must.  A waiter
+ * woken and not yet run leaves the bit off: the threads that run take
+ * and let go of the lock without the kernel meanwhile (a release that
+ * entered it for each, until the woken one ran, made a contended fast
+ * lock about as slow as one used through the ioctls), and the woken
+ * waiter, when it runs, takes the lock if free, or is handed it by the
+ * next release once it lost.  The kernel keeps
  * the state while a dead owner's news waits for the next owner, and
  * for an owner without a token.
  */
@@ -487,7 +515,7 @@ static void mpt_lk_settle(struct mpt_lock *lk)
 		word = t->token | (u64)lk->count << 32;
 		mpt_lk_disown(lk);
 	}
-	if (lk->nwaiters)
+	if (mpt_lk_must_wake(lk))
 		word |= MPT_LOCKW_WAITERS;
 	lk->kmode = false;
 	/* The owner's writes under the kernel's hold come before. */
@@ -782,9 +810,12 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 			mpt_lk_wake(next);
 			return ret;
 		}
-		/* Woken, but a running thread took it: the next release is ours. */
+		/*
+		 * Woken, but a running thread took it: the next release
+		 * wakes us again, or hands it to us once we were first woken
+		 * MPT_LK_HANDOFF_NS ago.
+		 */
 		w.woken = false;
-		w.handoff = true;
 	}
 	mpt_lk_waited(lk, ktime_get_ns() - t0);
 got:

@@ -708,9 +708,9 @@ TEST_F(lk, timed_wait_counts)
 /*
  * Nobody starves: a hog that holds the lock and takes it again as soon
  * as it lets go, never sleeping, steals the free lock from the woken
- * waiter, but the waiter that lost once is handed the lock by the next
- * release.  Without that hand-off the waiter loses the race over and
- * over.  Waiters are listed in the order they came.
+ * waiter, but the waiter first woken 1 ms ago is handed the lock by the
+ * next release.  Without that hand-off the waiter loses the race over
+ * and over.  Waiters are listed in the order they came.
  */
 TEST_F(lk, no_starvation)
 {
@@ -768,8 +768,8 @@ TEST_F(lk, no_starvation)
 		usleep(1000);
 	/*
 	 * Twenty times, each within 5 s and a few of the hog's releases:
-	 * woken by the first, handed it by the next one once the loss is
-	 * known, or 1 ms (5 holds) after the wake: 7 at most once queued.
+	 * woken by the first, woken again by those that follow, handed it
+	 * 1 ms (5 holds) after the first wake: 7 at most once queued.
 	 * The slack is for a vCPU the host does not run for a while before
 	 * we are queued; without the hand-off, thousands go by.
 	 */
@@ -2248,13 +2248,15 @@ TEST_F(fast, contended)
 }
 
 /*
- * Free with waiters: our release wakes the waiter and leaves the word
- * at MPT_LOCKW_WAITERS alone; before the waiter runs, we take the lock
- * again in user space (as a running thread steals the kernel's mutex).
- * Having lost that race once, the waiter is handed the lock by our next
- * release, which the word names at once.  Both processes are on one
- * CPU and we run SCHED_FIFO, so the woken waiter cannot run before we
- * let it: every step is certain, not a race won.
+ * Free with a waiter: our release wakes it and, as nobody else waits,
+ * leaves the word at 0; before the waiter runs, we take and let go of
+ * the lock in user space as often as we like (as running threads steal
+ * the kernel's mutex), no system call each.  When the waiter runs and
+ * finds it taken, the word says MPT_LOCKW_WAITERS again, and first
+ * woken over a millisecond before, the waiter is handed the lock by our
+ * next release, which the word names at once.  Both processes are on one CPU and we
+ * run SCHED_FIFO, so the woken waiter cannot run before we let it:
+ * every step is certain, not a race won.
  */
 TEST_F(fast, steal)
 {
@@ -2267,6 +2269,7 @@ TEST_F(fast, steal)
 	__u32 wtoken;
 	__u64 t0;
 	bool user;
+	int i;
 
 	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
 	CPU_ZERO(&one);
@@ -2289,13 +2292,31 @@ TEST_F(fast, steal)
 	}
 	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
 	EXPECT_FALSE(user);			/* to wake the waiter */
-	EXPECT_EQ(MPT_LOCKW_WAITERS, fword(&self->l[0]));
-	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
-	EXPECT_TRUE(user);			/* stolen, no system call */
-	EXPECT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
+	EXPECT_EQ(0, fword(&self->l[0]));	/* woken: nobody to wake */
+	for (i = 0; i < 3; i++) {		/* stolen, no system call */
+		ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL,
+					  &user));
+		EXPECT_TRUE(user);
+		EXPECT_EQ(wtok(self->tok, 1), fword(&self->l[0]));
+		if (i == 2)
+			break;
+		ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
+		EXPECT_TRUE(user);
+		EXPECT_EQ(0, fword(&self->l[0]));
+	}
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
 	EXPECT_EQ(gettid(), li.owner_tid);
-	EXPECT_EQ(1, li.nwaiters);
+	EXPECT_EQ(1, li.nwaiters);		/* woken, still listed */
+	EXPECT_EQ(wtok(self->tok, 1), fword(&self->l[0]));
+
+	/* The waiter runs, finds it taken: a waiter to hand it to. */
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &normal));
+	for (t0 = now_ns(); fword(&self->l[0]) != (wtok(self->tok, 1) |
+						   MPT_LOCKW_WAITERS) &&
+	     now_ns() - t0 < 5000000000ULL;)
+		usleep(1000);
+	ASSERT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &rt));
 	/* Woken for longer than the hand-off delay (a millisecond). */
 	for (t0 = now_ns(); now_ns() - t0 < 3000000ULL;)
 		;
@@ -2316,7 +2337,7 @@ TEST_F(fast, steal)
 	EXPECT_TRUE(r.user);
 	EXPECT_EQ(0, fword(&self->l[0]));
 	ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
-	EXPECT_EQ(3, li.acquisitions);
+	EXPECT_EQ(5, li.acquisitions);
 	EXPECT_EQ(1, li.contentions);
 	EXPECT_EQ(0, li.nwaiters);
 	actor_end(&w);

@@ -1654,8 +1654,9 @@ struct mpt_queues_req {
  * interruptible and killable.  Waiters queue in the order they came; a
  * release frees the lock and wakes the first, and a running thread may
  * take a free lock before it (as the kernel's mutex allows).  A woken
- * waiter that finds it taken again, or has not run 1 ms after its wake,
- * is handed the lock directly by the next release, which it returns
+ * waiter that finds it taken again waits to be woken again; once 1 ms
+ * has passed since it was first woken, whether it ran or not, it is
+ * handed the lock directly by the next release, which it returns
  * owning: no waiter starves.  Only the owner may release (EPERM for
  * anyone else, and for a lock nobody holds).
  *
@@ -1687,11 +1688,13 @@ struct mpt_queues_req {
  * for it as well: the kernel takes the word over whenever a thread
  * enters it for the lock (to wait, to find a deadlock, after an owner's
  * death) and hands it back on its way out, with %MPT_LOCKW_WAITERS set
- * while threads wait.  While they do, only the release that frees the
- * lock enters the kernel, to wake one; as with the kernel's own mutex,
- * a thread that runs may take the freed lock before the woken waiter
- * does, in user space, and a waiter that lost such a race once is
- * handed the lock by the next release.  The protocol:
+ * while threads wait that a release must wake.  While they do, only the
+ * release that frees the lock enters the kernel, to wake one; as with
+ * the kernel's own mutex, threads that run may take and release the
+ * freed lock before the woken waiter runs, in user space (a woken
+ * waiter alone leaves the bit off); a waiter that lost such a race is
+ * woken again by the next release, or handed the lock by it once it
+ * was first woken a millisecond ago, so none starves.  The protocol:
  *
  * - a thread's token: %MPT_LIOC_TOKEN, once per thread (the same token
  *   for every lock; it ends with the thread, and no other thread gets
@@ -1812,11 +1815,12 @@ struct mpt_lock_page {
 
 /**
  * MPT_LOCKW_WAITERS - bit of struct mpt_lock_page.word: threads wait for
- * the lock in the kernel.  With a token and count, the release that
- * frees the lock goes through %MPT_LIOC_RELEASE, which wakes one; alone,
- * the lock is free and a waiter was woken to take it, unless a thread
- * takes it first (compare-and-swap to its token and %MPT_LOCKW_ONE, the
- * bit kept)
+ * the lock in the kernel, one of them to be woken or handed the lock
+ * (a waiter woken already and not yet run does not set it).  With a
+ * token and count, the release that frees the lock goes through
+ * %MPT_LIOC_RELEASE, which wakes one; alone, the lock is free, a waiter
+ * was woken to take it and others wait, unless a thread takes it first
+ * (compare-and-swap to its token and %MPT_LOCKW_ONE, the bit kept)
  */
 #define MPT_LOCKW_WAITERS	_BITULL(62)
 
