@@ -8,15 +8,17 @@
  * Hand-over works like the kernel's own mutex: a release marks the lock
  * free and wakes the first waiter, and a thread that runs may take a
  * free lock before that waiter does (it steals it: no context switch per
- * acquisition).  A waiter that was first woken MPT_LK_HANDOFF_NS ago,
- * whether it has run since and found the lock taken again or not, is
- * handed the lock directly by the next release that enters the kernel
- * (every release of a lock that is not fast, and of a fast lock while
- * its word says MPT_LOCKW_WAITERS), as is the next waiter of an owner
- * that died.  One that lost a race sooner is woken again instead:
- * handing the lock at once to a thread that has just gone back to sleep
- * left it idle while that thread was scheduled, and four processes on
- * two CPUs queued behind it.
+ * acquisition).  A woken waiter that ran, found the lock taken again
+ * and went back to sleep is woken again by the next release, or handed
+ * the lock directly by it once it was first woken MPT_LK_HANDOFF_NS ago
+ * (the next release that enters the kernel: every release of a lock
+ * that is not fast, and of a fast lock while its word says
+ * MPT_LOCKW_WAITERS), as is the next waiter of an owner that died.  A
+ * waiter woken and not yet run is never handed the lock, nor woken
+ * again: it will run and look.  Handing the lock to a thread that was
+ * not running left it idle until that thread was scheduled, and the
+ * threads that ran queued behind it: four processes on two CPUs spent a
+ * third of their time idle.
  *
  * Names, owners of the object, modes, files and the registry are obj.c's.
  * Everything about holding and waiting is under one spinlock,
@@ -73,7 +75,7 @@
 #include "param.h"
 #include "stats.h"
 
-/* A waiter first woken this long ago is handed the lock. */
+/* A waiter first woken this long ago is handed the lock once it lost. */
 #define MPT_LK_HANDOFF_NS	NSEC_PER_MSEC
 
 static unsigned int max_locks = 1024;
@@ -368,10 +370,10 @@ static struct task_struct *mpt_lk_pass(struct mpt_lock *lk)
  * Under mpt_lk_lock: the owner lets @lk go (for good: its count is
  * spent, or it died, @dead).  The first waiter, if any, is woken to
  * take the free lock (again, if it lost a race for it), or handed it
- * directly when it was first woken MPT_LK_HANDOFF_NS ago or the owner
- * died.  Returns
- * the thread to wake, with a reference, or NULL.  Returns the hold's
- * length in *@held.
+ * directly when the owner died, or when it lost a race and was first
+ * woken MPT_LK_HANDOFF_NS ago.  One woken and not yet run is left to
+ * run and look.  Returns the thread to wake, with a reference, or
+ * NULL.  Returns the hold's length in *@held.
  */
 static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 					  u64 *held)
@@ -393,12 +395,12 @@ static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 		return NULL;
 
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
-	if (!dead && (!w->woken_ns || ktime_get_boottime_ns() - w->woken_ns <
-		      MPT_LK_HANDOFF_NS)) {
+	if (!dead && (w->woken || !w->woken_ns ||
+		      ktime_get_boottime_ns() - w->woken_ns < MPT_LK_HANDOFF_NS)) {
 		/* Free for whoever comes first: the waiter too. */
 		if (!w->woken)
 			return mpt_lk_pass(lk);
-		return NULL;	/* woken already, not for long */
+		return NULL;	/* woken, it has not run yet */
 	}
 	mpt_lk_dequeue(lk, w);
 	mpt_lk_take(lk, w->task);
@@ -473,9 +475,11 @@ static void mpt_lk_absorb(struct mpt_lock *lk)
 
 /*
  * Under mpt_lk_lock: a release of @lk has a waiter to wake or to hand
- * the lock to.  Only the first waiter is ever woken (mpt_lk_pass()); one
- * woken already will run and look again by itself, so it does not count
- * (it becomes a waiter to wake again when it loses the race).
+ * the lock to.  Only the first waiter is ever woken (mpt_lk_pass()) or
+ * handed the lock (mpt_lk_handoff()), and neither is done to one woken
+ * already and not yet run: it will look by itself, and becomes a waiter
+ * to wake again when it loses the race.  Those behind it wait for it
+ * to take the lock or lose.
  */
 static bool mpt_lk_must_wake(const struct mpt_lock *lk)
 {
@@ -484,22 +488,22 @@ static bool mpt_lk_must_wake(const struct mpt_lock *lk)
 	if (!lk->nwaiters)
 		return false;
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
-	return lk->nwaiters > 1 || !READ_ONCE(w->woken);
+	return !READ_ONCE(w->woken);
 }
 
 /*
  * Under mpt_lk_lock, on the way out of every entry for fast @lk: the
  * word takes the state back (the owner's token and count, or 0; with
  * MPT_LOCKW_WAITERS when a release must wake a waiter), so that
- * acquires and releases stay in user space until one must.  A waiter
- * woken and not yet run leaves the bit off: the threads that run take
- * and let go of the lock without the kernel meanwhile (a release that
- * entered it for each, until the woken one ran, made a contended fast
- * lock about as slow as one used through the ioctls), and the woken
- * waiter, when it runs, takes the lock if free, or is handed it by the
- * next release once it lost.  The kernel keeps
- * the state while a dead owner's news waits for the next owner, and
- * for an owner without a token.
+ * acquires and releases stay in user space until one must.  A first
+ * waiter woken and not yet run leaves the bit off, however many wait
+ * behind it: the threads that run take and let go of the lock without
+ * the kernel meanwhile (a release that entered it for each, until the
+ * woken one ran, made a contended fast lock about as slow as one used
+ * through the ioctls), and the woken waiter, when it runs, takes the
+ * lock if free, or sets the bit again as it goes back to sleep.  The
+ * kernel keeps the state while a dead owner's news waits for the next
+ * owner, and for an owner without a token.
  */
 static void mpt_lk_settle(struct mpt_lock *lk)
 {
@@ -812,7 +816,7 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 		}
 		/*
 		 * Woken, but a running thread took it: the next release
-		 * wakes us again, or hands it to us once we were first woken
+		 * wakes us again, or hands it to us if we were first woken
 		 * MPT_LK_HANDOFF_NS ago.
 		 */
 		w.woken = false;

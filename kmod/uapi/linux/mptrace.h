@@ -1655,10 +1655,12 @@ struct mpt_queues_req {
  * release frees the lock and wakes the first, and a running thread may
  * take a free lock before it (as the kernel's mutex allows).  A woken
  * waiter that finds it taken again waits to be woken again; once 1 ms
- * has passed since it was first woken, whether it ran or not, it is
- * handed the lock directly by the next release, which it returns
- * owning: no waiter starves.  Only the owner may release (EPERM for
- * anyone else, and for a lock nobody holds).
+ * has passed since it was first woken, the next release after it lost
+ * such a race hands it the lock directly, and it returns owning it: no
+ * waiter starves.  A woken waiter that has not run yet is left to run
+ * and look; the lock is not handed to a thread that is not running.
+ * Only the owner may release (EPERM for anyone else, and for a lock
+ * nobody holds).
  *
  * Owner death.  When a thread ends holding locks, each is released and
  * %MPT_EV_LOCK_OWNER_DIED names the dead thread.  A thread killed by a
@@ -1691,10 +1693,11 @@ struct mpt_queues_req {
  * while threads wait that a release must wake.  While they do, only the
  * release that frees the lock enters the kernel, to wake one; as with
  * the kernel's own mutex, threads that run may take and release the
- * freed lock before the woken waiter runs, in user space (a woken
- * waiter alone leaves the bit off); a waiter that lost such a race is
- * woken again by the next release, or handed the lock by it once it
- * was first woken a millisecond ago, so none starves.  The protocol:
+ * freed lock before the woken waiter runs, in user space (a first
+ * waiter woken and not yet run leaves the bit off, whoever waits behind
+ * it); a waiter that lost such a race sets it again, and is woken again
+ * by the next release, or handed the lock by it once it was first woken
+ * a millisecond ago, so none starves.  The protocol:
  *
  * - a thread's token: %MPT_LIOC_TOKEN, once per thread (the same token
  *   for every lock; it ends with the thread, and no other thread gets
@@ -1816,10 +1819,10 @@ struct mpt_lock_page {
 /**
  * MPT_LOCKW_WAITERS - bit of struct mpt_lock_page.word: threads wait for
  * the lock in the kernel, one of them to be woken or handed the lock
- * (a waiter woken already and not yet run does not set it).  With a
- * token and count, the release that frees the lock goes through
- * %MPT_LIOC_RELEASE, which wakes one; alone, the lock is free, a waiter
- * was woken to take it and others wait, unless a thread takes it first
+ * (while the first waiter was woken and has not run yet, it is off,
+ * however many wait behind it).  With a token and count, the release
+ * that frees the lock goes through %MPT_LIOC_RELEASE, which wakes one;
+ * alone, the lock is free while threads wait, and a thread may take it
  * (compare-and-swap to its token and %MPT_LOCKW_ONE, the bit kept)
  */
 #define MPT_LOCKW_WAITERS	_BITULL(62)
