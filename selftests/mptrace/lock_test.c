@@ -2250,6 +2250,46 @@ TEST_F(fast, contended)
 }
 
 /*
+ * Pinned to the CPU we run on (the CPU set we had in *@all), holding
+ * fast lock 0, made for it, in user space.  0 or -errno.
+ */
+static int pinned_holder(FIXTURE_DATA(fast) *self, cpu_set_t *all)
+{
+	cpu_set_t one;
+	bool user;
+	int ret;
+
+	if (sched_getaffinity(0, sizeof(*all), all))
+		return -errno;
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return -errno;
+	ret = fmake(self, 0, MPT_LOCK_MUTEX);
+	if (!ret)
+		ret = fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user);
+	return ret ? ret : user ? 0 : -EPROTO;
+}
+
+/*
+ * We run SCHED_FIFO on our waiters' CPU: let them run (SCHED_OTHER)
+ * until @l's word says @want, within 5 s, then SCHED_FIFO again.
+ */
+static bool let_waiters_run(struct fl *l, __u64 want)
+{
+	struct sched_param rt = { .sched_priority = 1 };
+	struct sched_param normal = { 0 };
+	__u64 t0;
+
+	if (sched_setscheduler(0, SCHED_OTHER, &normal))
+		return false;
+	for (t0 = now_ns(); fword(l) != want &&
+	     now_ns() - t0 < 5000000000ULL;)
+		usleep(1000);
+	return !sched_setscheduler(0, SCHED_FIFO, &rt) && fword(l) == want;
+}
+
+/*
  * Free with a waiter: our release wakes it and, as it is woken, leaves
  * the word at 0; before the waiter runs, we take and let go of
  * the lock in user space as often as we like (as running threads steal
@@ -2265,7 +2305,7 @@ TEST_F(fast, steal)
 	struct sched_param rt = { .sched_priority = 1 };
 	struct sched_param normal = { 0 };
 	struct mpt_lock_info li;
-	cpu_set_t one, all;
+	cpu_set_t all;
 	struct fres r;
 	struct actor w;
 	__u32 wtoken;
@@ -2273,13 +2313,7 @@ TEST_F(fast, steal)
 	bool user;
 	int i;
 
-	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
-	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
-	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
-	ASSERT_TRUE(user);
+	ASSERT_EQ(0, pinned_holder(self, &all));
 	factor_start(&w, self->l, "kf0u0p");	/* on our CPU alone, too */
 	r = factor_result(&w);
 	ASSERT_EQ(0, r.ret);
@@ -2312,13 +2346,8 @@ TEST_F(fast, steal)
 	EXPECT_EQ(wtok(self->tok, 1), fword(&self->l[0]));
 
 	/* The waiter runs, finds it taken: a waiter to hand it to. */
-	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &normal));
-	for (t0 = now_ns(); fword(&self->l[0]) != (wtok(self->tok, 1) |
-						   MPT_LOCKW_WAITERS) &&
-	     now_ns() - t0 < 5000000000ULL;)
-		usleep(1000);
-	ASSERT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
-	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &rt));
+	ASSERT_TRUE(let_waiters_run(&self->l[0],
+				    wtok(self->tok, 1) | MPT_LOCKW_WAITERS));
 	/* Woken for longer than the hand-off delay (a millisecond). */
 	for (t0 = now_ns(); now_ns() - t0 < 3000000ULL;)
 		;
@@ -2361,7 +2390,7 @@ TEST_F(fast, woken_not_handed)
 	struct sched_param rt = { .sched_priority = 1 };
 	struct sched_param normal = { 0 };
 	struct mpt_lock_info li;
-	cpu_set_t one, all;
+	cpu_set_t all;
 	struct actor w[2];
 	struct fres r;
 	__u32 wtoken[2];
@@ -2369,13 +2398,7 @@ TEST_F(fast, woken_not_handed)
 	bool user;
 	int i;
 
-	ASSERT_EQ(0, sched_getaffinity(0, sizeof(all), &all));
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
-	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
-	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, &user));
-	ASSERT_TRUE(user);
+	ASSERT_EQ(0, pinned_holder(self, &all));
 	for (i = 0; i < 2; i++) {
 		factor_start(&w[i], self->l, "kf0u0p");
 		r = factor_result(&w[i]);
@@ -2407,13 +2430,8 @@ TEST_F(fast, woken_not_handed)
 	EXPECT_TRUE(user);
 
 	/* The first waiter runs, finds it taken, and goes back to sleep. */
-	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &normal));
-	for (t0 = now_ns(); fword(&self->l[0]) != (wtok(self->tok, 1) |
-						   MPT_LOCKW_WAITERS) &&
-	     now_ns() - t0 < 5000000000ULL;)
-		usleep(1000);
-	ASSERT_EQ(wtok(self->tok, 1) | MPT_LOCKW_WAITERS, fword(&self->l[0]));
-	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &rt));
+	ASSERT_TRUE(let_waiters_run(&self->l[0],
+				    wtok(self->tok, 1) | MPT_LOCKW_WAITERS));
 	ASSERT_EQ(0, fast_release(&self->l[0], self->tok, &user));
 	EXPECT_FALSE(user);
 	/* Handed over; the second still to be woken. */
