@@ -16,13 +16,15 @@
  *                                      holds it, told (median, p99)
  *   mpt-bench fork N                   fork + exit + wait: ops/s, on
  *                                      the first CPU
- *   mpt-bench listen-nl|listen-dev|listen-dev-filtered|listen-cn
- *                                      count events until SIGTERM, then
+ *   mpt-bench listen-nl|listen-nl-procs|listen-dev|listen-dev-filtered|
+ *             listen-cn                count events until SIGTERM, then
  *                                      print "EVENTS LOST"; on the last
  *                                      CPU (dev-filtered: a /dev reader
  *                                      that asked for FORK, EXEC and
  *                                      EXIT only, what the proc
- *                                      connector tells of a process)
+ *                                      connector tells of a process;
+ *                                      nl-procs: a netlink listener of
+ *                                      the group of those three only)
  *   mpt-bench storm dev|cn N BYTES STOP
  *                                      4 forkers make N children while a
  *                                      listener with BYTES of buffer (a
@@ -926,9 +928,27 @@ static void listen_once(struct mpt_nl *nl, int fd, bool cn, int timeout_ms,
 	}
 }
 
+/*
+ * The group of FORK, EXEC and EXIT alone; exit status 3 (see the top)
+ * when the module has no such group, as an older one with
+ * tools/bench --against.
+ */
+static int nl_procs(struct mpt_nl *nl)
+{
+	int ret = mpt_nl_subscribe_types(nl, 1u << MPT_EV_FORK |
+					 1u << MPT_EV_EXEC | 1u << MPT_EV_EXIT);
+
+	if (!ret) {
+		fprintf(stderr, "mpt-bench: the module has no netlink group \"%s\"\n",
+			MPT_MCGRP_PROCS);
+		exit(3);
+	}
+	return ret < 0 ? ret : 0;
+}
+
 static void no_listener(const char *how)
 {
-	fprintf(stderr, "mpt-bench: %s: not a listener (listen-nl, listen-dev, listen-dev-filtered or listen-cn)\n",
+	fprintf(stderr, "mpt-bench: %s: not a listener (listen-nl, listen-nl-procs, listen-dev, listen-dev-filtered or listen-cn)\n",
 		how);
 	exit(2);
 }
@@ -943,10 +963,14 @@ static void listen_events(const char *how)
 	signal(SIGTERM, on_term);
 	signal(SIGINT, on_term);
 	on_cpu(true);
-	if (!strcmp(how, "listen-nl")) {
+	if (!strncmp(how, "listen-nl", 9)) {
+		bool procs = !strcmp(how + 9, "-procs");
+
+		if (!procs && how[9])
+			no_listener(how);
 		ret = mpt_nl_open(&nl);
 		if (!ret)
-			ret = mpt_nl_subscribe(nl);
+			ret = procs ? nl_procs(nl) : mpt_nl_subscribe(nl);
 		if (ret)
 			die_ret("netlink", ret);
 	} else if (!strncmp(how, "listen-dev", 10)) {

@@ -37,7 +37,7 @@ static DEFINE_SPINLOCK(mpt_emit_lock);
 void mpt_emit(struct mpt_src *src)
 {
 	bool dev = mpt_dev_listening();
-	bool nl = mpt_nl_listening();
+	unsigned int nl = mpt_nl_listening(src->type);
 
 	if (!dev && !nl)
 		return;
@@ -47,7 +47,7 @@ void mpt_emit(struct mpt_src *src)
 	if (dev)
 		mpt_dev_deliver(src);
 	if (nl)
-		mpt_nl_deliver(src);
+		mpt_nl_deliver(src, nl);
 	spin_unlock(&mpt_emit_lock);
 }
 

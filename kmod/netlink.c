@@ -491,14 +491,26 @@ static const struct genl_ops mpt_genl_ops[] = {
 	},
 };
 
-enum { MPT_MCGRP_EVENTS_ID };
+/* Every event, then one group per class of them (mpt_nl_class()). */
+enum {
+	MPT_MCGRP_EVENTS_ID,
+	MPT_MCGRP_PROCS_ID,
+	MPT_MCGRP_REAP_ID,
+	MPT_MCGRP_QUEUES_ID,
+	MPT_MCGRP_LOCKS_ID,
+	MPT_MCGRP_N
+};
+
+/* Events reveal every user's processes: admins only, in every group. */
+#define MPT_MCGRP(id, group_name) \
+	[id] = { .name = group_name, .flags = GENL_MCAST_CAP_SYS_ADMIN }
 
 static const struct genl_multicast_group mpt_genl_mcgrps[] = {
-	/* Events reveal every user's processes: admins only. */
-	[MPT_MCGRP_EVENTS_ID] = {
-		.name = MPT_MCGRP_EVENTS,
-		.flags = GENL_MCAST_CAP_SYS_ADMIN,
-	},
+	MPT_MCGRP(MPT_MCGRP_EVENTS_ID, MPT_MCGRP_EVENTS),
+	MPT_MCGRP(MPT_MCGRP_PROCS_ID, MPT_MCGRP_PROCS),
+	MPT_MCGRP(MPT_MCGRP_REAP_ID, MPT_MCGRP_REAP),
+	MPT_MCGRP(MPT_MCGRP_QUEUES_ID, MPT_MCGRP_QUEUES),
+	MPT_MCGRP(MPT_MCGRP_LOCKS_ID, MPT_MCGRP_LOCKS),
 };
 
 static struct genl_family mpt_genl_family __ro_after_init = {
@@ -513,11 +525,37 @@ static struct genl_family mpt_genl_family __ro_after_init = {
 	.n_mcgrps	= ARRAY_SIZE(mpt_genl_mcgrps),
 };
 
-/* Only the initial network namespace hears events (security.rst). */
-bool mpt_nl_listening(void)
+/* The group of the class of events of @type. */
+static unsigned int mpt_nl_class(u32 type)
 {
-	return genl_has_listeners(&mpt_genl_family, &init_net,
-				  MPT_MCGRP_EVENTS_ID);
+	switch (type) {
+	case MPT_EV_ZOMBIE ... MPT_EV_ORPHAN:
+		return MPT_MCGRP_REAP_ID;
+	case MPT_EV_QUEUE_CREATE ... MPT_EV_QUEUE_GET:
+		return MPT_MCGRP_QUEUES_ID;
+	case MPT_EV_LOCK_CREATE ... MPT_EV_LOCK_RELEASE:
+		return MPT_MCGRP_LOCKS_ID;
+	default:
+		return MPT_MCGRP_PROCS_ID;
+	}
+}
+
+static bool mpt_nl_heard(unsigned int group)
+{
+	/* Only the initial network namespace hears events (security.rst). */
+	return genl_has_listeners(&mpt_genl_family, &init_net, group);
+}
+
+/*
+ * The groups with listeners that an event of @type goes to, as a mask of
+ * 1 << MPT_MCGRP_*_ID: 0 when nobody would hear it.
+ */
+unsigned int mpt_nl_listening(u32 type)
+{
+	unsigned int class = mpt_nl_class(type);
+
+	return (mpt_nl_heard(MPT_MCGRP_EVENTS_ID) << MPT_MCGRP_EVENTS_ID) |
+	       (mpt_nl_heard(class) << class);
 }
 
 /*
@@ -596,14 +634,19 @@ static int mpt_nl_put_cycle(struct sk_buff *skb,
 	return 0;
 }
 
-static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
+/*
+ * @ev as a %MPT_A_EVENT nest, left open for the caller to add to and end;
+ * NULL when @skb has no room for it (nothing of it is left in @skb).
+ */
+static struct nlattr *mpt_nl_put_event(struct sk_buff *skb,
+				       const struct mpt_event *ev)
 {
 	const struct mpt_task *t = &ev->fork.task;	/* same place in all */
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, MPT_A_EVENT);
 	if (!nest)
-		return -EMSGSIZE;
+		return NULL;
 	if (nla_put_u32(skb, MPT_EV_A_TYPE, ev->hdr.type) ||
 	    nla_put_u64_64bit(skb, MPT_EV_A_SEQ, ev->hdr.seq, MPT_EV_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_EV_A_TIME_NS, ev->hdr.time_ns,
@@ -683,12 +726,11 @@ static int mpt_nl_put_event(struct sk_buff *skb, const struct mpt_event *ev)
 			goto cancel;
 		break;
 	}
-	nla_nest_end(skb, nest);
-	return 0;
+	return nest;
 
 cancel:
 	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
+	return NULL;
 }
 
 /*
@@ -702,12 +744,22 @@ cancel:
  * event reaches a listener at most a tick late and in order: a batch is
  * sent under mpt_emit_lock, as a single event is.
  *
- * All under mpt_emit_lock: the batch, the number of events in it, the
- * jiffies of the last send, and whether the family is going away.
+ * Each group gathers its own batch: an event for "events" and for its
+ * class's group is put in both.  A class's group numbers its events
+ * (MPT_EV_A_GROUP_SEQ), so that its listeners can tell what they lost.
+ *
+ * All under mpt_emit_lock: the batches, the number of events in each,
+ * the groups' numbers, the jiffies of each group's last send, and
+ * whether the family is going away.
  */
-static struct sk_buff *mpt_nl_batch;
-static u32 mpt_nl_batched;
-static unsigned long mpt_nl_sent;
+struct mpt_nl_group {
+	struct sk_buff *batch;
+	u32 batched;
+	u64 seq;
+	unsigned long sent;
+};
+
+static struct mpt_nl_group mpt_nl_groups[MPT_MCGRP_N];
 static bool mpt_nl_closed;
 
 static void mpt_nl_flush_fn(struct work_struct *work)
@@ -718,93 +770,135 @@ static void mpt_nl_flush_fn(struct work_struct *work)
 static DECLARE_DELAYED_WORK(mpt_nl_flush_work, mpt_nl_flush_fn);
 
 /*
- * Under mpt_emit_lock: send the batch.  Every event of a batch no
+ * Under mpt_emit_lock: send @id's batch.  Every event of a batch no
  * listener took is counted as dropped, and the listeners see them as a
- * gap in the sequence numbers.  @close: nothing is gathered after this.
+ * gap in the sequence numbers.
  */
-void mpt_nl_flush(bool close)
+static void mpt_nl_send(unsigned int id)
 {
-	struct sk_buff *skb = mpt_nl_batch;
-	u32 n = mpt_nl_batched;
+	struct mpt_nl_group *g = &mpt_nl_groups[id];
+	struct sk_buff *skb = g->batch;
+	u32 n = g->batched;
 	int ret;
 
-	mpt_nl_closed |= close;
 	if (!skb)
 		return;
-	mpt_nl_batch = NULL;
-	mpt_nl_batched = 0;
-	mpt_nl_sent = jiffies;
-	ret = genlmsg_multicast_netns(&mpt_genl_family, &init_net, skb, 0,
-				      MPT_MCGRP_EVENTS_ID, GFP_NOWAIT);
+	g->batch = NULL;
+	g->batched = 0;
+	g->sent = jiffies;
+	ret = genlmsg_multicast_netns(&mpt_genl_family, &init_net, skb, 0, id,
+				      GFP_NOWAIT);
 	/*
 	 * -ESRCH: nobody took it.  Every listener's buffer was full (a
 	 * drop), or the last listener left since the batch began.
 	 */
-	if (ret == -ESRCH && !genl_has_listeners(&mpt_genl_family, &init_net,
-						 MPT_MCGRP_EVENTS_ID))
+	if (ret == -ESRCH && !mpt_nl_heard(id))
 		return;
 	atomic64_add(n, ret ? &mpt_stats.nl_drops : &mpt_stats.nl_events);
 }
 
 /*
- * Under mpt_emit_lock: add @ev to the batch, begun when there is none
- * with room for @ev alone (@alone) or for a page of events.  False when
- * the batch has no room left for it, or no memory.
+ * Under mpt_emit_lock: send every group's batch.  @close: nothing is
+ * gathered after this.
  */
-static bool mpt_nl_add(const struct mpt_event *ev, bool alone)
+void mpt_nl_flush(bool close)
 {
-	struct sk_buff *skb = mpt_nl_batch;
+	unsigned int id;
+
+	mpt_nl_closed |= close;
+	for (id = 0; id < MPT_MCGRP_N; id++)
+		mpt_nl_send(id);
+}
+
+/*
+ * Under mpt_emit_lock: add @ev to @g's batch, begun when there is none
+ * with room for @ev alone (@alone) or for a page of events; @seq, when
+ * not 0, is its number in @g.  False when the batch has no room left for
+ * it, or no memory.
+ */
+static bool mpt_nl_add(struct mpt_nl_group *g, const struct mpt_event *ev,
+		       u64 seq, bool alone)
+{
+	struct sk_buff *skb = g->batch;
+	struct nlattr *nest;
 	void *hdr;
 
 	if (!skb) {
-		skb = alone ? genlmsg_new(mpt_nl_event_size(ev), GFP_NOWAIT) :
+		size_t size = mpt_nl_event_size(ev) +
+			      (seq ? nla_total_size_64bit(sizeof(u64)) : 0);
+
+		skb = alone ? genlmsg_new(size, GFP_NOWAIT) :
 			      nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_NOWAIT);
 		if (!skb)
 			return false;
 	}
 	hdr = genlmsg_put(skb, 0, 0, &mpt_genl_family, 0, MPT_CMD_EVENT);
-	if (hdr && !mpt_nl_put_event(skb, ev)) {
-		genlmsg_end(skb, hdr);
-		mpt_nl_batch = skb;
-		mpt_nl_batched++;
-		return true;
-	}
-	if (hdr)
-		genlmsg_cancel(skb, hdr);
-	if (!mpt_nl_batch)	/* begun for it: room for any event, or a bug */
+	if (!hdr)
+		goto fail;
+	nest = mpt_nl_put_event(skb, ev);
+	if (!nest || (seq && nla_put_u64_64bit(skb, MPT_EV_A_GROUP_SEQ, seq,
+					       MPT_EV_A_PAD)))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	g->batch = skb;
+	g->batched++;
+	return true;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+fail:
+	if (!g->batch)	/* begun for it: room for any event, or a bug */
 		nlmsg_free(skb);
 	return false;
 }
 
 /*
- * Called from mpt_emit() when mpt_nl_listening(), any context but
- * interrupts, under mpt_emit_lock.  Built with GFP_NOWAIT; every failure
- * is counted, and the listener sees it as a gap in the sequence numbers.
+ * Under mpt_emit_lock: @ev to group @id, numbered in it if it is a
+ * class's group.  Every failure is counted, and the group's listeners
+ * see it as a gap in the sequence numbers.
  */
-void mpt_nl_deliver(const struct mpt_src *src)
+static void mpt_nl_group_deliver(unsigned int id, const struct mpt_event *ev)
 {
-	struct mpt_event ev;
-	bool quiet;
+	struct mpt_nl_group *g = &mpt_nl_groups[id];
+	u64 seq = id == MPT_MCGRP_EVENTS_ID ? 0 : ++g->seq;
+	bool quiet = !g->batch && time_after(jiffies, g->sent);
 
-	if (mpt_nl_closed || !mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
-		return;
-	quiet = !mpt_nl_batch && time_after(jiffies, mpt_nl_sent);
-	if (!mpt_nl_add(&ev, quiet)) {
-		mpt_nl_flush(false);	/* full: it goes, a new one begins */
-		if (!mpt_nl_add(&ev, quiet)) {
+	if (!mpt_nl_add(g, ev, seq, quiet)) {
+		mpt_nl_send(id);	/* full: it goes, a new one begins */
+		if (!mpt_nl_add(g, ev, seq, quiet)) {
 			atomic64_inc(&mpt_stats.nl_drops);
 			return;
 		}
 	}
 	if (quiet)
-		mpt_nl_flush(false);
+		mpt_nl_send(id);
 	else
 		queue_delayed_work(system_wq, &mpt_nl_flush_work, 1);
 }
 
+/*
+ * Called from mpt_emit() with the groups mpt_nl_listening() gave, any
+ * context but interrupts, under mpt_emit_lock.  Built with GFP_NOWAIT.
+ */
+void mpt_nl_deliver(const struct mpt_src *src, unsigned int groups)
+{
+	struct mpt_event ev;
+	unsigned int id;
+
+	if (mpt_nl_closed || !mpt_render(src, &init_pid_ns, &init_user_ns, &ev))
+		return;
+	for (id = 0; id < MPT_MCGRP_N; id++)
+		if (groups & BIT(id))
+			mpt_nl_group_deliver(id, &ev);
+}
+
 int __init mpt_netlink_init(void)
 {
-	mpt_nl_sent = jiffies - 1;
+	unsigned int id;
+
+	for (id = 0; id < MPT_MCGRP_N; id++)
+		mpt_nl_groups[id].sent = jiffies - 1;
 	return genl_register_family(&mpt_genl_family);
 }
 

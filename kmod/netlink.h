@@ -7,8 +7,8 @@
 struct mpt_src;
 
 int mpt_netlink_init(void);
-bool mpt_nl_listening(void);
-void mpt_nl_deliver(const struct mpt_src *src);
+unsigned int mpt_nl_listening(u32 type);
+void mpt_nl_deliver(const struct mpt_src *src, unsigned int groups);
 void mpt_nl_flush(bool close);
 void mpt_netlink_exit(void);
 

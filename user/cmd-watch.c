@@ -392,7 +392,9 @@ int cmd_watch(int argc, char **argv)
 	} else {
 		ret = mpt_nl_open(&nl);
 		if (!ret)
-			ret = mpt_nl_subscribe(nl);
+			ret = mpt_nl_subscribe_types(nl, w.types);
+		if (ret > 0)		/* the group of w.types' one class */
+			ret = 0;
 		if (ret == -EPERM) {
 			mpt_err("joining the events group needs CAP_SYS_ADMIN: run as root, or use --dev for your own processes");
 			goto out;

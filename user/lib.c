@@ -60,6 +60,7 @@ struct mpt_nl {
 	int family;
 	char errmsg[256];
 	uint64_t last_seq;	/* of the events received, 0 before any */
+	uint64_t last_group_seq;	/* their MPT_EV_A_GROUP_SEQ, the same */
 	void *rxbuf;		/* mpt_nl_events()' receive buffer, made once */
 };
 
@@ -569,12 +570,63 @@ const char *mpt_event_name(uint32_t type)
 	return event_names[type];
 }
 
+const char *mpt_nl_class_group(uint32_t type)
+{
+	switch (type) {
+	case MPT_EV_FORK:
+	case MPT_EV_EXEC:
+	case MPT_EV_EXIT:
+		return MPT_MCGRP_PROCS;
+	case MPT_EV_ZOMBIE:
+	case MPT_EV_REAP:
+	case MPT_EV_ORPHAN:
+		return MPT_MCGRP_REAP;
+	case MPT_EV_QUEUE_CREATE ... MPT_EV_QUEUE_GET:
+		return MPT_MCGRP_QUEUES;
+	case MPT_EV_LOCK_CREATE ... MPT_EV_LOCK_RELEASE:
+		return MPT_MCGRP_LOCKS;
+	}
+	return NULL;
+}
+
 int mpt_nl_subscribe(struct mpt_nl *nl)
 {
-	int grp = genl_ctrl_resolve_grp(nl->sk, MPT_GENL_NAME,
-					MPT_MCGRP_EVENTS);
+	int ret = mpt_nl_subscribe_types(nl, UINT32_MAX);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* The one class's group of @types, or NULL when they span more. */
+static const char *types_group(uint32_t types)
+{
+	const char *group = NULL;
+
+	for (uint32_t t = 0; t < 32; t++) {
+		const char *g;
+
+		if (!(types & (1u << t)) || t == MPT_EV_NONE || t == MPT_EV_LOST)
+			continue;
+		g = mpt_nl_class_group(t);
+		if (!g || (group && strcmp(g, group)))
+			return NULL;
+		group = g;
+	}
+	return group;
+}
+
+int mpt_nl_subscribe_types(struct mpt_nl *nl, uint32_t types)
+{
+	const char *class = types_group(types);
+	int grp = -1;
 	int ret;
 
+	if (class)
+		grp = genl_ctrl_resolve_grp(nl->sk, MPT_GENL_NAME, class);
+	if (grp < 0) {
+		class = NULL;
+		grp = genl_ctrl_resolve_grp(nl->sk, MPT_GENL_NAME,
+					    MPT_MCGRP_EVENTS);
+	}
 	if (grp < 0)
 		return -EPROTO;
 	ret = nl_socket_add_membership(nl->sk, grp);
@@ -590,7 +642,7 @@ int mpt_nl_subscribe(struct mpt_nl *nl)
 	if (setsockopt(nl_socket_get_fd(nl->sk), SOL_SOCKET, SO_RCVBUFFORCE,
 		       &(int){ 4 << 20 }, sizeof(int)))
 		nl_socket_set_buffer_size(nl->sk, 4 << 20, 0);
-	return 0;
+	return class != NULL;
 }
 
 struct mpt_events_ctx {
@@ -664,6 +716,7 @@ static const struct {
 	EV_FIELD(MPT_EV_A_OWNER_TID, owner_tid, false),
 	EV_FIELD(MPT_EV_A_NS, ns, false),
 	EV_FIELD(MPT_EV_A_WAITERS, waiters, false),
+	EV_FIELD(MPT_EV_A_GROUP_SEQ, group_seq, false),
 };
 
 /* The attributes of @event into @ev; false without a sequence number. */
@@ -700,6 +753,7 @@ static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 	struct genlmsghdr *g = nlmsg_data(h);
 	struct mpt_event_view ev = { 0 };
 	struct nlattr *event;
+	uint64_t last, now;
 
 	if (h->nlmsg_type != ctx->nl->family || !genlmsg_valid_hdr(h, 0) ||
 	    g->cmd != MPT_CMD_EVENT)
@@ -709,11 +763,17 @@ static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 	if (!event || !mpt_parse_event(event, &ev))
 		return;
 
-	if (ctx->nl->last_seq && ev.seq > ctx->nl->last_seq + 1) {
+	/*
+	 * On a class's group the events' own numbers skip the other
+	 * classes': the group's number tells what was lost.
+	 */
+	last = ev.group_seq ? ctx->nl->last_group_seq : ctx->nl->last_seq;
+	now = ev.group_seq ? ev.group_seq : ev.seq;
+	if (last && now > last + 1) {
 		struct mpt_event_view lost = {
 			.type = MPT_EV_LOST,
 			.seq = ctx->nl->last_seq + 1,
-			.lost = ev.seq - ctx->nl->last_seq - 1,
+			.lost = now - last - 1,
 		};
 
 		ctx->stop = ctx->cb(&lost, ctx->arg);
@@ -721,6 +781,7 @@ static void mpt_event_msg(struct mpt_events_ctx *ctx, struct nlmsghdr *h)
 			return;
 	}
 	ctx->nl->last_seq = ev.seq;
+	ctx->nl->last_group_seq = ev.group_seq;
 	ctx->stop = ctx->cb(&ev, ctx->arg);
 }
 

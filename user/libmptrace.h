@@ -75,6 +75,8 @@ struct mpt_event_view {
 	uint32_t waiters;			/* LOCK_* */
 	uint32_t ncycle;			/* DEADLOCK: entries in cycle */
 	struct mpt_deadlock_entry cycle[MPT_DEADLOCK_MAX];
+	uint64_t group_seq;			/* netlink, a class's group:
+						 * its number there; else 0 */
 };
 
 /* Return 0 to go on, anything else to stop (mpt_*_events returns it). */
@@ -82,6 +84,18 @@ typedef int (*mpt_event_cb)(const struct mpt_event_view *ev, void *arg);
 
 /* Join the events group (needs CAP_SYS_ADMIN: -EPERM otherwise). */
 int mpt_nl_subscribe(struct mpt_nl *nl);
+/*
+ * Join the group of the events of @types (1 << MPT_EV_*) alone when they
+ * are all of one class (MPT_MCGRP_PROCS and the others), else the events
+ * group: the module then neither makes nor sends the other classes' for
+ * this listener.  A module without the class's group gives the events
+ * group too; other events than @types may come either way.  Returns 1
+ * when it joined a class's group, 0 the events group, or a negative
+ * errno (-EPERM without CAP_SYS_ADMIN).
+ */
+int mpt_nl_subscribe_types(struct mpt_nl *nl, uint32_t types);
+/* The multicast group an event of @type is in besides MPT_MCGRP_EVENTS. */
+const char *mpt_nl_class_group(uint32_t type);
 /*
  * Wait up to @timeout_ms (-1: forever) for events and hand each to @cb.
  * Returns 0 on timeout, @cb's non-zero result, or a negative errno.

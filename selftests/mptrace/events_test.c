@@ -712,8 +712,8 @@ TEST_F_TIMEOUT(ev, fork_storm, 600)
 	close(fd);
 }
 
-/* A netlink listener: socket in the events group, family id. */
-static int nl_listen(int *family)
+/* A netlink listener: socket in multicast group @group, family id. */
+static int nl_listen_group(const char *group, int *family)
 {
 	uint32_t grp;
 	int fd = mpt_nl_socket();
@@ -721,7 +721,7 @@ static int nl_listen(int *family)
 
 	if (fd < 0)
 		return fd;
-	*family = mpt_genl_family(fd, MPT_GENL_NAME, MPT_MCGRP_EVENTS, &grp);
+	*family = mpt_genl_family(fd, MPT_GENL_NAME, group, &grp);
 	if (*family < 0 ||
 	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
 		       sizeof(grp)) ||
@@ -732,9 +732,15 @@ static int nl_listen(int *family)
 	return fd;
 }
 
+/* A netlink listener of the events group. */
+static int nl_listen(int *family)
+{
+	return nl_listen_group(MPT_MCGRP_EVENTS, family);
+}
+
 struct nl_ev {
 	uint32_t type, pid, ppid, parent_pid;
-	uint64_t seq;
+	uint64_t seq, group_seq;	/* group_seq: 0 when absent */
 	int32_t status;
 	bool has_status;
 };
@@ -745,6 +751,17 @@ static uint32_t nla_u32(struct nlattr *nest, int type)
 					nest->nla_len - NLA_HDRLEN, type);
 
 	return a ? *(uint32_t *)MPT_NLA_DATA(a) : 0;
+}
+
+static uint64_t nla_u64(struct nlattr *nest, int type)
+{
+	struct nlattr *a = mpt_nla_find(MPT_NLA_DATA(nest),
+					nest->nla_len - NLA_HDRLEN, type);
+	uint64_t v = 0;
+
+	if (a)
+		memcpy(&v, MPT_NLA_DATA(a), sizeof(v));
+	return v;
 }
 
 /*
@@ -762,6 +779,9 @@ static int nl_collect_n(int fd, int family, struct nl_ev *evs, int max,
 		ssize_t len = recv(fd, buf, sizeof(buf), 0);
 		struct nlmsghdr *h;
 
+		/* an overrun: the numbers that follow show what it lost */
+		if (len < 0 && errno == ENOBUFS)
+			continue;
 		if (len < 0)
 			return errno == EAGAIN ? n : -errno;
 		if (dgrams && !(*dgrams)++) {
@@ -774,7 +794,7 @@ static int nl_collect_n(int fd, int family, struct nl_ev *evs, int max,
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len) && n < max;
 		     h = NLMSG_NEXT(h, len)) {
 			struct genlmsghdr *g = NLMSG_DATA(h);
-			struct nlattr *nest, *seq, *st;
+			struct nlattr *nest, *st;
 
 			if (h->nlmsg_type != family || g->cmd != MPT_CMD_EVENT)
 				continue;
@@ -786,12 +806,10 @@ static int nl_collect_n(int fd, int family, struct nl_ev *evs, int max,
 			evs[n].pid = nla_u32(nest, MPT_EV_A_PID);
 			evs[n].ppid = nla_u32(nest, MPT_EV_A_PPID);
 			evs[n].parent_pid = nla_u32(nest, MPT_EV_A_PARENT_PID);
-			seq = mpt_nla_find(MPT_NLA_DATA(nest),
-					   nest->nla_len - NLA_HDRLEN, MPT_EV_A_SEQ);
+			evs[n].seq = nla_u64(nest, MPT_EV_A_SEQ);
+			evs[n].group_seq = nla_u64(nest, MPT_EV_A_GROUP_SEQ);
 			st = mpt_nla_find(MPT_NLA_DATA(nest),
 					  nest->nla_len - NLA_HDRLEN, MPT_EV_A_STATUS);
-			if (seq)
-				memcpy(&evs[n].seq, MPT_NLA_DATA(seq), 8);
 			evs[n].has_status = st;
 			if (st)
 				evs[n].status = *(int32_t *)MPT_NLA_DATA(st);
@@ -1501,15 +1519,12 @@ static void long_name(char *name, size_t len, const char *prefix)
  * netlink listener as it reaches /dev/mptrace: same numbers, same
  * types, nothing dropped.  (Each netlink message is sized to its event.)
  */
-TEST_F(ev, netlink_every_type)
+/*
+ * An event of every kind the module makes, by this process and its
+ * children; @dev_fd: an open /dev/mptrace.
+ */
+static void every_type(struct __test_metadata *_metadata, int dev)
 {
-	static const int types[] = {
-		MPT_EV_FORK, MPT_EV_EXEC, MPT_EV_EXIT, MPT_EV_ZOMBIE,
-		MPT_EV_REAP, MPT_EV_ORPHAN, MPT_EV_QUEUE_CREATE,
-		MPT_EV_QUEUE_PUT, MPT_EV_QUEUE_GET, MPT_EV_LOCK_CREATE,
-		MPT_EV_LOCK_ACQUIRE, MPT_EV_DEADLOCK, MPT_EV_LOCK_RELEASE,
-		MPT_EV_LOCK_OWNER_DIED,
-	};
 	struct mpt_queue_open qo = {
 		.flags = MPT_QOPEN_CREATE | MPT_QOPEN_EXCL | MPT_QOPEN_READ |
 			 MPT_QOPEN_WRITE | MPT_QOPEN_CLOEXEC,
@@ -1524,17 +1539,8 @@ TEST_F(ev, netlink_every_type)
 	struct mpt_qmsg qm = { .buf = (uintptr_t)msg, .len = sizeof(msg) };
 	struct mpt_lock_acq acq = { 0 };
 	struct mpt_name un = { 0 };
-	struct nl_ev evs[512];
-	int nl, family, dev, q, lk, go[2], n, i, j;
-	int64_t drops;
+	int q, lk, go[2], i;
 	pid_t pid, child, g;
-
-	NEED_REAP();
-	nl = nl_listen(&family);
-	ASSERT_LE(0, nl);
-	drops = mpt_stat_now(MPT_STATS_A_NL_DROPS);
-	dev = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, dev);
 
 	/* EXEC of a path longer than the event holds (/././.../bin/true). */
 	while (strlen(path) < MPT_FILENAME_LEN + 8)
@@ -1591,6 +1597,28 @@ TEST_F(ev, netlink_every_type)
 	memcpy(un.name, lo.name, sizeof(un.name));
 	EXPECT_EQ(0, ioctl(dev, MPT_IOC_LOCK_UNLINK, &un));
 	close(lk);
+}
+
+TEST_F(ev, netlink_every_type)
+{
+	static const int types[] = {
+		MPT_EV_FORK, MPT_EV_EXEC, MPT_EV_EXIT, MPT_EV_ZOMBIE,
+		MPT_EV_REAP, MPT_EV_ORPHAN, MPT_EV_QUEUE_CREATE,
+		MPT_EV_QUEUE_PUT, MPT_EV_QUEUE_GET, MPT_EV_LOCK_CREATE,
+		MPT_EV_LOCK_ACQUIRE, MPT_EV_DEADLOCK, MPT_EV_LOCK_RELEASE,
+		MPT_EV_LOCK_OWNER_DIED,
+	};
+	struct nl_ev evs[512];
+	int nl, family, dev, n, i, j;
+	int64_t drops;
+
+	NEED_REAP();
+	nl = nl_listen(&family);
+	ASSERT_LE(0, nl);
+	drops = mpt_stat_now(MPT_STATS_A_NL_DROPS);
+	dev = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	every_type(_metadata, dev);
 	close(dev);
 
 	ASSERT_EQ(0, drain(self->fd, self->s, 300));
@@ -1610,8 +1638,178 @@ TEST_F(ev, netlink_every_type)
 		ASSERT_LT(j, n) TH_LOG("event %llu (type %d) not on netlink",
 				       (unsigned long long)r->hdr.seq, types[i]);
 		EXPECT_EQ(types[i], (int)evs[j].type);
+		EXPECT_EQ(0, evs[j].group_seq);	/* the events group's have none */
 	}
 	close(nl);
+}
+
+/* The classes of linux/mptrace.h's MPT_MCGRP_* groups, as it lists them. */
+static const char *const class_groups[] = {
+	MPT_MCGRP_PROCS, MPT_MCGRP_REAP, MPT_MCGRP_QUEUES, MPT_MCGRP_LOCKS,
+};
+
+static int class_of(uint32_t type)
+{
+	switch (type) {
+	case MPT_EV_FORK: case MPT_EV_EXEC: case MPT_EV_EXIT:
+		return 0;
+	case MPT_EV_ZOMBIE: case MPT_EV_REAP: case MPT_EV_ORPHAN:
+		return 1;
+	case MPT_EV_QUEUE_CREATE: case MPT_EV_QUEUE_REMOVE:
+	case MPT_EV_QUEUE_FULL: case MPT_EV_QUEUE_EMPTY:
+	case MPT_EV_QUEUE_CONSUMER_DIED: case MPT_EV_QUEUE_PUT:
+	case MPT_EV_QUEUE_GET:
+		return 2;
+	case MPT_EV_LOCK_CREATE: case MPT_EV_LOCK_REMOVE:
+	case MPT_EV_LOCK_CONTENDED: case MPT_EV_LOCK_OWNER_DIED:
+	case MPT_EV_DEADLOCK: case MPT_EV_LOCK_ACQUIRE:
+	case MPT_EV_LOCK_RELEASE:
+		return 3;
+	}
+	return -1;
+}
+
+/*
+ * A listener of each class's group, beside one of the events group: each
+ * receives exactly the events group's events of its class, with the same
+ * numbers, in the same order, numbered in the group one by one.
+ */
+#define CLASS_MAX 1024
+
+TEST_F(ev, netlink_class_groups)
+{
+	static struct nl_ev all[CLASS_MAX], cls[4][CLASS_MAX];
+	int nl, fam, fds[4], ncls[4], n, c, i, j, dev;
+	int64_t drops;
+
+	NEED_REAP();
+	nl = nl_listen(&fam);
+	ASSERT_LE(0, nl);
+	for (c = 0; c < 4; c++) {
+		fds[c] = nl_listen_group(class_groups[c], &fam);
+		ASSERT_LE(0, fds[c]) TH_LOG("group %s", class_groups[c]);
+	}
+	drops = mpt_stat_now(MPT_STATS_A_NL_DROPS);
+	dev = open(MPT_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	every_type(_metadata, dev);
+	close(dev);
+
+	n = nl_collect(nl, fam, all, CLASS_MAX);
+	ASSERT_LT(0, n);
+	ASSERT_GT(CLASS_MAX, n);
+	for (c = 0; c < 4; c++) {
+		ncls[c] = nl_collect(fds[c], fam, cls[c], CLASS_MAX);
+		ASSERT_LE(0, ncls[c]);
+		ASSERT_GT(CLASS_MAX, ncls[c]);
+		close(fds[c]);
+	}
+	close(nl);
+	EXPECT_EQ(drops, mpt_stat_now(MPT_STATS_A_NL_DROPS));
+
+	for (c = 0; c < 4; c++) {
+		int seen = 0;
+
+		/* every class made some */
+		EXPECT_LT(0, ncls[c]) TH_LOG("nothing on %s", class_groups[c]);
+		for (i = 0; i < ncls[c]; i++) {
+			EXPECT_EQ(c, class_of(cls[c][i].type))
+				TH_LOG("type %u on %s", cls[c][i].type,
+				       class_groups[c]);
+			ASSERT_NE(0, cls[c][i].group_seq);
+			if (i)
+				EXPECT_EQ(cls[c][i - 1].group_seq + 1,
+					  cls[c][i].group_seq);
+		}
+		/*
+		 * The events group's of this class, from where this group's
+		 * begin (the two joined a moment apart): the same, in order.
+		 */
+		for (i = 0; i < n && (!ncls[c] || all[i].seq < cls[c][0].seq); i++)
+			;
+		for (j = 0; i < n; i++) {
+			if (class_of(all[i].type) != c)
+				continue;
+			ASSERT_LT(j, ncls[c]) TH_LOG("%s lacks event %llu",
+						     class_groups[c],
+						     (unsigned long long)all[i].seq);
+			EXPECT_EQ(all[i].seq, cls[c][j].seq);
+			EXPECT_EQ(all[i].type, cls[c][j].type);
+			EXPECT_EQ(all[i].pid, cls[c][j].pid);
+			j++;
+			seen++;
+		}
+		EXPECT_EQ(ncls[c], seen) TH_LOG("%s has more than events",
+						class_groups[c]);
+	}
+}
+
+/*
+ * A listener of a class's group that stops reading loses events, and
+ * learns how many from gaps in their group numbers: exactly the module's
+ * count of netlink drops.  The module makes and sends no other class's
+ * events for it: what it sent is what the listener received.
+ */
+#define GROUP_KIDS 300
+
+TEST_F(ev, netlink_group_lost_exact)
+{
+	static struct nl_ev evs[8 * GROUP_KIDS];
+	int64_t drops, sent;
+	uint64_t lost = 0;
+	int fd, fam, n, i, size = 4096, got = 0, mine = 0;
+	pid_t kids[GROUP_KIDS], last;
+
+	fd = nl_listen_group(MPT_MCGRP_PROCS, &fam);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+				sizeof(size)));
+	drops = mpt_stat_now(MPT_STATS_A_NL_DROPS);
+	sent = mpt_stat_now(MPT_STATS_A_NL_EVENTS);
+	for (i = 0; i < GROUP_KIDS; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (!kids[i])
+			_exit(0);
+		ASSERT_EQ(kids[i], waitpid(kids[i], NULL, 0));
+	}
+	/*
+	 * What waits, then one more child: its events are received, so any
+	 * loss before them shows as a gap.
+	 */
+	n = nl_collect(fd, fam, evs, 8 * GROUP_KIDS);
+	ASSERT_LE(0, n);
+	last = fork();
+	ASSERT_LE(0, last);
+	if (!last)
+		_exit(0);
+	ASSERT_EQ(last, waitpid(last, NULL, 0));
+	i = nl_collect(fd, fam, evs + n, 8 * GROUP_KIDS - n);
+	ASSERT_LT(0, i);
+	n += i;
+	ASSERT_GT(8 * GROUP_KIDS, n);
+	close(fd);
+
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, class_of(evs[i].type));
+		ASSERT_NE(0, evs[i].group_seq);
+		if (i) {
+			ASSERT_LT(evs[i - 1].group_seq, evs[i].group_seq);
+			lost += evs[i].group_seq - evs[i - 1].group_seq - 1;
+		}
+		got++;
+		for (int k = 0; k < GROUP_KIDS; k++)
+			mine += evs[i].pid == (uint32_t)kids[k];
+		mine += evs[i].pid == (uint32_t)last;
+	}
+	TH_LOG("%d received, %llu lost", got, (unsigned long long)lost);
+	EXPECT_LT(0, lost);	/* 4 KiB of buffer for 600 events: a loss */
+	EXPECT_EQ(drops + (int64_t)lost, mpt_stat_now(MPT_STATS_A_NL_DROPS));
+	/* ZOMBIE and REAP were neither made nor sent for this listener. */
+	EXPECT_EQ(sent + got, mpt_stat_now(MPT_STATS_A_NL_EVENTS));
+	/* The children's FORK and EXIT: each received or lost. */
+	EXPECT_LE(2 * (GROUP_KIDS + 1), mine + (int)lost);
+	EXPECT_LE(mine, 2 * (GROUP_KIDS + 1));
 }
 
 TEST_HARNESS_MAIN

@@ -618,4 +618,70 @@ TEST(nl_events_match_dev)
 	mpt_nl_close(nl);
 }
 
+/*
+ * mpt_nl_subscribe_types(): types of one class join that class's group
+ * (1), and only its events come, numbered in the group so that the
+ * other classes' numbers they skip are no loss; types of two classes
+ * join the events group (0).
+ */
+struct kept_of {
+	struct kept k;
+	pid_t pid;	/* the events of this process, and any LOST */
+};
+
+static int keep_of(const struct mpt_event_view *ev, void *arg)
+{
+	struct kept_of *ko = arg;
+
+	if (ev->type == MPT_EV_LOST || ev->pid == (uint32_t)ko->pid)
+		keep_event(ev, &ko->k);
+	return 0;
+}
+
+TEST(nl_subscribe_types)
+{
+	static struct mpt_event_view cls[KEPT_MAX], all[KEPT_MAX];
+	struct kept_of ck = { { cls, 0 }, 0 }, ak = { { all, 0 }, 0 };
+	struct mpt_nl *reap, *both;
+	unsigned int ctypes = 0, atypes = 0;
+	int status, i;
+	pid_t c;
+
+	if (!mpt_module_loaded())
+		SKIP(return, "mptrace module not loaded");
+	ASSERT_EQ(0, mpt_nl_open(&reap));
+	ASSERT_EQ(0, mpt_nl_open(&both));
+	EXPECT_EQ(1, mpt_nl_subscribe_types(reap, 1u << MPT_EV_ZOMBIE |
+					    1u << MPT_EV_REAP));
+	EXPECT_EQ(0, mpt_nl_subscribe_types(both, 1u << MPT_EV_FORK |
+					    1u << MPT_EV_REAP));
+	EXPECT_STREQ(MPT_MCGRP_REAP, mpt_nl_class_group(MPT_EV_ORPHAN));
+	EXPECT_STREQ(MPT_MCGRP_LOCKS, mpt_nl_class_group(MPT_EV_DEADLOCK));
+	EXPECT_EQ(NULL, mpt_nl_class_group(MPT_EV_LOST));
+
+	c = fork();
+	ASSERT_LE(0, c);
+	if (!c)
+		_exit(7);
+	ASSERT_EQ(c, waitpid(c, &status, 0));
+	ck.pid = ak.pid = c;
+	for (i = 0; i < 10; i++) {
+		mpt_nl_events(reap, 100, keep_of, &ck);
+		mpt_nl_events(both, 100, keep_of, &ak);
+	}
+	for (size_t j = 0; j < ck.k.n; j++) {
+		ctypes |= 1u << cls[j].type;
+		EXPECT_NE(0, cls[j].group_seq);
+	}
+	for (size_t j = 0; j < ak.k.n; j++) {
+		atypes |= 1u << all[j].type;
+		EXPECT_EQ(0, all[j].group_seq);
+	}
+	EXPECT_EQ(1u << MPT_EV_ZOMBIE | 1u << MPT_EV_REAP, ctypes);
+	EXPECT_EQ(1u << MPT_EV_FORK | 1u << MPT_EV_EXIT |
+		  1u << MPT_EV_ZOMBIE | 1u << MPT_EV_REAP, atypes);
+	mpt_nl_close(reap);
+	mpt_nl_close(both);
+}
+
 TEST_HARNESS_MAIN

@@ -259,22 +259,33 @@ static int nobody_join(void *arg)
 	return errno == EPERM ? 0 : 4;
 }
 
+/* Every group: the events group and each class's. */
+static const char *const groups[] = {
+	MPT_MCGRP_EVENTS, MPT_MCGRP_PROCS, MPT_MCGRP_REAP, MPT_MCGRP_QUEUES,
+	MPT_MCGRP_LOCKS,
+};
+
 TEST_F(nl, events_group_privileged)
 {
 	struct nl_target t = { .family = self->family };
 
-	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
-						MPT_MCGRP_EVENTS, &t.grp));
-	if (geteuid() != 0)
-		SKIP(return, "needs root to compare with an unprivileged uid");
-	EXPECT_EQ(0, setsockopt(self->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-				&t.grp, sizeof(t.grp)));
-	EXPECT_EQ(0, mpt_as_nobody(nobody_join, &t));
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
+							groups[i], &t.grp))
+			TH_LOG("group %s", groups[i]);
+		if (geteuid() != 0)
+			SKIP(return, "needs root to compare with an unprivileged uid");
+		EXPECT_EQ(0, setsockopt(self->fd, SOL_NETLINK,
+					NETLINK_ADD_MEMBERSHIP, &t.grp,
+					sizeof(t.grp)));
+		EXPECT_EQ(0, mpt_as_nobody(nobody_join, &t))
+			TH_LOG("group %s", groups[i]);
+	}
 }
 
 /*
  * Root of a new user namespace has CAP_SYS_ADMIN only there: it may not
- * join the events group of the initial network namespace.
+ * join any group of the initial network namespace.
  */
 static int userns_join(void *arg)
 {
@@ -299,12 +310,14 @@ TEST_F(nl, events_group_userns_root)
 
 	if (geteuid() != 0)
 		SKIP(return, "needs root to switch to another uid");
-	ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
-						MPT_MCGRP_EVENTS, &grp));
-	ret = mpt_as_nobody(userns_join, &grp);
-	if (ret == 99)
-		SKIP(return, "unprivileged user namespaces are disabled");
-	EXPECT_EQ(0, ret);
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		ASSERT_EQ(self->family, mpt_genl_family(self->fd, MPT_GENL_NAME,
+							groups[i], &grp));
+		ret = mpt_as_nobody(userns_join, &grp);
+		if (ret == 99)
+			SKIP(return, "unprivileged user namespaces are disabled");
+		EXPECT_EQ(0, ret) TH_LOG("group %s", groups[i]);
+	}
 }
 
 /*

@@ -89,9 +89,37 @@
 #define MPT_GENL_VERSION	1
 
 /**
- * MPT_MCGRP_EVENTS - the multicast group of the events (%MPT_CMD_EVENT)
+ * MPT_MCGRP_EVENTS - the multicast group of every event (%MPT_CMD_EVENT)
  */
 #define MPT_MCGRP_EVENTS	"events"
+
+/**
+ * MPT_MCGRP_PROCS - the group of %MPT_EV_FORK, %MPT_EV_EXEC and
+ * %MPT_EV_EXIT only, what the kernel's proc connector also tells
+ *
+ * This group and the three below each carry one class of events, for a
+ * listener that wants that class alone and should not pay for the rest
+ * (see %MPT_CMD_EVENT).  The classes do not overlap, and together they
+ * are what %MPT_MCGRP_EVENTS carries.
+ */
+#define MPT_MCGRP_PROCS		"procs"
+
+/**
+ * MPT_MCGRP_REAP - the group of %MPT_EV_ZOMBIE, %MPT_EV_REAP and
+ * %MPT_EV_ORPHAN only
+ */
+#define MPT_MCGRP_REAP		"reap"
+
+/**
+ * MPT_MCGRP_QUEUES - the group of the QUEUE_* events only
+ */
+#define MPT_MCGRP_QUEUES	"queues"
+
+/**
+ * MPT_MCGRP_LOCKS - the group of the LOCK_* events and %MPT_EV_DEADLOCK
+ * only
+ */
+#define MPT_MCGRP_LOCKS		"locks"
 
 /**
  * MPT_ABI_VERSION - the ABI this header describes (see "Compatibility")
@@ -2064,7 +2092,9 @@ struct mpt_lock_info {
  * DOC: Generic netlink
  *
  * The family %MPT_GENL_NAME answers the requests of enum mpt_cmd and
- * multicasts the events on %MPT_MCGRP_EVENTS.  Messages carry the
+ * multicasts the events on %MPT_MCGRP_EVENTS, and each class of them on
+ * a group of its own (%MPT_MCGRP_PROCS, %MPT_MCGRP_REAP,
+ * %MPT_MCGRP_QUEUES, %MPT_MCGRP_LOCKS).  Messages carry the
  * top-level attributes of enum mpt_attr; the nested ones (counters,
  * events, processes, queues, locks) are the enums that follow.  Each is
  * the netlink form of a structure above: an attribute has the type its
@@ -2092,7 +2122,14 @@ struct mpt_lock_info {
  *	come faster than one a scheduler tick arrive several to a datagram,
  *	each its own message, at most a tick late: read every message of
  *	what one recv(2) returns (NLMSG_NEXT), with a buffer of at least
- *	a page.
+ *	a page.  The same notification on a class's group (%MPT_MCGRP_PROCS
+ *	and the others) carries that class's events only, which the module
+ *	neither renders nor sends when nobody listens to them, and each
+ *	also carries %MPT_EV_A_GROUP_SEQ: a listener of such a group detects
+ *	lost events by gaps in that number instead, since %MPT_EV_A_SEQ
+ *	skips the other classes' events.  Join one group: events come in
+ *	order within a group, not between groups, and an event reaches a
+ *	socket once for every group of it that the socket joined.
  * @MPT_CMD_GET_PROCS: dump: takes no attribute.  One message per process
  *	the caller can see (see "The process table"), each with a
  *	%MPT_A_PROC nest of enum mpt_proc_attr, in pid order.
@@ -2169,11 +2206,13 @@ enum mpt_attr {
  * @MPT_STATS_A_RING_BYTES_MAX: u64, the ring_mem_max parameter
  * @MPT_STATS_A_DEV_LOST: u64, events dropped from full /dev rings (each
  *	reader was told in a LOST record)
- * @MPT_STATS_A_NL_EVENTS: u64, events multicast on netlink
+ * @MPT_STATS_A_NL_EVENTS: u64, events multicast on netlink, once for
+ *	each group an event went to (%MPT_MCGRP_EVENTS and its class's)
  * @MPT_STATS_A_NL_DROPS: u64, netlink events no listener received: no
  *	memory for the message, or every listener's receive buffer was
- *	full.  A listener sees its own misses as gaps in the sequence
- *	numbers (and in the Drops column of /proc/net/netlink)
+ *	full; once for each group, as %MPT_STATS_A_NL_EVENTS.  A listener
+ *	sees its own misses as gaps in the sequence numbers (and in the
+ *	Drops column of /proc/net/netlink)
  * @MPT_STATS_A_PROCS: u64, records in the process table now
  * @MPT_STATS_A_PROCS_MAX: u64, the max_procs parameter
  * @MPT_STATS_A_PROCS_BYTES: u64, memory the process table holds
@@ -2278,6 +2317,10 @@ enum mpt_stats_attr {
  * @MPT_EV_A_CYCLE: nest, DEADLOCK: one per step of the cycle, in order,
  *	each a nest of enum mpt_cycle_attr (full names, up to
  *	%MPT_DEADLOCK_MAX steps)
+ * @MPT_EV_A_GROUP_SEQ: u64, on a class's group only (not on
+ *	%MPT_MCGRP_EVENTS): the event's number among the events the module
+ *	made for that group while anyone listened to it, from 1 after the
+ *	module is loaded, one more for each
  * @__MPT_EV_A_MAX: one past the last attribute (%MPT_EV_A_MAX is the last)
  *
  * LOCK_* events carry %MPT_EV_A_OBJ_ID, %MPT_EV_A_OBJ_NAME and (ACQUIRE,
@@ -2322,6 +2365,7 @@ enum mpt_event_attr {
 	MPT_EV_A_NS,
 	MPT_EV_A_WAITERS,
 	MPT_EV_A_CYCLE,
+	MPT_EV_A_GROUP_SEQ,
 	__MPT_EV_A_MAX,
 };
 
