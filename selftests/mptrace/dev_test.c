@@ -233,33 +233,19 @@ TEST_F(dev, not_seekable_not_writable)
 	EXPECT_EQ(ENODEV, errno);
 }
 
-/*
- * Readers in these tests must stay idle while the rest of the VM forks and
- * execs: a filter on this process, which does neither meanwhile.
- */
-static int quiet(int fd)
-{
-	struct mpt_filter f = {
-		.types = 1U << MPT_EV_EXEC,
-		.pid = (__u32)getpid(),
-	};
-
-	return ioctl(fd, MPT_IOC_FILTER_SET, &f);
-}
-
 TEST_F(dev, read_idle)
 {
 	struct pollfd pfd = { .fd = self->fd, .events = POLLIN | POLLOUT };
 	char buf[256];
 	int fd;
 
-	ASSERT_EQ(0, quiet(self->fd));
+	ASSERT_EQ(0, mpt_quiet(self->fd));
 	EXPECT_EQ(0, read(self->fd, buf, 0));
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 
 	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, quiet(fd));
+	ASSERT_EQ(0, mpt_quiet(fd));
 	errno = 0;
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
@@ -277,7 +263,7 @@ TEST_F(dev, read_interrupted)
 	struct sigaction sa = { .sa_handler = on_alarm };
 	char buf[256];
 
-	ASSERT_EQ(0, quiet(self->fd));
+	ASSERT_EQ(0, mpt_quiet(self->fd));
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	alarm(1);
 	errno = 0;
@@ -317,7 +303,7 @@ TEST_F(dev, ring_subscribe)
 	EXPECT_EQ(0, conf.lost);
 	EXPECT_EQ(bytes, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
 
-	ASSERT_EQ(0, quiet(fd));
+	ASSERT_EQ(0, mpt_quiet(fd));
 	ASSERT_EQ(0, ring_set(fd, 64));
 	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));
 	EXPECT_EQ(64, conf.slots);
@@ -347,7 +333,7 @@ TEST_F(dev, ring_default)
 
 	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, quiet(fd));
+	ASSERT_EQ(0, mpt_quiet(fd));
 	errno = 0;
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EAGAIN, errno);
@@ -357,7 +343,7 @@ TEST_F(dev, ring_default)
 
 	fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, quiet(fd));
+	ASSERT_EQ(0, mpt_quiet(fd));
 	pfd.fd = fd;
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	ASSERT_EQ(0, ioctl(fd, MPT_IOC_RING_GET, &conf));

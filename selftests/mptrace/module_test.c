@@ -101,13 +101,8 @@ static pid_t blocked_child(bool use_poll)
 		int fd = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		char buf[MPT_EVENT_MAX_SIZE];
-		/* Idle while other processes fork: its own execs, none. */
-		struct mpt_filter f = {
-			.types = 1U << MPT_EV_EXEC,
-			.pid = (__u32)getpid(),
-		};
 
-		if (fd < 0 || ioctl(fd, MPT_IOC_FILTER_SET, &f))
+		if (fd < 0 || mpt_quiet(fd))
 			_exit(1);
 		while (poll(&pfd, 1, 0) == 1)	/* theirs from before it */
 			if (read(fd, buf, sizeof(buf)) <= 0)

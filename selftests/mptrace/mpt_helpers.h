@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,6 +40,20 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 120
 #endif
+
+/*
+ * A reader that must stay idle while the rest of the system forks and
+ * execs: a filter on this process's execs (it makes none meanwhile).
+ */
+static inline int mpt_quiet(int fd)
+{
+	struct mpt_filter f = {
+		.types = 1U << MPT_EV_EXEC,
+		.pid = (__u32)getpid(),
+	};
+
+	return ioctl(fd, MPT_IOC_FILTER_SET, &f);
+}
 
 /* Read a small sysfs/proc file into @buf, trailing newline removed. */
 static inline int mpt_read_file(const char *path, char *buf, size_t len)
