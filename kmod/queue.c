@@ -221,8 +221,10 @@ struct mpt_qcons {
  * @consumer_deaths: consumers that died with items in flight
  * @full_waits: producers that blocked
  * @empty_waits: consumers that blocked
- * @rd_wait: POLLIN pollers
- * @wr_wait: POLLOUT pollers
+ * @rd_wait: POLLIN pollers, and a fast queue's getters asleep out of line
+ * @wr_wait: POLLOUT pollers, and a fast queue's putters asleep out of line
+ * @rd_line: a fast queue's getters asleep in line (%MPT_QFW_ONE)
+ * @wr_line: a fast queue's putters asleep in line
  * @join_wait: joins
  * @rsv: bytes reserved of max_queue_bytes
  * @ring: a fast queue's mapping (vmalloc_user()), or NULL
@@ -270,6 +272,8 @@ struct mpt_queue {
 	u64			empty_waits;
 	wait_queue_head_t	rd_wait;
 	wait_queue_head_t	wr_wait;
+	wait_queue_head_t	rd_line;
+	wait_queue_head_t	wr_line;
 	wait_queue_head_t	join_wait;
 	struct rcu_head		rcu;
 };
@@ -474,6 +478,8 @@ static struct mpt_obj *mpt_q_make(void *arg)
 	INIT_LIST_HEAD(&q->consumers);
 	init_waitqueue_head(&q->rd_wait);
 	init_waitqueue_head(&q->wr_wait);
+	init_waitqueue_head(&q->rd_line);
+	init_waitqueue_head(&q->wr_line);
 	init_waitqueue_head(&q->join_wait);
 	mpt_queues_rsv += rsv;
 	return &q->obj;
@@ -783,13 +789,59 @@ static u64 mpt_qr_next_lap(u64 lap)
 	return (lap + (1ULL << MPT_QS_LAP_SHIFT)) & MPT_QS_LAP;
 }
 
-/* Wake the sleepers for @what and the pollers, if any. */
+/* The ring's positions, read once; @tail never behind @head. */
+static void mpt_qr_ends(struct mpt_queue *q, u64 *head, u64 *tail)
+{
+	*head = READ_ONCE(q->ring->head);
+	*tail = READ_ONCE(q->ring->tail);
+	if (*tail < *head || *tail - *head > q->capacity)
+		*tail = *head;
+}
+
+/*
+ * How many sleepers in line (%MPT_QFW_ONE) a wake for @what ends: one a
+ * message between @head and @tail (a get), or one a free slot between
+ * @tail and a lap past @head (a put), no more than sleep.  A sleeper
+ * woken whose own slot has not changed sleeps again: the change of a
+ * slot that a sleeper watches wakes, and counts, again.  At most
+ * @capacity looks at the ring.
+ */
+static int mpt_qr_wake_count(struct mpt_queue *q, u32 what)
+{
+	u32 sleepers = READ_ONCE(*mpt_q_nwait(q, what)), n = 0;
+	u64 head, tail, pos, end, lap, want;
+
+	mpt_qr_ends(q, &head, &tail);
+	pos = what == MPT_QW_PUT ? tail : head;
+	end = what == MPT_QW_PUT ? head + q->capacity : tail;
+	want = what == MPT_QW_PUT ? MPT_QS_EMPTY : MPT_QS_FULL;
+	for (; pos < end && n < sleepers; pos++) {
+		struct mpt_qslot *s = mpt_qr_slot(q, pos, &lap);
+
+		if (READ_ONCE(s->state) == (lap | want))
+			n++;
+	}
+	return n;
+}
+
+/*
+ * Wake for @what: the pollers and every sleeper out of line, and as many
+ * in line as mpt_qr_wake_count() says.
+ */
 static void mpt_qr_wake(struct mpt_queue *q, u32 what)
 {
+	wait_queue_head_t *line = what == MPT_QW_PUT ? &q->wr_line : &q->rd_line;
+	int n;
+
 	if (what == MPT_QW_PUT)
 		mpt_q_wake(&q->wr_wait, EPOLLOUT | EPOLLWRNORM);
 	else
 		mpt_q_wake(&q->rd_wait, EPOLLIN | EPOLLRDNORM);
+	if (wq_has_sleeper(line)) {
+		n = mpt_qr_wake_count(q, what);
+		if (n)
+			__wake_up(line, TASK_INTERRUPTIBLE, n, NULL);
+	}
 }
 
 /*
@@ -831,15 +883,6 @@ static void mpt_qr_fold_cons(struct mpt_queue *q, struct mpt_qcons *e)
 		return;
 	list_for_each_entry(t, &e->thrs, node)
 		mpt_qr_fold(q, t);
-}
-
-/* The ring's positions, read once; @tail never behind @head. */
-static void mpt_qr_ends(struct mpt_queue *q, u64 *head, u64 *tail)
-{
-	*head = READ_ONCE(q->ring->head);
-	*tail = READ_ONCE(q->ring->tail);
-	if (*tail < *head || *tail - *head > q->capacity)
-		*tail = *head;
 }
 
 static u64 mpt_qr_puts(struct mpt_queue *q)
@@ -933,11 +976,13 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 		       u32 flags, ktime_t *deadline)
 {
 	struct mpt_qwaiter_k w = { .what = what, .task = current };
-	wait_queue_head_t *wq = what == MPT_QW_PUT ? &q->wr_wait : &q->rd_wait;
+	wait_queue_head_t *wq = what == MPT_QW_PUT ?
+		(flags & MPT_QFW_ONE ? &q->wr_line : &q->wr_wait) :
+		(flags & MPT_QFW_ONE ? &q->rd_line : &q->rd_wait);
 	u32 *sleepers = what == MPT_QW_PUT ? &q->ring->sleepers_put :
 					     &q->ring->sleepers_get;
+	bool timed_out = false, pass_on = false;
 	struct mpt_qslot *s;
-	bool timed_out = false;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 	u64 lap;
@@ -964,9 +1009,16 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 
 	for (;;) {
 		/* A full barrier after the sleepers' count (set_current_state). */
-		prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
-		if (READ_ONCE(s->state) != seen)
+		if (flags & MPT_QFW_ONE)
+			prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
+		else
+			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
+		if (READ_ONCE(s->state) != seen) {
+			/* Woken in line, and never back in user space. */
+			if ((flags & MPT_QFW_ONE) && fatal_signal_pending(current))
+				pass_on = true;
 			break;
+		}
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
 			break;
@@ -983,6 +1035,8 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 	list_del(&w.node);
 	WRITE_ONCE(*sleepers, --*mpt_q_nwait(q, what));
 	spin_unlock(&q->lock);
+	if (pass_on)
+		mpt_qr_wake(q, what);
 	return ret;
 }
 
@@ -991,7 +1045,7 @@ static int mpt_qr_put(struct mpt_queue *q, const void __user *ubuf, u32 len,
 		      bool nowait, ktime_t *deadline, u64 *seq)
 {
 	struct mpt_qring *r = q->ring;
-	u32 flags = nowait ? MPT_QMSG_NOWAIT : 0;
+	u32 flags = MPT_QFW_ONE | (nowait ? MPT_QMSG_NOWAIT : 0);
 	unsigned int spins = 0;
 	struct mpt_qslot *s;
 	u64 pos, st, lap;
@@ -1062,7 +1116,7 @@ static int mpt_qr_get(struct mpt_queue *q, void __user *ubuf, u32 *len,
 {
 	struct mpt_qring *r = q->ring;
 	bool detached = flags & MPT_QMSG_DETACHED;
-	u32 wflags = flags & MPT_QMSG_NOWAIT;
+	u32 wflags = MPT_QFW_ONE | (flags & MPT_QMSG_NOWAIT);
 	struct pid *tgid = task_tgid(current);
 	struct mpt_qcons *spare = NULL;
 	unsigned int spins = 0;
@@ -1083,6 +1137,8 @@ static int mpt_qr_get(struct mpt_queue *q, void __user *ubuf, u32 *len,
 		if (st == (lap | MPT_QS_FULL)) {
 			mlen = READ_ONCE(s->len);
 			if (mlen <= q->msgsize && mlen > *len) {
+				/* Perhaps woken for it: another may take it. */
+				mpt_qr_wake(q, MPT_QW_GET);
 				*len = mlen;
 				ret = -EMSGSIZE;
 				goto out;
@@ -1186,6 +1242,9 @@ static void mpt_qr_leave(struct mpt_queue *q, struct mpt_qthr *t)
 	list_del_init(&t->node);
 	__clear_bit(t->idx, q->entmap);
 	t->cons->nthr--;
+	/* It may have been woken in line for what it never took. */
+	mpt_qr_wake(q, MPT_QW_PUT);
+	mpt_qr_wake(q, MPT_QW_GET);
 }
 
 /*
@@ -1914,7 +1973,8 @@ static long mpt_qr_wait_ioc(struct file *file, void __user *argp)
 	if (copy_from_user(&fw, argp, sizeof(fw)))
 		return -EFAULT;
 	if ((fw.what != MPT_QW_PUT && fw.what != MPT_QW_GET) ||
-	    (fw.flags & ~(MPT_QMSG_NOWAIT | MPT_QMSG_TIMEOUT | MPT_QFW_AGAIN)))
+	    (fw.flags & ~(MPT_QMSG_NOWAIT | MPT_QMSG_TIMEOUT | MPT_QFW_AGAIN |
+			  MPT_QFW_ONE)))
 		return -EINVAL;
 	if (!(file->f_mode & (fw.what == MPT_QW_GET ? FMODE_READ : FMODE_WRITE)))
 		return -EBADF;

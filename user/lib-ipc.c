@@ -664,7 +664,7 @@ static int mpt_qf_wait(const struct mpt_queue_fast *h, uint32_t what,
 		return -EAGAIN;
 	if (!w->what) {
 		w->what = what;
-		w->flags = mpt_deadline(timeout_ns, &w->deadline_ns);
+		w->flags = MPT_QFW_ONE | mpt_deadline(timeout_ns, &w->deadline_ns);
 	} else {
 		w->flags |= MPT_QFW_AGAIN;
 	}
@@ -768,8 +768,11 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 		if (st == (lap | MPT_QS_FULL)) {
 			mlen = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
 			skip = mlen > h->msgsize;
-			if (!skip && mlen > len)
+			if (!skip && mlen > len) {
+				/* Perhaps woken in line for it: pass it on. */
+				mpt_qf_wake(h, MPT_QW_GET);
 				return -EMSGSIZE;
+			}
 			gets = __atomic_load_n(&en->word, __ATOMIC_RELAXED) &
 			       MPT_QE_GETS;
 			__atomic_store_n(&en->pos, pos, __ATOMIC_RELAXED);

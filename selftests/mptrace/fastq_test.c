@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -223,6 +224,10 @@ TEST_F(fq, bad_forms)
 	/* The slot's word is another than said: at once.  The same: EAGAIN. */
 	EXPECT_EQ(0, qwait(self->fd, MPT_QW_GET, 1, 12345, MPT_QMSG_NOWAIT));
 	EXPECT_EQ(-EAGAIN, qwait(self->fd, MPT_QW_GET, 1, 0, MPT_QMSG_NOWAIT));
+	EXPECT_EQ(-EAGAIN, qwait(self->fd, MPT_QW_GET, 1, 0,
+				 MPT_QMSG_NOWAIT | MPT_QFW_ONE));
+	EXPECT_EQ(-EINVAL, qwait(self->fd, MPT_QW_GET, 1, 0,
+				 MPT_QMSG_NOWAIT | MPT_QFW_ONE << 1));
 	/* Any position names a slot: modulo the capacity. */
 	EXPECT_EQ(-EAGAIN, qwait(self->fd, MPT_QW_GET, ~0ULL - 2, 0,
 				 MPT_QMSG_NOWAIT));
@@ -402,6 +407,139 @@ TEST_F(fq, sleep_and_wake)
 	/* The child's get is released with it: it never marked it done. */
 	EXPECT_EQ(1, qi.released);
 	EXPECT_EQ(1, qi.consumer_deaths);
+}
+
+/* How often @pid went to sleep: voluntary_ctxt_switches of its status. */
+static long sleeps(pid_t pid)
+{
+	char path[64], buf[4096], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (mpt_read_file(path, buf, sizeof(buf)))
+		return -1;
+	p = strstr(buf, "\nvoluntary_ctxt_switches:");
+	return p ? strtol(p + strlen("\nvoluntary_ctxt_switches:"), NULL, 10) :
+		   -1;
+}
+
+/* A getter in a child: its index into @fd once it has a message. */
+static pid_t line_getter(struct mpt_queue_fast *h, int qfd, int idx,
+			 size_t room, bool by_read, int fd)
+{
+	char buf[16], c = idx;
+	ssize_t n;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	n = by_read ? read(qfd, buf, room) :
+		      mpt_queue_fast_get(h, buf, room, -1, 0, NULL);
+	if (n == -EMSGSIZE || (n == -1 && errno == EMSGSIZE))
+		_exit(2);
+	_exit(n > 0 && write(fd, &c, 1) == 1 ? 0 : 1);
+}
+
+static void kill_all(const pid_t *pid, int n)
+{
+	while (n--)
+		kill(pid[n], SIGKILL);
+}
+
+/*
+ * The index the next getter to get a message writes; after 10 s without
+ * one, -1 and the getters @pid killed, so that waiting for them ends.
+ */
+static int line_next(int fd, const pid_t *pid, int n)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	if (poll(&pfd, 1, 10000) == 1 && read(fd, &c, 1) == 1)
+		return c;
+	kill_all(pid, n);
+	return -1;
+}
+
+#define NLINE	6
+
+/*
+ * Getters asleep in line: a message wakes one of them, the longest
+ * asleep, and the others sleep on (none went to sleep again: they never
+ * woke); a burst of messages wakes as many getters.
+ */
+TEST_F(fq, wake_in_line)
+{
+	long before[NLINE];
+	pid_t pid[NLINE];
+	int p[2], i, st;
+
+	ASSERT_EQ(0, fmake(self, 16, 8));
+	ASSERT_EQ(0, pipe(p));
+	for (i = 0; i < NLINE; i++) {
+		pid[i] = line_getter(self->h, self->fd, i, 8, false, p[1]);
+		ASSERT_LE(0, pid[i]);
+		ASSERT_TRUE(await_sleep(pid[i]));
+	}
+	EXPECT_EQ(NLINE, finfo(self->fd).nget);
+	for (i = 0; i < NLINE; i++) {
+		before[i] = sleeps(pid[i]);
+		ASSERT_LE(1, before[i]);
+	}
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "x", 1, 0, NULL));
+	i = line_next(p[0], pid, NLINE);
+	if (i)
+		kill_all(pid, NLINE);
+	EXPECT_EQ(0, i);
+	ASSERT_EQ(pid[0], waitpid(pid[0], &st, 0));
+	EXPECT_EQ(0, st);
+	usleep(200000);
+	for (i = 1; i < NLINE; i++)
+		EXPECT_EQ(before[i], sleeps(pid[i]));
+	EXPECT_EQ(NLINE - 1, finfo(self->fd).nget);
+
+	/* The kernel's put counts the messages it wakes for, too. */
+	for (i = 1; i < NLINE; i++)
+		ASSERT_EQ(1, write(self->fd, "y", 1));
+	for (i = 1; i < NLINE; i++)
+		EXPECT_LE(1, line_next(p[0], pid, NLINE));
+	for (i = 1; i < NLINE; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		EXPECT_EQ(0, st);
+	}
+	EXPECT_EQ(NLINE, finfo(self->fd).gets);
+	EXPECT_EQ(0, finfo(self->fd).depth);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ * A getter woken in line for a message too long for it (EMSGSIZE, by the
+ * library or by read(2)) wakes the next in line, which gets it.
+ */
+TEST_F(fq, wake_passed_on)
+{
+	int p[2], by_read, st;
+	pid_t small, big;
+
+	ASSERT_EQ(0, fmake(self, 4, 16));
+	ASSERT_EQ(0, pipe(p));
+	for (by_read = 0; by_read < 2; by_read++) {
+		small = line_getter(self->h, self->fd, 1, 4, by_read, p[1]);
+		ASSERT_LE(0, small);
+		ASSERT_TRUE(await_sleep(small));
+		big = line_getter(self->h, self->fd, 2, 16, false, p[1]);
+		ASSERT_LE(0, big);
+		ASSERT_TRUE(await_sleep(big));
+		ASSERT_EQ(0, mpt_queue_fast_put(self->h, "too long", 8, 0,
+						NULL));
+		EXPECT_EQ(2, line_next(p[0], (pid_t[]){ small, big }, 2));
+		ASSERT_EQ(small, waitpid(small, &st, 0));
+		EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+		ASSERT_EQ(big, waitpid(big, &st, 0));
+		EXPECT_EQ(0, st);
+	}
+	close(p[0]);
+	close(p[1]);
 }
 
 /* poll(2) sees a put made in user space by another process. */

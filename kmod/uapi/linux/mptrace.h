@@ -1418,7 +1418,9 @@ struct mpt_queue_info {
  *   after a store of EMPTY, the same with @sleepers_put and %MPT_QW_PUT;
  * - on a full or empty ring: %MPT_QIOC_WAIT with the position and the
  *   state word seen; it returns when the word is another, and the
- *   caller looks again;
+ *   caller looks again; with %MPT_QFW_ONE it sleeps in line: a get that
+ *   finds a message too long for it (%EMSGSIZE) then does
+ *   %MPT_QIOC_WAKE with %MPT_QW_GET before it returns;
  * - after a put, raise @hwm to the messages the ring holds (p + 1 -
  *   @head) if that is more, by compare-and-swap.
  *
@@ -1587,12 +1589,27 @@ struct mpt_qattach {
 #define MPT_QFW_AGAIN		_BITUL(3)
 
 /**
+ * MPT_QFW_ONE - flag of struct mpt_qfwait: the caller sleeps in line.
+ * A wake (%MPT_QIOC_WAKE, or a put or get of the kernel) ends the wait
+ * of every sleeper without the flag, but of those in line only of as
+ * many as the ring has messages to take (%MPT_QW_GET) or free slots
+ * (%MPT_QW_PUT), the longest asleep first.  A sleeper woken in line
+ * whose slot still holds the word it gave sleeps on, and is woken
+ * again when that slot changes.  In return, a get woken in line that
+ * leaves a message it could not take (%EMSGSIZE) wakes for %MPT_QW_GET
+ * again.  libmptrace's fast queues sleep in line, as the kernel's own
+ * puts and gets do: a message wakes one consumer of many, not all.
+ */
+#define MPT_QFW_ONE		_BITUL(4)
+
+/**
  * struct mpt_qfwait - argument of %MPT_QIOC_WAIT
  * @pos: the position whose slot the caller found full (put) or empty
  *	(get)
  * @state: the slot's state word the caller saw
  * @what: %MPT_QW_PUT or %MPT_QW_GET
- * @flags: %MPT_QMSG_NOWAIT, %MPT_QMSG_TIMEOUT, %MPT_QFW_AGAIN
+ * @flags: %MPT_QMSG_NOWAIT, %MPT_QMSG_TIMEOUT, %MPT_QFW_AGAIN,
+ *	%MPT_QFW_ONE
  * @deadline_ns: with %MPT_QMSG_TIMEOUT, CLOCK_MONOTONIC
  */
 struct mpt_qfwait {
@@ -1622,7 +1639,9 @@ struct mpt_qfwait {
  * the argument (not a pointer) says: %MPT_QW_PUT or %MPT_QW_GET
  *
  * On a fast queue's file (ENODEV otherwise); EINVAL for another value.
- * Pollers are woken too.
+ * Pollers are woken too, and every sleeper out of line; of those in line
+ * (%MPT_QFW_ONE), one a message the ring holds (%MPT_QW_GET) or one a
+ * free slot (%MPT_QW_PUT), the longest asleep first.
  */
 #define MPT_QIOC_WAKE		_IO(MPT_IOC_MAGIC, 0x27)
 
