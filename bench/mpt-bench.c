@@ -9,6 +9,8 @@
  *
  *   mpt-bench queue PEER SIZE N        1 producer, 1 consumer: msgs/s
  *   mpt-bench queue4 PEER SIZE N       4 producers, 4 consumers: msgs/s
+ *   mpt-bench queuepool PEER SIZE N C  1 producer, C consumers (a pool
+ *                                      of workers): msgs/s
  *   mpt-bench pingpong PEER SIZE N     round trips: median and p99, us
  *   mpt-bench lock PEER N              uncontended acquire+release: ops/s
  *   mpt-bench lockc PEER PROCS N       PROCS processes, one lock: ops/s
@@ -357,29 +359,36 @@ static void chan_get(struct chan *c, void *buf, int end)
 
 /* --- queue scenarios ------------------------------------------------------------ */
 
+/* The share of @n of worker @i of @k: n / k, the first n % k one more. */
+static long share(long n, int k, int i)
+{
+	return n / k + (i < n % k);
+}
+
 /*
- * Every message carries its producer and number in its first 8 bytes.
- * One consumer checks they come in order; with four, the sum of what
- * they got must be the sum of what was put: a message lost, doubled or
- * garbled fails the run instead of counting.
+ * @np producers put N messages in all, @nc consumers get them.  Every
+ * message carries its producer and number in its first 8 bytes.  One
+ * consumer of one producer checks they come in order; otherwise the sum
+ * of what the consumers got must be the sum of what was put: a message
+ * lost, doubled or garbled fails the run instead of counting.
  */
-static double run_queue(const char *peer, size_t size, long n, int procs)
+static double run_queue(const char *peer, size_t size, long n, int np, int nc)
 {
 	uint64_t *sum = shared(sizeof(*sum)), want = 0;
 	char buf[MAXMSG] = { 0 };
-	long each = n / procs;
 	struct chan c;
 	double t0;
 
 	chan_open(&c, peer, size, 0);
 	t0 = now_s();
-	for (int p = 0; p < 2 * procs; p++) {
+	for (int p = 0; p < np + nc; p++) {
+		bool producer = p < np;
+		long each = producer ? share(n, np, p) : share(n, nc, p - np);
 		pid_t pid = fork();
 
 		if (pid < 0)
 			die("fork");
 		if (!pid) {
-			bool producer = p < procs;
 			uint64_t tag, got = 0;
 
 			for (long i = 0; i < each; i++) {
@@ -391,7 +400,7 @@ static double run_queue(const char *peer, size_t size, long n, int procs)
 				}
 				chan_get(&c, buf, 0);
 				memcpy(&tag, buf, sizeof(tag));
-				if (procs == 1 && tag != (uint64_t)i)
+				if (np == 1 && nc == 1 && tag != (uint64_t)i)
 					_exit(1);
 				got += tag;
 			}
@@ -402,14 +411,17 @@ static double run_queue(const char *peer, size_t size, long n, int procs)
 	wait_all();
 	t0 = now_s() - t0;
 	chan_close(&c);
-	for (int p = 0; p < procs; p++)
-		want += ((uint64_t)p << 40) * each + (uint64_t)each * (each - 1) / 2;
+	for (int p = 0; p < np; p++) {
+		uint64_t each = share(n, np, p);
+
+		want += ((uint64_t)p << 40) * each + each * (each - 1) / 2;
+	}
 	if (*sum != want) {
 		fprintf(stderr, "mpt-bench: %s: the messages got are not the ones put\n",
 			peer);
 		exit(1);
 	}
-	return each * procs / t0;
+	return n / t0;
 }
 
 /* Two channels (one for a two-way socket), A sends, B echoes. */
@@ -1227,9 +1239,12 @@ int main(int argc, char **argv)
 	if (strcmp(s, "hold") && strcmp(s, "last-cpu") && strncmp(s, "listen-", 7))
 		alarm(600);
 	if (!strcmp(s, "queue") && argc == 5)
-		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 1));
+		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 1, 1));
 	else if (!strcmp(s, "queue4") && argc == 5)
-		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 4));
+		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 4, 4));
+	else if (!strcmp(s, "queuepool") && argc == 6)
+		printf("%.1f\n", run_queue(argv[2], arg_num(argv[3]), arg_num(argv[4]), 1,
+					  arg_num(argv[5])));
 	else if (!strcmp(s, "pingpong") && argc == 5)
 		run_pingpong(argv[2], arg_num(argv[3]), arg_num(argv[4]));
 	else if (!strcmp(s, "lock") && argc == 4)
