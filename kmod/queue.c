@@ -981,8 +981,8 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 		(flags & MPT_QFW_ONE ? &q->rd_line : &q->rd_wait);
 	u32 *sleepers = what == MPT_QW_PUT ? &q->ring->sleepers_put :
 					     &q->ring->sleepers_get;
-	bool timed_out = false, pass_on = false;
 	struct mpt_qslot *s;
+	bool timed_out = false;
 	DEFINE_WAIT(wait);
 	int ret = 0;
 	u64 lap;
@@ -1013,12 +1013,8 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 			prepare_to_wait_exclusive(wq, &wait, TASK_INTERRUPTIBLE);
 		else
 			prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
-		if (READ_ONCE(s->state) != seen) {
-			/* Woken in line, and never back in user space. */
-			if ((flags & MPT_QFW_ONE) && fatal_signal_pending(current))
-				pass_on = true;
+		if (READ_ONCE(s->state) != seen)
 			break;
-		}
 		if (signal_pending(current)) {
 			ret = -ERESTARTSYS;
 			break;
@@ -1035,8 +1031,6 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 	list_del(&w.node);
 	WRITE_ONCE(*sleepers, --*mpt_q_nwait(q, what));
 	spin_unlock(&q->lock);
-	if (pass_on)
-		mpt_qr_wake(q, what);
 	return ret;
 }
 
@@ -1242,7 +1236,7 @@ static void mpt_qr_leave(struct mpt_queue *q, struct mpt_qthr *t)
 	list_del_init(&t->node);
 	__clear_bit(t->idx, q->entmap);
 	t->cons->nthr--;
-	/* It may have been woken in line for what it never took. */
+	/* It may have been woken in line for what it never took: passed on. */
 	mpt_qr_wake(q, MPT_QW_PUT);
 	mpt_qr_wake(q, MPT_QW_GET);
 }
