@@ -517,6 +517,7 @@ struct mpt_queue_fast {
 	char *slots;
 	struct mpt_qentry *ents;
 	uint64_t serial;		/* of this handle, in this process */
+	int noline;			/* the module refused MPT_QFW_ONE */
 };
 
 /* The mapping's size, as the module lays it out. */
@@ -655,8 +656,11 @@ static void mpt_qf_wake(const struct mpt_queue_fast *h, uint32_t what)
 /*
  * Sleep while the slot of @pos holds @state; the first wait of a put or
  * get sets up its deadline (*@flags) and counts it.  0: look again.
+ * In line (MPT_QFW_ONE) unless the module is one from before the flag,
+ * which refuses it as any flag it does not know (EINVAL): then as that
+ * module knows, woken with every other sleeper, from then on.
  */
-static int mpt_qf_wait(const struct mpt_queue_fast *h, uint32_t what,
+static int mpt_qf_wait(struct mpt_queue_fast *h, uint32_t what,
 		       uint64_t pos, uint64_t state, long long timeout_ns,
 		       struct mpt_qfwait *w)
 {
@@ -664,12 +668,20 @@ static int mpt_qf_wait(const struct mpt_queue_fast *h, uint32_t what,
 		return -EAGAIN;
 	if (!w->what) {
 		w->what = what;
-		w->flags = MPT_QFW_ONE | mpt_deadline(timeout_ns, &w->deadline_ns);
+		w->flags = mpt_deadline(timeout_ns, &w->deadline_ns);
+		if (!__atomic_load_n(&h->noline, __ATOMIC_RELAXED))
+			w->flags |= MPT_QFW_ONE;
 	} else {
 		w->flags |= MPT_QFW_AGAIN;
 	}
 	w->pos = pos;
 	w->state = state;
+	if (!ioctl(h->fd, MPT_QIOC_WAIT, w))
+		return 0;
+	if (errno != EINVAL || !(w->flags & MPT_QFW_ONE))
+		return -errno;
+	__atomic_store_n(&h->noline, 1, __ATOMIC_RELAXED);
+	w->flags &= ~MPT_QFW_ONE;
 	return ioctl(h->fd, MPT_QIOC_WAIT, w) < 0 ? -errno : 0;
 }
 

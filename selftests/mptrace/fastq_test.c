@@ -13,11 +13,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -540,6 +542,90 @@ TEST_F(fq, wake_passed_on)
 	}
 	close(p[0]);
 	close(p[1]);
+}
+
+/*
+ * A module from before MPT_QFW_ONE, played here in front of the system
+ * call: it answers a wait with that flag EINVAL, as it does any flag it
+ * does not know, and sleeps the others as they ask.  Every ioctl of this
+ * program comes through; only while @old_module is set is one refused.
+ */
+static int old_module, refused, plain_waits;
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (old_module && req == MPT_QIOC_WAIT) {
+		const struct mpt_qfwait *w = (const void *)arg;
+
+		if (w->flags & MPT_QFW_ONE) {
+			refused++;
+			errno = EINVAL;
+			return -1;
+		}
+		plain_waits++;
+	}
+	return syscall(SYS_ioctl, fd, req, arg);
+}
+
+/* Wait until the queue has had @gets gets and has @nget and @nput asleep. */
+static bool await_waits(int fd, uint64_t gets, uint32_t nget, uint32_t nput)
+{
+	struct mpt_queue_info qi;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		qi = finfo(fd);
+		if (qi.gets == gets && qi.nget == nget && qi.nput == nput)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * With such a module the library's gets and puts still sleep and wake:
+ * out of line, asking once a handle whether the flag is known.
+ */
+TEST_F(fq, module_without_line)
+{
+	char buf[8];
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, fmake(self, 1, 8));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		bool ok;
+
+		old_module = 1;
+		ok = mpt_queue_fast_get(self->h, buf, sizeof(buf), -1, 0,
+					NULL) == 1 && buf[0] == 'a';
+		ok = ok && mpt_queue_fast_get(self->h, buf, sizeof(buf), -1, 0,
+					      NULL) == 1 && buf[0] == 'b';
+		/* Full: the put sleeps until the parent's get. */
+		ok = ok && !mpt_queue_fast_put(self->h, "c", 1, -1, NULL) &&
+		     !mpt_queue_fast_put(self->h, "d", 1, -1, NULL);
+		_exit(!ok ? 1 : refused != 1 ? 2 : plain_waits < 3 ? 3 : 0);
+	}
+	ASSERT_TRUE(await_waits(self->fd, 0, 1, 0));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "a", 1, 0, NULL));
+	ASSERT_TRUE(await_waits(self->fd, 1, 1, 0));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "b", 1, 0, NULL));
+	ASSERT_TRUE(await_waits(self->fd, 2, 0, 1));
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), -1, 0,
+					NULL));
+	EXPECT_EQ('c', buf[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, st);
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0, NULL));
+	EXPECT_EQ('d', buf[0]);
 }
 
 /* poll(2) sees a put made in user space by another process. */

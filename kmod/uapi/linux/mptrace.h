@@ -1598,7 +1598,9 @@ struct mpt_qattach {
  * again when that slot changes.  In return, a get woken in line that
  * leaves a message it could not take (%EMSGSIZE) wakes for %MPT_QW_GET
  * again.  libmptrace's fast queues sleep in line, as the kernel's own
- * puts and gets do: a message wakes one consumer of many, not all.
+ * puts and gets do: a message wakes one consumer of many, not all.  A
+ * module from before this flag refuses it (%EINVAL, as any flag it does
+ * not know); libmptrace then sleeps without it on that queue.
  */
 #define MPT_QFW_ONE		_BITUL(4)
 
