@@ -274,6 +274,14 @@ static uint64_t mpt_token_for(const struct mpt_lock_fast *h)
  * Measured (make bench's VM, 2 CPUs): 200 makes a 1P/1C queue of 64 B
  * messages 4-6 times faster than sleeping at once, a ping-pong round trip
  * 20 times; 50 is half-way, 1000 and 5000 no better.
+ *
+ * Once a put or get has slept, it spins again only on a slot another is
+ * writing (a get) or reading (a put): woken, and the message or room
+ * gone to another that was not asleep, what it waits for next has not
+ * begun, and a spin would hold the CPU its maker needs.  One producer
+ * and sixteen consumers on 6.1: such spins saw a change 3 times in 100,
+ * and without them the pool ran 3.1 times as fast; on 6.12 1.07, the
+ * other queues and the ping-pong unchanged.
  */
 static unsigned int mpt_qspins;
 
@@ -734,7 +742,9 @@ int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
 		} else if ((st & MPT_QS_LAP) == mpt_qf_lap_add(lap, -1) &&
 			   (st & MPT_QS_PHASE) != MPT_QS_EMPTY) {
 			/* The message of the lap before is still there: full. */
-			if (mpt_qf_spin(s, st, timeout_ns))
+			if ((!w.what ||
+			     (st & MPT_QS_PHASE) == MPT_QS_READING) &&
+			    mpt_qf_spin(s, st, timeout_ns))
 				continue;
 			ret = mpt_qf_wait(h, MPT_QW_PUT, pos, st, timeout_ns,
 					  &w);
@@ -825,7 +835,9 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 						    __ATOMIC_RELAXED);
 		} else if ((st & MPT_QS_LAP) == lap) {
 			/* Empty, being written, or held by the kernel. */
-			if (mpt_qf_spin(s, st, timeout_ns))
+			if ((!w.what ||
+			     (st & MPT_QS_PHASE) == MPT_QS_WRITING) &&
+			    mpt_qf_spin(s, st, timeout_ns))
 				continue;
 			ret = mpt_qf_wait(h, MPT_QW_GET, pos, st, timeout_ns,
 					  &w);
