@@ -626,12 +626,19 @@ static struct mpt_qslot *mpt_qf_slot(const struct mpt_queue_fast *h,
 #define mpt_cpu_relax()	__asm__ __volatile__("" ::: "memory")
 #endif
 
-/* Before a sleep: true when the state of @s changes from @st in a spin. */
+/*
+ * Before a sleep: true when the state of @s changes from @st in a spin.
+ * Once @w has slept, only while the slot is in phase @busy (another's put
+ * or get under way; see mpt_qspins).
+ */
 static bool mpt_qf_spin(const struct mpt_qslot *s, uint64_t st,
-			long long timeout_ns)
+			long long timeout_ns, const struct mpt_qfwait *w,
+			uint64_t busy)
 {
 	unsigned int i;
 
+	if (w->what && (st & MPT_QS_PHASE) != busy)
+		return false;
 	for (i = 0; timeout_ns && i < mpt_qspins; i++) {
 		if (__atomic_load_n(&s->state, __ATOMIC_RELAXED) != st)
 			return true;
@@ -742,9 +749,7 @@ int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
 		} else if ((st & MPT_QS_LAP) == mpt_qf_lap_add(lap, -1) &&
 			   (st & MPT_QS_PHASE) != MPT_QS_EMPTY) {
 			/* The message of the lap before is still there: full. */
-			if ((!w.what ||
-			     (st & MPT_QS_PHASE) == MPT_QS_READING) &&
-			    mpt_qf_spin(s, st, timeout_ns))
+			if (mpt_qf_spin(s, st, timeout_ns, &w, MPT_QS_READING))
 				continue;
 			ret = mpt_qf_wait(h, MPT_QW_PUT, pos, st, timeout_ns,
 					  &w);
@@ -835,9 +840,7 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 						    __ATOMIC_RELAXED);
 		} else if ((st & MPT_QS_LAP) == lap) {
 			/* Empty, being written, or held by the kernel. */
-			if ((!w.what ||
-			     (st & MPT_QS_PHASE) == MPT_QS_WRITING) &&
-			    mpt_qf_spin(s, st, timeout_ns))
+			if (mpt_qf_spin(s, st, timeout_ns, &w, MPT_QS_WRITING))
 				continue;
 			ret = mpt_qf_wait(h, MPT_QW_GET, pos, st, timeout_ns,
 					  &w);
