@@ -740,13 +740,16 @@ got:
  * Under q->lock: @m, put by @putter, goes in, or straight to the getter
  * waiting on the empty queue.  Returns a thread to wake (mpt_q_wake_task()) or NULL;
  * *@queued tells whether @m went into the queue (pollers to wake).
+ * A getter still waits while messages are queued when the one woken for
+ * them could not take them (its buffer too small, its copy failed): the
+ * next message wakes it.
  */
 static struct task_struct *mpt_q_enqueue(struct mpt_queue *q,
 					 struct mpt_qmsg_k *m,
 					 struct task_struct *putter,
 					 bool *queued)
 {
-	struct mpt_qwaiter_k *g = q->depth ? NULL : mpt_q_first(q, MPT_QW_GET);
+	struct mpt_qwaiter_k *g = mpt_q_first(q, MPT_QW_GET);
 
 	m->seq = ++q->puts;
 	q->unfinished++;
@@ -754,7 +757,7 @@ static struct task_struct *mpt_q_enqueue(struct mpt_queue *q,
 		mpt_q_event_by(q, putter, MPT_EV_QUEUE_PUT, q->depth + 1,
 			       m->len, m->seq);
 	*queued = false;
-	if (g && m->len <= g->room &&
+	if (g && !q->depth && m->len <= g->room &&
 	    mpt_q_account_get(q, task_tgid(g->task), g->detached, &g->spare)) {
 		g->msg = m;
 		return mpt_q_end_wait(q, g, MPT_QWS_DONE);
@@ -941,6 +944,17 @@ static void mpt_qr_count(struct mpt_queue *q, u32 *depth, u64 *bytes,
 	}
 }
 
+/*
+ * Under q->lock: a position claimed by a put holds no message after all.
+ * It was counted unfinished: a join may end with it.
+ */
+static void mpt_qr_skipped(struct mpt_queue *q)
+{
+	q->skips++;
+	if (!mpt_q_unfinished(q))
+		mpt_q_wake(&q->join_wait, EPOLLIN);
+}
+
 /* The putters' high-water mark, raised for a message put at @pos. */
 static void mpt_qr_hwm(struct mpt_queue *q, u64 pos)
 {
@@ -1026,6 +1040,14 @@ static int mpt_qr_wait(struct mpt_queue *q, u32 what, u64 pos, u64 seen,
 		timed_out = !mpt_q_sleep(deadline);
 	}
 	finish_wait(wq, &wait);
+	/*
+	 * Woken in line just as it gave up: that wake was for a change it
+	 * must not take from the sleepers behind it.  Off the queue now, it
+	 * looks again: a wake that chose it followed the change, and
+	 * finish_wait() saw that wake (or took the wake's lock after it).
+	 */
+	if (ret && READ_ONCE(s->state) != seen)
+		ret = 0;
 
 	spin_lock(&q->lock);
 	list_del(&w.node);
@@ -1065,8 +1087,8 @@ static int mpt_qr_put(struct mpt_queue *q, const void __user *ubuf, u32 len,
 			if (ret)
 				return ret;
 			flags |= MPT_QFW_AGAIN;
-			continue;
 		}
+		/* Every turn: a mapper may make the ring turn for ever. */
 		ret = mpt_qr_spin(&spins);
 		if (ret)
 			return ret;
@@ -1077,7 +1099,7 @@ static int mpt_qr_put(struct mpt_queue *q, const void __user *ubuf, u32 len,
 	if (copy_from_user(mpt_qr_data(s), ubuf, len)) {
 		/* Never put: a gap, as a put that died half-way leaves. */
 		spin_lock(&q->lock);
-		q->skips++;
+		mpt_qr_skipped(q);
 		spin_unlock(&q->lock);
 		len = MPT_QS_SKIP;
 		ret = -EFAULT;
@@ -1129,18 +1151,16 @@ static int mpt_qr_get(struct mpt_queue *q, void __user *ubuf, u32 *len,
 		s = mpt_qr_slot(q, pos, &lap);
 		st = READ_ONCE(s->state);
 		if (st == (lap | MPT_QS_FULL)) {
+			if (cmpxchg(&s->state, st, lap | MPT_QS_READING) != st)
+				goto next;
+			st = lap | MPT_QS_READING;
+			/* Read once, held: a mapper's later writes are not used. */
 			mlen = READ_ONCE(s->len);
 			if (mlen <= q->msgsize && mlen > *len) {
-				/* Perhaps woken for it: another may take it. */
-				mpt_qr_wake(q, MPT_QW_GET);
 				*len = mlen;
 				ret = -EMSGSIZE;
-				goto out;
+				goto give_back;
 			}
-			if (cmpxchg(&s->state, st, lap | MPT_QS_READING) != st)
-				continue;
-			st = lap | MPT_QS_READING;
-			mlen = READ_ONCE(s->len);
 			if (mlen > q->msgsize) {
 				/* Skipped, or nonsense: past it. */
 				spin_lock(&q->lock);
@@ -1148,14 +1168,11 @@ static int mpt_qr_get(struct mpt_queue *q, void __user *ubuf, u32 *len,
 				spin_unlock(&q->lock);
 				mpt_qr_wake(q, MPT_QW_PUT);
 				mpt_qr_wake(q, MPT_QW_GET);
-				continue;
+				goto next;
 			}
 			if (copy_to_user(ubuf, mpt_qr_data(s), mlen)) {
-				/* Given back, our reads of it done first. */
-				smp_store_release(&s->state, lap | MPT_QS_FULL);
-				mpt_qr_wake(q, MPT_QW_GET);
 				ret = -EFAULT;
-				goto out;
+				goto give_back;
 			}
 			spin_lock(&q->lock);
 			mpt_q_account_get(q, tgid, detached, &spare);
@@ -1181,12 +1198,18 @@ static int mpt_qr_get(struct mpt_queue *q, void __user *ubuf, u32 *len,
 			if (ret)
 				goto out;
 			wflags |= MPT_QFW_AGAIN;
-			continue;
 		}
+next:
+		/* Every turn: a mapper may make the ring turn for ever. */
 		ret = mpt_qr_spin(&spins);
 		if (ret)
 			goto out;
 	}
+
+give_back:
+	/* First in line again, our reads of it done; another may take it. */
+	smp_store_release(&s->state, lap | MPT_QS_FULL);
+	mpt_qr_wake(q, MPT_QW_GET);
 out:
 	kfree(spare);
 	return ret;
@@ -1207,8 +1230,8 @@ static void mpt_qr_repair(struct mpt_queue *q, struct mpt_qthr *t)
 	st = READ_ONCE(s->state);
 	if (st == (lap | MPT_QS_WRITING | t->token)) {
 		WRITE_ONCE(s->len, MPT_QS_SKIP);
-		q->skips++;
 		cmpxchg(&q->ring->tail, pos, pos + 1);
+		mpt_qr_skipped(q);
 		cmpxchg(&s->state, st, lap | MPT_QS_FULL);
 		mpt_qr_wake(q, MPT_QW_GET);
 	} else if (st == (lap | MPT_QS_READING | t->token)) {
@@ -1575,11 +1598,12 @@ void mpt_queues_exit_task(struct task_struct *task)
 	for (e = dead; e; e = dead) {
 		struct mpt_queue *q = e->q;
 		bool wake = false;
+		u32 depth = 0;
 		u64 n = 0;
-		u32 depth;
 
 		dead = e->dead_next;
 		spin_lock(&q->lock);
+		/* A dead queue's ring may be freed already: not looked at. */
 		if (!q->dead && !list_empty(&e->node)) {
 			mpt_qr_exit_thrs(q, e);
 			n = min(e->inflight, mpt_q_unfinished(q));
@@ -1591,8 +1615,8 @@ void mpt_queues_exit_task(struct task_struct *task)
 			atomic_dec(&mpt_nqcons);
 			put_pid(e->tgid);
 			kfree_rcu(e, rcu);
+			depth = mpt_q_depth_of(q);
 		}
-		depth = mpt_q_depth_of(q);
 		spin_unlock(&q->lock);
 		if (!n)
 			continue;

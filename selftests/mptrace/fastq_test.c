@@ -683,10 +683,13 @@ TEST_F(fq, kernel_copy_fails)
 
 /*
  * A child attaches, claims the slot at @tail for writing (or the message
- * at @head for reading) by hand, as the protocol says, and dies there.
+ * at @head for reading) by hand, as the protocol says, and dies there;
+ * with @ready and @go (else -1), once it has said so on @ready and read
+ * a byte from @go.
  */
-static int die_claiming(int fd, bool reading)
+static int die_claiming(int fd, bool reading, int ready, int go)
 {
+	char c;
 	struct mpt_qattach qa;
 	struct mpt_qentry *e;
 	struct mpt_qslot *s;
@@ -711,6 +714,8 @@ static int die_claiming(int fd, bool reading)
 	else
 		v.r->tail = pos + 1;
 	memset(s + 1, 'z', 4);
+	if (ready >= 0 && (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1))
+		return 5;
 	/* A signal, not an exit: it never runs user code again. */
 	kill(getpid(), SIGKILL);
 	return 4;
@@ -730,7 +735,7 @@ TEST_F(fq, writer_dies)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(die_claiming(self->fd, false));
+		_exit(die_claiming(self->fd, false, -1, -1));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_TRUE(WIFSIGNALED(st));
 	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "c", 1, 0, &seq));
@@ -749,6 +754,53 @@ TEST_F(fq, writer_dies)
 	EXPECT_EQ(0, qi.depth);
 	EXPECT_EQ(0, mpt_queue_task_done(self->fd, 2));
 	EXPECT_EQ(0, mpt_queue_join(self->fd, 0));
+}
+
+/*
+ * A join waits, and the one put it waits for dies half-way: the position
+ * it claimed holds nothing after all, and the join ends with it (not at
+ * its own deadline, a minute away).
+ */
+TEST_F(fq, join_ends_with_dead_put)
+{
+	int ready[2], go[2], st, i;
+	pid_t putter, joiner;
+	char c;
+
+	ASSERT_EQ(0, fmake(self, 4, 8));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	putter = fork();
+	ASSERT_LE(0, putter);
+	if (putter == 0) {
+		close(go[1]);
+		_exit(die_claiming(self->fd, false, ready[1], go[0]));
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(1, finfo(self->fd).unfinished);
+	joiner = fork();
+	ASSERT_LE(0, joiner);
+	if (joiner == 0)
+		_exit(mpt_queue_join(self->fd, 60000000000LL) ? 1 : 0);
+	for (i = 0; i < 1000 && finfo(self->fd).njoin != 1; i++)
+		usleep(10000);
+	ASSERT_EQ(1, finfo(self->fd).njoin);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(putter, waitpid(putter, &st, 0));
+	ASSERT_TRUE(WIFSIGNALED(st));
+	for (i = 0; i < 2000 && !waitpid(joiner, &st, WNOHANG); i++)
+		usleep(10000);
+	if (i == 2000) {
+		kill(joiner, SIGKILL);
+		waitpid(joiner, &st, 0);
+	}
+	EXPECT_GT(2000, i);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	EXPECT_EQ(0, finfo(self->fd).unfinished);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
 }
 
 /* A get that died half-way: the item was the dead process's, released. */
@@ -771,7 +823,7 @@ TEST_F(fq, reader_dies)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
-		_exit(die_claiming(self->fd, true));
+		_exit(die_claiming(self->fd, true, -1, -1));
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	ASSERT_TRUE(WIFSIGNALED(st));
 	qi = finfo(self->fd);

@@ -6,7 +6,9 @@
  * producer/consumer storm with consumers killed.  Every count is checked
  * against what the test itself put and got.
  */
+#define _GNU_SOURCE
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -103,6 +105,21 @@ static int qunlink(int dev, const char *name)
 
 	snprintf(n.name, sizeof(n.name), "%s", name);
 	return ioctl(dev, MPT_IOC_QUEUE_UNLINK, &n) ? -errno : 0;
+}
+
+/* @pid's wait status, killed first if it has not ended in @secs. */
+static int reap_within(pid_t pid, int secs)
+{
+	int i, status = -1;
+
+	for (i = 0; i < secs * 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
 }
 
 /* Wait up to 10 s for @what waiters on @fd; their count. */
@@ -347,6 +364,60 @@ TEST_F(q, blocking_both_ways)
 	len = sizeof(buf);
 	EXPECT_EQ(1, qget(fd, buf, &len, 0, 0, NULL));
 	EXPECT_EQ('b', buf[0]);
+	close(fd);
+}
+
+/*
+ * Three getters wait, the first with too small a buffer; two messages
+ * come before any of them runs (the putter at a real-time priority on
+ * their CPU).  The first getter is told EMSGSIZE and passes its wake
+ * on; the second message has woken a getter of its own: both messages
+ * are got, none waits for a deadline.
+ */
+TEST_F(q, small_getter_passes_on)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	struct mpt_queue_info qi;
+	int fd, i, status, r1, r2;
+	cpu_set_t cpu;
+	pid_t pid[3];
+
+	fd = qopen(self->dev, self->name, CREATE, 0600, 4, 16, 0);
+	ASSERT_LE(0, fd);
+	CPU_ZERO(&cpu);
+	CPU_SET(0, &cpu);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu), &cpu));
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			char buf[16];
+			__u32 l = i ? sizeof(buf) : 4;
+			int r = qget(fd, buf, &l, 0, 0, NULL);
+
+			_exit(r == -EMSGSIZE ? 10 : r > 0 ? 11 : 1);
+		}
+		ASSERT_EQ(i + 1, await_waiters(fd, MPT_QW_GET, i + 1));
+	}
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &sp));
+	r1 = qput(fd, "0123456789abcdef", 16, 0, 0, NULL);
+	r2 = qput(fd, "x", 1, 0, 0, NULL);
+	/* Both in, no getter run yet: the case this test is about. */
+	ASSERT_EQ(0, qinfo(fd, &qi, NULL, 0, NULL, 0));
+	EXPECT_EQ(2, qi.depth);
+	sp.sched_priority = 0;
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_OTHER, &sp));
+	ASSERT_EQ(0, r1);
+	ASSERT_EQ(0, r2);
+	for (i = 0; i < 3; i++) {
+		/* Woken by the puts: 10 s is plenty, where none would be. */
+		status = reap_within(pid[i], 10);
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(i ? 11 : 10, WEXITSTATUS(status));
+	}
+	ASSERT_EQ(0, qinfo(fd, &qi, NULL, 0, NULL, 0));
+	EXPECT_EQ(2, qi.gets);
+	EXPECT_EQ(0, qi.depth);
 	close(fd);
 }
 
