@@ -178,6 +178,61 @@ static int mpt_nl_procs_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* A field of a struct (u64 or u32, by table), and its attribute. */
+struct mpt_nl_field {
+	int	attr;
+	size_t	off;
+};
+
+static const struct mpt_nl_field mpt_nl_queue_f64[] = {
+	{ MPT_QUEUE_A_ID, offsetof(struct mpt_queue_info, id) },
+	{ MPT_QUEUE_A_BYTES, offsetof(struct mpt_queue_info, bytes) },
+	{ MPT_QUEUE_A_PUTS, offsetof(struct mpt_queue_info, puts) },
+	{ MPT_QUEUE_A_GETS, offsetof(struct mpt_queue_info, gets) },
+	{ MPT_QUEUE_A_UNFINISHED, offsetof(struct mpt_queue_info, unfinished) },
+	{ MPT_QUEUE_A_LOOSE, offsetof(struct mpt_queue_info, loose) },
+	{ MPT_QUEUE_A_RELEASED, offsetof(struct mpt_queue_info, released) },
+	{ MPT_QUEUE_A_CONSUMER_DEATHS, offsetof(struct mpt_queue_info, consumer_deaths) },
+	{ MPT_QUEUE_A_FULL_WAITS, offsetof(struct mpt_queue_info, full_waits) },
+	{ MPT_QUEUE_A_EMPTY_WAITS, offsetof(struct mpt_queue_info, empty_waits) },
+	{ MPT_QUEUE_A_CREATED_NS, offsetof(struct mpt_queue_info, created_ns) },
+};
+
+static const struct mpt_nl_field mpt_nl_queue_f32[] = {
+	{ MPT_QUEUE_A_CAPACITY, offsetof(struct mpt_queue_info, capacity) },
+	{ MPT_QUEUE_A_MSGSIZE, offsetof(struct mpt_queue_info, msgsize) },
+	{ MPT_QUEUE_A_FLAGS, offsetof(struct mpt_queue_info, flags) },
+	{ MPT_QUEUE_A_MODE, offsetof(struct mpt_queue_info, mode) },
+	{ MPT_QUEUE_A_UID, offsetof(struct mpt_queue_info, uid) },
+	{ MPT_QUEUE_A_GID, offsetof(struct mpt_queue_info, gid) },
+	{ MPT_QUEUE_A_DEPTH, offsetof(struct mpt_queue_info, depth) },
+	{ MPT_QUEUE_A_HWM, offsetof(struct mpt_queue_info, hwm) },
+	{ MPT_QUEUE_A_OPENERS, offsetof(struct mpt_queue_info, openers) },
+	{ MPT_QUEUE_A_NPUT, offsetof(struct mpt_queue_info, nput) },
+	{ MPT_QUEUE_A_NGET, offsetof(struct mpt_queue_info, nget) },
+	{ MPT_QUEUE_A_NJOIN, offsetof(struct mpt_queue_info, njoin) },
+	{ MPT_QUEUE_A_NCONSUMERS, offsetof(struct mpt_queue_info, nconsumers) },
+};
+
+/*
+ * The largest message of one queue, for the dump's min_dump_alloc: a
+ * queue that an empty skb cannot hold would end the dump, the queues
+ * after it unlisted.
+ */
+static u32 mpt_nl_queue_size_max(void)
+{
+	size_t waiter = nla_total_size(0) + 3 * nla_total_size(sizeof(u32)) +
+			nla_total_size_64bit(sizeof(u64));
+	size_t consumer = nla_total_size(0) + nla_total_size(sizeof(u32)) +
+			  nla_total_size_64bit(sizeof(u64));
+	size_t queue = nla_total_size(0) + nla_total_size(MPT_NAME_LEN) +
+		ARRAY_SIZE(mpt_nl_queue_f64) * nla_total_size_64bit(sizeof(u64)) +
+		ARRAY_SIZE(mpt_nl_queue_f32) * nla_total_size(sizeof(u32)) +
+		MPT_QUEUE_DUMP_LIST * (waiter + consumer);
+
+	return nlmsg_total_size(GENL_HDRLEN + queue);
+}
+
 /*
  * GET_QUEUES: cb->args[0] holds the view (the caller's namespaces and room
  * for the lists), cb->args[1] the next queue id.
@@ -194,14 +249,20 @@ static int mpt_nl_queues_start(struct netlink_callback *cb)
 				GFP_KERNEL);
 	view->consumers = kcalloc(MPT_QUEUE_DUMP_LIST,
 				  sizeof(*view->consumers), GFP_KERNEL);
+	if (!view->waiters || !view->consumers) {
+		/* A start that fails has no done(). */
+		kfree(view->waiters);
+		kfree(view->consumers);
+		kfree(view);
+		return -ENOMEM;
+	}
 	view->ns = get_pid_ns(task_active_pid_ns(current));
 	view->userns = get_user_ns(current_user_ns());
 	view->waiters_max = MPT_QUEUE_DUMP_LIST;
 	view->consumers_max = MPT_QUEUE_DUMP_LIST;
 	cb->args[0] = (long)view;
 	cb->args[1] = 1;
-	if (!view->waiters || !view->consumers)
-		return -ENOMEM;		/* done() frees */
+	cb->min_dump_alloc = mpt_nl_queue_size_max();
 	return 0;
 }
 
@@ -253,12 +314,6 @@ static int mpt_nl_put_qlists(struct sk_buff *skb,
 	return 0;
 }
 
-/* A field of a struct (u64 or u32, by table), and its attribute. */
-struct mpt_nl_field {
-	int	attr;
-	size_t	off;
-};
-
 /* Put the u64 fields @f64 and the u32 fields @f32 of the struct at @base. */
 static int mpt_nl_put_fields(struct sk_buff *skb, const void *base,
 			     const struct mpt_nl_field *f64, size_t n64,
@@ -282,34 +337,6 @@ static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
 			    const struct mpt_queues_view *view,
 			    const struct mpt_queue_info *qi)
 {
-	static const struct mpt_nl_field f64[] = {
-		{ MPT_QUEUE_A_ID, offsetof(struct mpt_queue_info, id) },
-		{ MPT_QUEUE_A_BYTES, offsetof(struct mpt_queue_info, bytes) },
-		{ MPT_QUEUE_A_PUTS, offsetof(struct mpt_queue_info, puts) },
-		{ MPT_QUEUE_A_GETS, offsetof(struct mpt_queue_info, gets) },
-		{ MPT_QUEUE_A_UNFINISHED, offsetof(struct mpt_queue_info, unfinished) },
-		{ MPT_QUEUE_A_LOOSE, offsetof(struct mpt_queue_info, loose) },
-		{ MPT_QUEUE_A_RELEASED, offsetof(struct mpt_queue_info, released) },
-		{ MPT_QUEUE_A_CONSUMER_DEATHS, offsetof(struct mpt_queue_info, consumer_deaths) },
-		{ MPT_QUEUE_A_FULL_WAITS, offsetof(struct mpt_queue_info, full_waits) },
-		{ MPT_QUEUE_A_EMPTY_WAITS, offsetof(struct mpt_queue_info, empty_waits) },
-		{ MPT_QUEUE_A_CREATED_NS, offsetof(struct mpt_queue_info, created_ns) },
-	};
-	static const struct mpt_nl_field f32[] = {
-		{ MPT_QUEUE_A_CAPACITY, offsetof(struct mpt_queue_info, capacity) },
-		{ MPT_QUEUE_A_MSGSIZE, offsetof(struct mpt_queue_info, msgsize) },
-		{ MPT_QUEUE_A_FLAGS, offsetof(struct mpt_queue_info, flags) },
-		{ MPT_QUEUE_A_MODE, offsetof(struct mpt_queue_info, mode) },
-		{ MPT_QUEUE_A_UID, offsetof(struct mpt_queue_info, uid) },
-		{ MPT_QUEUE_A_GID, offsetof(struct mpt_queue_info, gid) },
-		{ MPT_QUEUE_A_DEPTH, offsetof(struct mpt_queue_info, depth) },
-		{ MPT_QUEUE_A_HWM, offsetof(struct mpt_queue_info, hwm) },
-		{ MPT_QUEUE_A_OPENERS, offsetof(struct mpt_queue_info, openers) },
-		{ MPT_QUEUE_A_NPUT, offsetof(struct mpt_queue_info, nput) },
-		{ MPT_QUEUE_A_NGET, offsetof(struct mpt_queue_info, nget) },
-		{ MPT_QUEUE_A_NJOIN, offsetof(struct mpt_queue_info, njoin) },
-		{ MPT_QUEUE_A_NCONSUMERS, offsetof(struct mpt_queue_info, nconsumers) },
-	};
 	struct nlattr *nest;
 	void *hdr;
 
@@ -320,8 +347,9 @@ static int mpt_nl_put_queue(struct sk_buff *skb, struct netlink_callback *cb,
 	nest = nla_nest_start(skb, MPT_A_QUEUE);
 	if (!nest || nla_put_string(skb, MPT_QUEUE_A_NAME, qi->name))
 		goto cancel;
-	if (mpt_nl_put_fields(skb, qi, f64, ARRAY_SIZE(f64), f32,
-			      ARRAY_SIZE(f32), MPT_QUEUE_A_PAD))
+	if (mpt_nl_put_fields(skb, qi, mpt_nl_queue_f64,
+			      ARRAY_SIZE(mpt_nl_queue_f64), mpt_nl_queue_f32,
+			      ARRAY_SIZE(mpt_nl_queue_f32), MPT_QUEUE_A_PAD))
 		goto cancel;
 	if (mpt_nl_put_qlists(skb, view, qi))
 		goto cancel;
@@ -347,6 +375,9 @@ static int mpt_nl_queues_dump(struct sk_buff *skb,
 		if (!mpt_queues_next(view, &id, &qi))
 			break;
 		if (mpt_nl_put_queue(skb, cb, view, &qi)) {
+			/* Never with min_dump_alloc; else not a silent end. */
+			if (!skb->len)
+				return -EMSGSIZE;
 			id = cur;
 			break;
 		}

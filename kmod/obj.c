@@ -216,14 +216,12 @@ int mpt_obj_install(struct mpt_obj *obj, u32 flags, bool created,
 {
 	unsigned int want = mpt_obj_want(flags);
 	struct mpt_src src = { .type = obj->type->ev_create };
-	struct file *file;
+	struct file *file = NULL;
 	int fd, fflags;
 
 	fd = get_unused_fd_flags(flags & MPT_QOPEN_CLOEXEC ? O_CLOEXEC : 0);
-	if (fd < 0) {
-		mpt_obj_put(obj);
+	if (fd < 0)
 		goto err;
-	}
 	fflags = want == (MPT_MAY_READ | MPT_MAY_WRITE) ? O_RDWR :
 		 want == MPT_MAY_READ ? O_RDONLY : O_WRONLY;
 	if (flags & MPT_QOPEN_NONBLOCK)
@@ -232,15 +230,14 @@ int mpt_obj_install(struct mpt_obj *obj, u32 flags, bool created,
 				  fflags);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
-		mpt_obj_put(obj);
 		fd = PTR_ERR(file);
+		file = NULL;
 		goto err;
 	}
 	stream_open(file_inode(file), file);
 	atomic_inc(&obj->openers);
 	if (copy_to_user(argp, reply, len)) {
 		put_unused_fd(fd);
-		fput(file);		/* its release drops the reference */
 		fd = -EFAULT;
 		goto err;
 	}
@@ -250,9 +247,16 @@ int mpt_obj_install(struct mpt_obj *obj, u32 flags, bool created,
 	return fd;
 
 err:
-	/* @obj may be gone; the name's reference keeps a made one here. */
+	/*
+	 * The name first: an unlink may have taken it since, and then the
+	 * file's reference, dropped below, is the last.
+	 */
 	if (created)
 		mpt_obj_unname(obj);
+	if (file)
+		fput(file);		/* its release drops the reference */
+	else
+		mpt_obj_put(obj);
 	return fd;
 }
 
