@@ -7,9 +7,10 @@
  * wait closes a cycle exactly when that path comes back to the thread.
  *
  * Edges are only ever added after this check, under the caller's lock,
- * so the graph never holds a cycle and the path ends, at a free lock or
- * a thread that does not wait, within as many steps as there are
- * waiting threads; @limit bounds it all the same.
+ * so the path ends, at a free lock or a thread that does not wait, within
+ * one step more than there are waiting threads -- unless an owner is
+ * what user space says it is (a fast lock's word), which can make a
+ * cycle without @me: @limit, the waiting threads and two, ends that walk.
  */
 #include <linux/types.h>
 

@@ -200,6 +200,7 @@ struct mpt_lk_token {
 static DEFINE_SPINLOCK(mpt_lk_lock);
 static DEFINE_HASHTABLE(mpt_lk_owned, 8);	/* locks, by owner task */
 static DEFINE_HASHTABLE(mpt_lk_waiting, 8);	/* waiters, by task */
+static unsigned int mpt_lk_nwaiting;		/* in it */
 static atomic_t mpt_lk_held = ATOMIC_INIT(0);
 
 static LIST_HEAD(mpt_lk_fast);			/* fast locks */
@@ -334,6 +335,7 @@ static void mpt_lk_dequeue(struct mpt_lock *lk, struct mpt_lwaiter_k *w)
 {
 	list_del_init(&w->node);
 	hash_del(&w->hnode);
+	mpt_lk_nwaiting--;
 	lk->nwaiters--;
 }
 
@@ -395,6 +397,12 @@ static struct task_struct *mpt_lk_handoff(struct mpt_lock *lk, bool dead,
 		return NULL;
 
 	w = list_first_entry(&lk->waiters, struct mpt_lwaiter_k, node);
+	/*
+	 * Being killed, it must not die as the owner (nor take the death
+	 * of @old with it): it leaves the line, and passes the wake-up on.
+	 */
+	if (fatal_signal_pending(w->task))
+		return NULL;
 	if (!dead && (w->woken || !w->woken_ns ||
 		      ktime_get_boottime_ns() - w->woken_ns < MPT_LK_HANDOFF_NS)) {
 		/* Free for whoever comes first: the waiter too. */
@@ -747,6 +755,10 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 	spin_lock(&mpt_lk_lock);
 	mpt_lk_absorb(lk);
 	if (lk->owner == current && lk->kind == MPT_LOCK_RECURSIVE) {
+		if (lk->count == U32_MAX) {	/* as pthread's EAGAIN */
+			mpt_lk_unlock(lk);
+			return -EAGAIN;
+		}
 		lk->count++;
 		lk->acquisitions++;
 		goto got;
@@ -767,8 +779,13 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 		mpt_lk_unlock(lk);
 		return -EBUSY;
 	}
+	/*
+	 * A path longer than the waiting threads goes round a cycle that
+	 * a fast lock's word, written by its sharers, has made without
+	 * @current: not a wait of ours that closes one.
+	 */
 	n = mpt_cycle_find(&mpt_lk_graph, current, lk, path, MPT_DEADLOCK_MAX,
-			   INT_MAX);
+			   mpt_lk_nwaiting + 2);
 	if (n) {
 		mpt_lk_deadlock(lk, path, n);
 		mpt_lk_unlock(lk);
@@ -778,6 +795,7 @@ static int mpt_lk_acquire(struct mpt_lock *lk, struct mpt_lock_acq *acq,
 	w.since_ns = ktime_get_boottime_ns();
 	list_add_tail(&w.node, &lk->waiters);
 	hash_add(mpt_lk_waiting, &w.hnode, (unsigned long)current);
+	mpt_lk_nwaiting++;
 	lk->nwaiters++;
 	lk->contentions++;
 	e.owner = lk->owner;
@@ -997,7 +1015,9 @@ static void mpt_lk_info(struct mpt_lock *lk, struct mpt_lock_info *li,
 	if (owner) {
 		li->owner_pid = task_tgid_nr_ns(owner, ns);
 		li->owner_tid = task_pid_nr_ns(owner, ns);
-		get_task_comm(li->owner_comm, owner);
+		/* Not the name of a thread the caller cannot see. */
+		if (li->owner_tid)
+			get_task_comm(li->owner_comm, owner);
 		if (owner == lk->owner)
 			li->held_ns = lk->held_ns;
 	}

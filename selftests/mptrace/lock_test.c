@@ -2876,6 +2876,42 @@ TEST_F(fast, garbage_word)
 }
 
 /*
+ * The word names as owner a thread that waits for the same lock: a
+ * cycle its sharers made, without the caller.  An acquire then follows
+ * the wait-for path no further than the waiting threads, and waits (here
+ * until its deadline) instead of going round that cycle for ever under
+ * the locks' spinlock.
+ */
+TEST_F(fast, forged_cycle)
+{
+	struct mpt_lock_info li;
+	struct fres r;
+	struct actor w;
+	int i;
+
+	ASSERT_EQ(0, fmake(self, 0, MPT_LOCK_MUTEX));
+	ASSERT_EQ(0, fast_acquire(&self->l[0], self->tok, 0, 0, NULL, NULL));
+	factor_start(&w, self->l, "kgf0");
+	r = factor_result(&w);
+	ASSERT_EQ(0, r.ret);
+	actor_go(&w);
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(0, linfo(self->l[0].fd, &li, NULL, 0));
+		if (li.nwaiters == 1)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(1, li.nwaiters);
+	/* The waiter, by its token, holds the lock it waits for. */
+	__atomic_store_n(&self->l[0].pg->word, wtok(r.token, 1),
+			 __ATOMIC_SEQ_CST);
+	EXPECT_EQ(-ETIMEDOUT,
+		  acquire(self->l[0].fd, MPT_LOCK_TIMEOUT,
+			  now_ns() + 200000000ULL, NULL));
+	actor_end(&w);
+}
+
+/*
  * A mapping holds the lock's file, hence the module: unloading waits
  * for the last munmap(), not only for the last close().
  */

@@ -2060,7 +2060,8 @@ struct mpt_lock_info {
  *
  * On a lock's file descriptor (ENOTTY elsewhere); the argument is a
  * struct mpt_lock_acq.  EBADF (not opened for writing), EDEADLK (a mutex
- * its caller holds, or a wait-for cycle), EBUSY (TRY, held), ETIMEDOUT,
+ * its caller holds, or a wait-for cycle), EBUSY (TRY, held), EAGAIN (a
+ * recursive lock its caller holds 2^32 - 1 times already), ETIMEDOUT,
  * EINTR/restart on a signal.
  */
 #define MPT_LIOC_ACQUIRE	_IOWR(MPT_IOC_MAGIC, 0x30, struct mpt_lock_acq)
