@@ -136,10 +136,15 @@ bool mpt_render(const struct mpt_src *src, struct pid_namespace *ns,
 	case MPT_EV_EXEC:
 		t = &ev->exec.task;
 		ev->hdr.size = sizeof(ev->exec);
-		rcu_read_lock();
-		ev->exec.old_tid = pid_nr_ns(find_pid_ns(src->old_tid,
-							 &init_pid_ns), ns);
-		rcu_read_unlock();
+		/*
+		 * A thread other than the leader that calls execve takes the
+		 * leader's pid, and its own is freed before the tracepoint:
+		 * that number is known in the initial namespace alone.
+		 */
+		if (src->old_tid == task_pid_nr(src->task))
+			ev->exec.old_tid = task_pid_nr_ns(src->task, ns);
+		else
+			ev->exec.old_tid = ns == &init_pid_ns ? src->old_tid : 0;
 		if (strscpy(ev->exec.filename, src->filename,
 			    sizeof(ev->exec.filename)) < 0)
 			ev->exec.flags |= MPT_EXEC_TRUNCATED;

@@ -250,10 +250,15 @@ void mpt_procs_fork(struct task_struct *child)
 		rec_free(r);
 }
 
-/* From the exit probe, for the last thread of a process. */
-void mpt_procs_exit_task(struct task_struct *task, int status)
+/*
+ * From the exit probe, for a thread that finds no thread of its process
+ * live.  False when one did before: the group's count falls to zero
+ * before the probe, so threads still on their way out may all see it.
+ */
+bool mpt_procs_exit_task(struct task_struct *task, int status)
 {
 	char comm[TASK_COMM_LEN];
+	bool first = true;
 	struct mpt_rec *r;
 	kuid_t uid;
 
@@ -261,7 +266,9 @@ void mpt_procs_exit_task(struct task_struct *task, int status)
 	uid = task_uid(task);
 	spin_lock(&mpt_recs_lock);
 	r = rec_find(task_tgid(task));
-	if (r) {
+	if (r && (r->flags & MPT_REC_EXITED)) {
+		first = false;
+	} else if (r) {
 		r->flags |= MPT_REC_EXITED;
 		r->status = status;
 		r->exit_ns = ktime_get_boottime_ns();
@@ -270,6 +277,21 @@ void mpt_procs_exit_task(struct task_struct *task, int status)
 		rec_update_plain(r);
 	}
 	spin_unlock(&mpt_recs_lock);
+	return first;
+}
+
+/*
+ * The status a wait() for the process of @leader sees, as the kernel's
+ * wait_task_zombie() makes it: the group's exit code once set (by an
+ * exit_group(), a fatal signal, or the last thread's exit), else the
+ * leader's own.
+ */
+int mpt_wait_status(struct task_struct *leader)
+{
+	struct signal_struct *sig = leader->signal;
+
+	return (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) ?
+	       READ_ONCE(sig->group_exit_code) : READ_ONCE(leader->exit_code);
 }
 
 /*
@@ -386,7 +408,7 @@ void mpt_procs_after_exit(struct task_struct *task)
 
 		if (!(r->flags & MPT_REC_EXITED)) {
 			r->flags |= MPT_REC_EXITED;
-			r->status = leader->exit_code;
+			r->status = mpt_wait_status(leader);
 			r->exit_ns = ktime_get_boottime_ns();
 			r->uid = task_uid(leader);
 			memcpy(r->comm, leader->comm, sizeof(r->comm));
@@ -504,14 +526,20 @@ void mpt_procs_scan(void)
 		    thread_group_empty(p)) {
 			r->flags |= MPT_REC_EXITED | MPT_REC_ZOMBIE |
 				    MPT_REC_ZOMBIE_UNKNOWN;
-			r->status = p->exit_code;
+			r->status = mpt_wait_status(p);
 			r->exit_ns = mpt_stats.loaded_ns;
 			r->zombie_ns = mpt_stats.loaded_ns;
 			r->uid = task_uid(p);
 			get_task_comm(r->comm, p);
 		}
+		/*
+		 * A zombie reaped since we looked: unhashed already, its
+		 * proc_flush_pid() probe may have found no record, so it
+		 * gets none; unhashed after this look, that probe comes
+		 * after us (the lock) and reaps the record.
+		 */
 		spin_lock(&mpt_recs_lock);
-		ok = rec_insert(r, NULL);
+		ok = pid_alive(p) && r->pid && rec_insert(r, NULL);
 		spin_unlock(&mpt_recs_lock);
 		if (!ok)
 			rec_free(r);

@@ -17,7 +17,8 @@ void mpt_procs_scan(void);
 
 /* Hooks, called from the probes of track.c. */
 void mpt_procs_fork(struct task_struct *child);
-void mpt_procs_exit_task(struct task_struct *task, int status);
+bool mpt_procs_exit_task(struct task_struct *task, int status);
+int mpt_wait_status(struct task_struct *leader);
 void mpt_procs_after_exit(struct task_struct *task);
 void mpt_procs_release(struct pid *pid);
 

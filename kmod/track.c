@@ -73,24 +73,29 @@ static void mpt_probe_exec(void *data, struct task_struct *p, pid_t old_pid,
 }
 
 /*
- * The last thread out reports the process; the others report a thread.
- * signal->live has already been decremented for @p when the tracepoint
- * fires.
+ * The last thread out reports the process, with the status its parent's
+ * wait() will see; the others report a thread, with their own.
+ * signal->live falls to zero before the tracepoint, so several threads
+ * on their way out may find it so: the process table lets only the
+ * first report the process (without it, with the kprobes missing, each
+ * of them does).
  */
 static void mpt_probe_exit(void *data, struct task_struct *p)
 {
-	struct signal_struct *sig = p->signal;
 	struct mpt_src src = {
 		.type = MPT_EV_EXIT,
-		.thread = atomic_read(&sig->live) != 0,
+		.thread = atomic_read(&p->signal->live) != 0,
 		.task = p,
 		.status = p->exit_code,
 	};
 
-	if (!src.thread && (sig->flags & SIGNAL_GROUP_EXIT))
-		src.status = sig->group_exit_code;
-	if (!src.thread && mpt_reap_on)
-		mpt_procs_exit_task(p, src.status);
+	if (!src.thread) {
+		src.status = mpt_wait_status(p->group_leader);
+		if (mpt_reap_on && !mpt_procs_exit_task(p, src.status)) {
+			src.thread = true;
+			src.status = p->exit_code;
+		}
+	}
 	mpt_queues_exit_thread(p);
 	if (!src.thread)
 		mpt_queues_exit_task(p);

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -210,6 +211,91 @@ TEST_F(ev, exec)
 	EXPECT_EQ(0, x->exec.flags);
 	EXPECT_LT(find(self->s, MPT_EV_FORK, pid)->hdr.seq, x->hdr.seq);
 	EXPECT_LT(x->hdr.seq, find(self->s, MPT_EV_EXIT, pid)->hdr.seq);
+}
+
+static int exec_pipe[2];
+
+static void *exec_thread_fn(void *arg)
+{
+	pid_t tid = gettid();
+
+	(void)arg;
+	if (write(exec_pipe[1], &tid, sizeof(tid)) != sizeof(tid))
+		_exit(126);
+	execl("/bin/true", "true", NULL);
+	_exit(127);
+}
+
+/* An exec by a thread other than the leader names that thread. */
+TEST_F(ev, exec_by_thread)
+{
+	const union rec *x;
+	pid_t pid, tid = 0;
+	int status;
+
+	ASSERT_EQ(0, pipe(exec_pipe));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, exec_thread_fn, NULL))
+			_exit(125);
+		pause();
+		_exit(124);
+	}
+	ASSERT_EQ(sizeof(tid), read(exec_pipe[0], &tid, sizeof(tid)));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_NE(pid, tid);
+	ASSERT_EQ(0, drain(self->fd, self->s, 1000));
+	x = find(self->s, MPT_EV_EXEC, pid);
+	ASSERT_NE(NULL, x);
+	EXPECT_EQ(tid, x->exec.old_tid);
+	EXPECT_EQ(pid, x->exec.task.pid);
+	EXPECT_STREQ("true", x->exec.task.comm);
+	close(exec_pipe[0]);
+	close(exec_pipe[1]);
+}
+
+static void *late_exit_fn(void *arg)
+{
+	(void)arg;
+	usleep(200000);
+	syscall(SYS_exit, 3);
+	return NULL;
+}
+
+/*
+ * The leader ends first (exit(2) of its thread alone, 7), another
+ * thread last (3): the process's EXIT event, one, has the status wait()
+ * sees (the last thread's, on 6.1 and 6.12).
+ */
+TEST_F(ev, exit_status_threads_apart)
+{
+	const union rec *e;
+	int status, i, n = 0;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, late_exit_fn, NULL))
+			_exit(125);
+		syscall(SYS_exit, 7);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, drain(self->fd, self->s, 1000));
+	e = find(self->s, MPT_EV_EXIT, pid);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(status, e->exit.status);
+	for (i = 0; i < self->s->n; i++)
+		n += self->s->recs[i].hdr.type == MPT_EV_EXIT &&
+		     self->s->recs[i].exit.task.pid == (__u32)pid;
+	EXPECT_EQ(1, n);
 }
 
 static void *thread_fn(void *arg)

@@ -470,7 +470,9 @@ struct mpt_event_fork {
  * @hdr: header
  * @task: the process, with its new comm
  * @old_tid: the thread id that called execve (another thread of the
- *	process may have called it; the process keeps its pid)
+ *	process may have called it; the process keeps its pid).  That of a
+ *	thread other than the leader no longer exists when the event is
+ *	made: readers outside the initial pid namespace see 0 for it
  * @flags: %MPT_EXEC_* flags
  * @filename: the program's path as given to execve, NUL-terminated,
  *	cut to %MPT_FILENAME_LEN - 1 bytes (%MPT_EXEC_TRUNCATED)
