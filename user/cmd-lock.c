@@ -198,7 +198,9 @@ static int l_hold(int argc, char **argv)
 		if (!strncmp(argv[optind], "--timeout=", 10)) {
 			val = argv[optind] + 10;
 			optind++;
-		} else if (!strcmp(argv[optind], "--timeout") && optind + 1 < argc) {
+		} else if (!strcmp(argv[optind], "--timeout")) {
+			if (optind + 1 >= argc)
+				return mpt_usage_err("lock: --timeout needs seconds (e.g. 2 or 0.5)");
 			val = argv[optind + 1];
 			optind += 2;
 		} else {
@@ -347,6 +349,7 @@ static const struct mpt_column ls_cols[] = {
 static void li_cell(const void *row, int col, char *buf, size_t len)
 {
 	const struct mpt_lock_info *li = row;
+	char comm[3 * sizeof(li->owner_comm)];
 	unsigned long long held = li->acquisitions - li->count;
 
 	switch (col) {
@@ -358,7 +361,11 @@ static void li_cell(const void *row, int col, char *buf, size_t len)
 			 "recursive" : "mutex");
 		break;
 	case COL_OWNER_COMM:
-		snprintf(buf, len, "%s", li->owner_pid ? li->owner_comm : "");
+		if (li->owner_pid)
+			snprintf(buf, len, "%s",
+				 mpt_cell_text(li->owner_comm, comm, sizeof(comm)));
+		else
+			buf[0] = '\0';
 		break;
 	case COL_HELD:
 		snprintf(buf, len, "%.3f", li->held_ns ? mpt_since_s(li->held_ns) : 0);

@@ -271,7 +271,7 @@ static int set_cells(struct libscols_line *ln, const int *ids, size_t nids,
 			flags_text(p->flags, buf, sizeof(buf));
 			break;
 		case COL_COMM:
-			val = p->comm;
+			val = mpt_cell_text(p->comm, buf, sizeof(buf));
 			break;
 		}
 		if (*val && scols_line_set_data(ln, i, val))

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -92,24 +93,24 @@ static long parse_hold(const char *arg)
 	return ms;
 }
 
-/* Wait for every process's report, at most 10 s. */
+/*
+ * Wait for every process's report.  No clock: a process made late (after
+ * a join's or an orphan's parent's hold) reports late.  Every process
+ * holds the pipe until it ends, so the end of the pipe says that those
+ * not heard from never will be.
+ */
 static int collect(int fd, const struct spawn_tree *t,
 		   struct spawn_report *got)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	struct timespec start, now;
 	int seen = 0, failed = 0;
 	struct spawn_report r;
+	ssize_t n;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (seen < t->n) {
-		long left;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = 10000 - (now.tv_sec - start.tv_sec) * 1000 -
-		       (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (left <= 0 || poll(&pfd, 1, left) != 1 ||
-		    read(fd, &r, sizeof(r)) != sizeof(r))
+		n = read(fd, &r, sizeof(r));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof(r))
 			break;
 		if (r.node < 0 || r.node >= t->n || got[r.node].pid)
 			continue;
@@ -118,7 +119,7 @@ static int collect(int fd, const struct spawn_tree *t,
 		seen++;
 	}
 	if (seen < t->n) {
-		mpt_err("spawn: only %d of %d processes reported within 10 s",
+		mpt_err("spawn: only %d of %d processes reported; the others ended before they could",
 			seen, t->n);
 		return -1;
 	}
@@ -245,6 +246,11 @@ int cmd_spawn(int argc, char **argv)
 		goto out_pipe;
 	}
 	if (collect(fds[0], &t, got)) {
+		/* Not a tree half made: what was made goes. */
+		for (int i = 0; i < t.n; i++)
+			if (got[i].pid > 0)
+				kill(got[i].pid, SIGKILL);
+		waitpid(root, NULL, 0);
 		ret = MPT_EXIT_FAIL;
 		goto out_pipe;
 	}

@@ -208,8 +208,18 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct mpt_command *cmd;
-	int c;
+	int c, fd;
 
+	/*
+	 * Standard input, output and error open, if only on /dev/null: a
+	 * descriptor opened later must not become one of them (spawn's
+	 * report pipe, redirected by each process it makes).
+	 */
+	do
+		fd = open("/dev/null", O_RDWR);
+	while (fd >= 0 && fd <= 2);
+	if (fd > 2)
+		close(fd);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+jhV", longopts, NULL)) != -1) {
 		switch (c) {

@@ -17,21 +17,91 @@
 struct mpt_opts mpt_opts;
 const char *mpt_cmd_name = "mptrace";
 
-/* JSON has to escape what a string may hold: quotes, backslashes, controls. */
+/*
+ * The bytes of the valid UTF-8 character at @s (1 for ASCII), or 0: a
+ * stray byte, a sequence cut short, overlong, a surrogate, past U+10FFFF.
+ */
+static size_t utf8_char(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;	/* a NUL ends the look here too */
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * JSON has to escape what a string may hold: quotes, backslashes,
+ * controls; and is Unicode: a byte that is not UTF-8 (a command name the
+ * kernel cut inside a character, one set to anything with PR_SET_NAME)
+ * becomes U+FFFD.
+ */
 void mpt_json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	fputc('"', f);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p < 0x20) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if ((n = utf8_char(p))) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fputs("\\ufffd", f);
+			p++;
+		}
 	}
 	fputc('"', f);
+}
+
+const char *mpt_cell_text(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, used = 0;
+
+	if (!mpt_opts.json)
+		return s;
+	while (*p && (n = utf8_char(p)))
+		p += n;
+	if (!*p)
+		return s;	/* all of it UTF-8 already */
+	for (p = (const unsigned char *)s; *p; p += n ? n : 1) {
+		n = utf8_char(p);
+		if (used + (n ? n : 3) >= len)
+			break;
+		if (n)
+			memcpy(buf + used, p, n);
+		else
+			memcpy(buf + used, "\xef\xbf\xbd", 3);
+		used += n ? n : 3;
+	}
+	buf[used] = '\0';
+	return buf;
 }
 
 static void mpt_verr(const char *fmt, va_list ap)

@@ -69,6 +69,12 @@ int mpt_table_print_last(struct libscols_table *tb);
 void mpt_list_columns(const struct mpt_column *cols, size_t ncols);
 void mpt_json_string(FILE *f, const char *s);
 /*
+ * @s for a table cell: as it is, but in JSON output with each byte that
+ * is not UTF-8 replaced by U+FFFD (libsmartcols writes bytes as they
+ * are), in @buf (of @len bytes) then.
+ */
+const char *mpt_cell_text(const char *s, char *buf, size_t len);
+/*
  * Option @opt of command @cmd takes a number from 1 to @max: parse @s into
  * *@out, or print a usage error and return 2.
  */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,17 @@ static int fail(struct parser *ps, const char *at, const char *fmt, ...)
 	va_end(ap);
 	ps->err->col = at - ps->s;
 	return -1;
+}
+
+/* The bytes of the character at @p, for a message: a UTF-8 one whole. */
+static int char_len(const char *p)
+{
+	int n = 1;
+
+	if ((unsigned char)*p >= 0xc0)
+		while (n < 4 && ((unsigned char)p[n] & 0xc0) == 0x80)
+			n++;
+	return n;
 }
 
 static void skip_ws(struct parser *ps)
@@ -300,8 +312,8 @@ static struct ast *parse_node(struct parser *ps, int depth)
 	}
 	if (*ps->p != 'p') {
 		if (*ps->p)
-			fail(ps, ps->p, "expected 'p' (a process), not '%c'",
-			     *ps->p);
+			fail(ps, ps->p, "expected 'p' (a process), not '%.*s'",
+			     char_len(ps->p), ps->p);
 		else
 			fail(ps, ps->p, "expected 'p' (a process)");
 		goto err;
@@ -337,7 +349,8 @@ static struct ast *parse_node(struct parser *ps, int depth)
 			return a;
 		}
 		if (*ps->p)
-			fail(ps, ps->p, "expected ',' or ')', not '%c'", *ps->p);
+			fail(ps, ps->p, "expected ',' or ')', not '%.*s'",
+			     char_len(ps->p), ps->p);
 		else
 			fail(ps, ps->p, "expected ',' or ')': a '(' is not closed");
 		goto err;
@@ -403,7 +416,8 @@ int spawn_parse(const char *spec, struct spawn_tree *t,
 	skip_ws(&ps);
 	if (*ps.p) {
 		ast_free(root);
-		return fail(&ps, ps.p, "unexpected '%c' after the tree", *ps.p);
+		return fail(&ps, ps.p, "unexpected '%.*s' after the tree",
+			    char_len(ps.p), ps.p);
 	}
 	if (root->count != 1)
 		fail(&ps, spec + root->at, "the root is one process: no count there");
@@ -446,8 +460,10 @@ void spawn_role(const struct spawn_node *nd, char *buf, size_t len)
 	for (size_t i = 0; i < sizeof(flag_words) / sizeof(flag_words[0]); i++)
 		if (nd->flags & flag_words[i].flag)
 			ADD("%s%s", used ? "," : "", flag_words[i].word);
-	if (nd->sig)
-		ADD("%skill=%s", used ? "," : "", sigabbrev_np(nd->sig) ?: "?");
+	if (nd->sig && sigabbrev_np(nd->sig))
+		ADD("%skill=%s", used ? "," : "", sigabbrev_np(nd->sig));
+	else if (nd->sig)
+		ADD("%skill=%d", used ? "," : "", nd->sig);
 	else if (nd->exit_code)
 		ADD("%sexit=%d", used ? "," : "", nd->exit_code);
 	if (nd->hold_ms >= 0)
@@ -467,8 +483,9 @@ static void report(int fd, int node, pid_t pid, pid_t ppid)
 {
 	struct spawn_report r = { .node = node, .pid = pid, .ppid = ppid };
 
+	/* EPIPE (SIGPIPE is ignored): the spawner is gone, nothing to tell. */
 	if (write(fd, &r, sizeof(r)) != sizeof(r))
-		return;		/* the spawner is gone: nothing to tell */
+		return;
 }
 
 /* Node @i failed to be made: so did its whole subtree. */
@@ -507,14 +524,20 @@ node_main(const struct spawn_tree *t, int i, long dhold, int rep,
 	if (rep != 3 && dup2(rep, 3) == 3)
 		rep = 3;
 	close_range(rep + 1, ~0U, 0);
-	if ((nd->flags & SPAWN_DAEMON) &&
-	    (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent))
-		_exit(0);	/* its parent is already gone */
+	signal(SIGPIPE, SIG_IGN);
 	if (nd->name[0])
 		prctl(PR_SET_NAME, nd->name);
 	if (nd->flags & SPAWN_SUBREAPER)
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
+	/* Made: said before a daemon's parent can take it along. */
 	report(rep, i, me, parent);
+	/*
+	 * A daemon goes with its parent, gone already perhaps: then it ends
+	 * at once, and its children are never made (spawn says so).
+	 */
+	if ((nd->flags & SPAWN_DAEMON) &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent))
+		_exit(0);
 	if (nd->flags & SPAWN_ORPHAN)
 		while (getppid() == parent)
 			sleep_ms(10);
@@ -552,7 +575,8 @@ node_main(const struct spawn_tree *t, int i, long dhold, int rep,
 		signal(nd->sig, SIG_DFL);
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
-		raise(nd->sig);
+		/* Not raise(): glibc refuses its own signals (32, 33). */
+		syscall(SYS_tgkill, me, me, nd->sig);
 		_exit(128 + nd->sig);
 	}
 	_exit(nd->exit_code);

@@ -3,6 +3,7 @@
  * The mptrace CLI as a user meets it: exit codes, help, version and stat
  * in text and JSON, errors that name the fix.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -578,6 +579,77 @@ TEST_F(cli, spawn_waits)
 		EXPECT_TRUE(kill(pids[i], 0) && errno == ESRCH);
 }
 
+/*
+ * Processes made late still count: a join child's later sibling comes
+ * after its hold (11 s), a daemon whose parent has ended is made and
+ * ends at once; and signal 32, which glibc's raise() refuses, kills.
+ */
+TEST_F(cli, spawn_late_and_early)
+{
+	int pids[4], fails = 0;
+
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "-d",
+			 "p:hold=13s(p:join:hold=11s, p:hold=1s)"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(3, json_ints(self->r.out, "pid", pids, 4));
+	kill(pids[0], SIGKILL);
+	for (int i = 0; i < 10; i++) {
+		ASSERT_EQ(0, RUN(&self->r, "spawn", "-d", "-t", "0",
+				 "p(p:hold=0(p:daemon))"));
+		if (self->r.status)
+			TH_LOG("daemon spec, status %d: %s", self->r.status,
+			       self->r.err);
+		fails += self->r.status != 0;
+	}
+	EXPECT_EQ(0, fails);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "-d",
+			 "p:hold=5s(p:kill=32:hold=0)"));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(2, json_ints(self->r.out, "pid", pids, 4));
+	ASSERT_TRUE(await(is_zombie, pids[1], 0));
+	EXPECT_EQ(32, proc_exit_code(pids[1]));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"role\": \"kill=32,hold=0ms\""));
+	kill(pids[0], SIGKILL);
+}
+
+/* Without standard input and error, spawn's report pipe is not one of them. */
+TEST_F(cli, spawn_without_std_fds)
+{
+	const char *cli = getenv("MPTRACE_CLI");
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null < 0 || dup2(null, 1) != 1)
+			_exit(126);
+		close(null);
+		close(0);
+		close(2);
+		execlp(cli ? cli : "mptrace", "mptrace", "spawn", "-d", "-t", "0",
+		       "-n", "p(p)", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("status %#x", status);
+}
+
+/* JSON output stays UTF-8 whatever the bytes it quotes. */
+TEST_F(cli, json_is_utf8)
+{
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "p\xc3"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "\\ufffd")) TH_LOG("%s", self->r.out);
+	EXPECT_EQ(NULL, strchr(self->r.out, '\xc3'));
+	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "p\xc3\xa9"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "'\xc3\xa9'")) TH_LOG("%s", self->r.out);
+}
+
 /* Bad specs: exit 2, and a caret under the offending character. */
 TEST_F(cli, spawn_bad_specs)
 {
@@ -1001,6 +1073,10 @@ TEST_F(cli, lock_usage_errors)
 	EXPECT_EQ(2, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "lock", "--timeout", "x", name, "--", "true"));
 	EXPECT_EQ(2, self->r.status);
+	/* Not a command named "--timeout": a usage error. */
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--timeout"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "--timeout needs seconds"));
 	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "true"));
 	EXPECT_EQ(1, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
