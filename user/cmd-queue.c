@@ -127,9 +127,15 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 		}
 		if (c == '?')
 			return mpt_option_err(argv[0], "", argv);
-		if (!sub_takes(a->sub, c))
-			return mpt_usage_err("queue %s: option '%s' does not apply",
-					     a->sub, argv[optind - 1]);
+		if (!sub_takes(a->sub, c)) {
+			const char *opt = "?";
+
+			for (int i = 0; longopts[i].name; i++)
+				if (longopts[i].val == c)
+					opt = longopts[i].name;
+			return mpt_usage_err("queue %s: option '--%s' does not apply",
+					     a->sub, opt);
+		}
 		switch (c) {
 		case OPT_CAPACITY:
 			ret = mpt_parse_num("queue create", "--capacity", optarg,

@@ -84,9 +84,10 @@ static long parse_hold(const char *arg)
 	char spec[64];
 	long ms;
 
-	/* One parser for durations: the spec's. */
+	/* One parser for durations: the spec's (and nothing but one). */
 	snprintf(spec, sizeof(spec), "p:hold=%s", arg);
-	if (strlen(arg) > 32 || spawn_parse(spec, &t, &e))
+	if (strlen(arg) > 32 || strspn(arg, "0123456789.ms") != strlen(arg) ||
+	    spawn_parse(spec, &t, &e))
 		return -1;
 	ms = t.v[0].hold_ms;
 	spawn_free(&t);

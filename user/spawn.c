@@ -126,17 +126,20 @@ static int parse_signal(const char *v, size_t len)
 static long parse_duration(const char *v, size_t len)
 {
 	char buf[32], *end;
+	size_t num;
 	double n;
 
 	if (len == 0 || len >= sizeof(buf))
 		return -1;
 	memcpy(buf, v, len);
 	buf[len] = '\0';
-	if (!isdigit((unsigned char)buf[0]) && buf[0] != '.')
+	/* Digits and a point: not strtod()'s 1e3, 0x10, inf. */
+	num = strspn(buf, "0123456789.");
+	if (!num)
 		return -1;
 	errno = 0;
 	n = strtod(buf, &end);
-	if (errno)
+	if (errno || end != buf + num)
 		return -1;
 	if (!strcmp(end, "ms"))
 		;
@@ -237,7 +240,8 @@ static int parse_option(struct parser *ps, struct ast *a)
 	if (WORD("exit")) {
 		errno = 0;
 		n = strtol(v, &end, 10);
-		if (errno || end != v + vlen || !vlen || n < 0 || n > 255)
+		if (errno || end != v + vlen || !vlen ||
+		    !isdigit((unsigned char)v[0]) || n < 0 || n > 255)
 			return fail(ps, v, "exit code must be 0 to 255, not '%.*s'",
 				    (int)vlen, v);
 		o->exit_code = n;
@@ -280,7 +284,7 @@ static struct ast *parse_node(struct parser *ps, int depth)
 
 	skip_ws(ps);
 	at = ps->p;
-	if (depth > SPAWN_MAX_DEPTH) {
+	if (depth >= SPAWN_MAX_DEPTH) {
 		fail(ps, at, "deeper than %d levels", SPAWN_MAX_DEPTH);
 		return NULL;
 	}

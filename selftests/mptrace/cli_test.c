@@ -662,6 +662,10 @@ TEST_F(cli, spawn_bad_specs)
 		{ "p(p:zombie:orphan)", 11 }, { "p(p:join:join)", 9 },
 		{ "p:zombie", 2 }, { "p(p:name=a/b)", 10 }, { "p(p) x", 5 },
 		{ "p(1000*p(1000*p))", 0 }, { "p(p:exit)", 8 },
+		{ "p(p:hold=1e3)", 9 }, { "p(p:hold=0x10)", 9 },
+		{ "p(p:exit=+3)", 9 },
+		/* 17 levels */
+		{ "p(p(p(p(p(p(p(p(p(p(p(p(p(p(p(p(p))))))))))))))))", 32 },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -676,6 +680,9 @@ TEST_F(cli, spawn_bad_specs)
 			TH_LOG("'%s': %s", bad[i].spec, self->r.err);
 	}
 	ASSERT_EQ(0, RUN(&self->r, "spawn", "--hold", "soon", "p"));
+	EXPECT_EQ(2, self->r.status);
+	/* A duration, not a piece of spec. */
+	ASSERT_EQ(0, RUN(&self->r, "spawn", "--hold", "1s(p)", "p"));
 	EXPECT_EQ(2, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "spawn"));
 	EXPECT_EQ(2, self->r.status);
