@@ -995,12 +995,90 @@ TEST_F(q, events)
 	close(rd);
 }
 
+/*
+ * A GET_QUEUES dump on @nl, read whole into @buf (@len bytes): the
+ * queues' nests in @nests, at most @max; their number, or -1 (a failed
+ * send or read, an error message, a message without a queue, no room).
+ */
+static int dump_queues(int nl, int family, char *buf, size_t len,
+		       struct nlattr **nests, int max)
+{
+	struct mpt_nlmsg m;
+	size_t used = 0;
+	int n = 0;
+
+	mpt_nlmsg_init(&m, family, MPT_CMD_GET_QUEUES, NLM_F_DUMP);
+	if (send(nl, &m, m.n.nlmsg_len, 0) <= 0)
+		return -1;
+	while (len - used >= 32768) {
+		ssize_t got = recv(nl, buf + used, len - used, 0), left = got;
+		struct nlmsghdr *h;
+
+		if (got <= 0)
+			return -1;
+		for (h = (struct nlmsghdr *)(buf + used); NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				return n;
+			if (h->nlmsg_type == NLMSG_ERROR || n == max)
+				return -1;
+			nests[n] = mpt_nla_find(MPT_GENL_ATTRS(h),
+						MPT_GENL_ATTRLEN(h), MPT_A_QUEUE);
+			if (!nests[n++])
+				return -1;
+		}
+		used += NLMSG_ALIGN(got);
+	}
+	return -1;
+}
+
+/* The attribute @type of queue nest @nest (or of a nest in it). */
+static struct nlattr *qattr(struct nlattr *nest, int type)
+{
+	return mpt_nla_find(MPT_NLA_DATA(nest), nest->nla_len - NLA_HDRLEN,
+			    type);
+}
+
+/* The nest of the queue named @name among @n; *@count: how many are. */
+static struct nlattr *queue_named(struct nlattr **nests, int n,
+				  const char *name, int *count)
+{
+	struct nlattr *found = NULL, *a;
+
+	*count = 0;
+	for (int i = 0; i < n; i++) {
+		a = qattr(nests[i], MPT_QUEUE_A_NAME);
+		if (a && !strcmp(MPT_NLA_DATA(a), name)) {
+			found = nests[i];
+			++*count;
+		}
+	}
+	return found;
+}
+
+static char dump_buf[1 << 20];
+static struct nlattr *dump_nests[4096];
+static int dump_n;
+
+/*
+ * Dump the queues on @nl (into dump_nests, dump_n of them): the nest of
+ * the one named @name, *@count how many are (-1: the dump failed).
+ */
+static struct nlattr *dumped_queue(int nl, int family, const char *name,
+				   int *count)
+{
+	dump_n = dump_queues(nl, family, dump_buf, sizeof(dump_buf),
+			     dump_nests, 4096);
+	*count = -1;
+	return dump_n < 0 ? NULL :
+	       queue_named(dump_nests, dump_n, name, count);
+}
+
 /* The netlink dump lists the queue, its depth and its blocked producer. */
 TEST_F(q, netlink_dump)
 {
-	int fd, nl, family, found = 0, status;
-	struct mpt_nlmsg m;
-	char buf[32768];
+	int fd, nl, family, count, status;
+	struct nlattr *nest, *w;
 	pid_t pid;
 
 	fd = qopen(self->dev, self->name, CREATE, 0600, 1, 8, 0);
@@ -1016,48 +1094,15 @@ TEST_F(q, netlink_dump)
 	ASSERT_LE(0, nl);
 	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
 	ASSERT_LT(0, family);
-	mpt_nlmsg_init(&m, family, MPT_CMD_GET_QUEUES, NLM_F_DUMP);
-	ASSERT_LT(0, send(nl, &m, m.n.nlmsg_len, 0));
-	for (;;) {
-		ssize_t len = recv(nl, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		ASSERT_LT(0, len);
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
-			struct nlattr *nest, *a, *w;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				goto done;
-			ASSERT_NE(NLMSG_ERROR, h->nlmsg_type);
-			nest = mpt_nla_find(MPT_GENL_ATTRS(h),
-					    MPT_GENL_ATTRLEN(h), MPT_A_QUEUE);
-			ASSERT_NE(NULL, nest);
-			a = mpt_nla_find(MPT_NLA_DATA(nest),
-					 nest->nla_len - NLA_HDRLEN,
-					 MPT_QUEUE_A_NAME);
-			ASSERT_NE(NULL, a);
-			if (strcmp(MPT_NLA_DATA(a), self->name))
-				continue;
-			found++;
-			a = mpt_nla_find(MPT_NLA_DATA(nest),
-					 nest->nla_len - NLA_HDRLEN,
-					 MPT_QUEUE_A_DEPTH);
-			ASSERT_NE(NULL, a);
-			EXPECT_EQ(1, *(__u32 *)MPT_NLA_DATA(a));
-			w = mpt_nla_find(MPT_NLA_DATA(nest),
-					 nest->nla_len - NLA_HDRLEN,
-					 MPT_QUEUE_A_WAITER);
-			ASSERT_NE(NULL, w);
-			a = mpt_nla_find(MPT_NLA_DATA(w),
-					 w->nla_len - NLA_HDRLEN,
-					 MPT_QWAITER_A_PID);
-			ASSERT_NE(NULL, a);
-			EXPECT_EQ(pid, *(__u32 *)MPT_NLA_DATA(a));
-		}
-	}
-done:
-	EXPECT_EQ(1, found);
+	nest = dumped_queue(nl, family, self->name, &count);
+	EXPECT_EQ(1, count);
+	ASSERT_NE(NULL, nest);
+	ASSERT_NE(NULL, qattr(nest, MPT_QUEUE_A_DEPTH));
+	EXPECT_EQ(1, *(__u32 *)MPT_NLA_DATA(qattr(nest, MPT_QUEUE_A_DEPTH)));
+	w = qattr(nest, MPT_QUEUE_A_WAITER);
+	ASSERT_NE(NULL, w);
+	ASSERT_NE(NULL, qattr(w, MPT_QWAITER_A_PID));
+	EXPECT_EQ(pid, *(__u32 *)MPT_NLA_DATA(qattr(w, MPT_QWAITER_A_PID)));
 	close(nl);
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
@@ -1087,12 +1132,12 @@ static int count_nests(struct nlattr *nest, int type)
  */
 TEST_F(q, netlink_dump_full_lists)
 {
-	int fd, fd2, nl, family, found = 0, found2 = 0, i, status;
+	int fd, fd2, nl, family, count, i, status;
 	pid_t pid[2 * FULL_LIST];
 	char name2[MPT_NAME_LEN + 2];
 	struct mpt_queue_info qi;
-	struct mpt_nlmsg m;
-	char buf[32768];
+	struct nlattr *nest;
+	char buf[8];
 	int hold[2];
 
 	ASSERT_EQ(0, pipe(hold));
@@ -1141,42 +1186,14 @@ TEST_F(q, netlink_dump_full_lists)
 	 */
 	nl = mpt_nl_socket();
 	ASSERT_LE(0, nl);
-	mpt_nlmsg_init(&m, family, MPT_CMD_GET_QUEUES, NLM_F_DUMP);
-	ASSERT_LT(0, send(nl, &m, m.n.nlmsg_len, 0));
-	for (;;) {
-		ssize_t len = recv(nl, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		ASSERT_LT(0, len);
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
-			struct nlattr *nest, *a;
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				goto done;
-			ASSERT_NE(NLMSG_ERROR, h->nlmsg_type);
-			nest = mpt_nla_find(MPT_GENL_ATTRS(h),
-					    MPT_GENL_ATTRLEN(h), MPT_A_QUEUE);
-			ASSERT_NE(NULL, nest);
-			a = mpt_nla_find(MPT_NLA_DATA(nest),
-					 nest->nla_len - NLA_HDRLEN,
-					 MPT_QUEUE_A_NAME);
-			ASSERT_NE(NULL, a);
-			if (!strcmp(MPT_NLA_DATA(a), name2))
-				found2++;
-			if (strcmp(MPT_NLA_DATA(a), self->name))
-				continue;
-			found++;
-			EXPECT_LT(4096, h->nlmsg_len);
-			EXPECT_EQ(FULL_LIST,
-				  count_nests(nest, MPT_QUEUE_A_WAITER));
-			EXPECT_EQ(FULL_LIST,
-				  count_nests(nest, MPT_QUEUE_A_CONSUMER));
-		}
-	}
-done:
-	EXPECT_EQ(1, found);
-	EXPECT_EQ(1, found2);
+	nest = dumped_queue(nl, family, self->name, &count);
+	EXPECT_EQ(1, count);
+	ASSERT_NE(NULL, nest);
+	EXPECT_LT(4096, nest->nla_len);
+	EXPECT_EQ(FULL_LIST, count_nests(nest, MPT_QUEUE_A_WAITER));
+	EXPECT_EQ(FULL_LIST, count_nests(nest, MPT_QUEUE_A_CONSUMER));
+	queue_named(dump_nests, dump_n, name2, &count);
+	EXPECT_EQ(1, count);
 	close(nl);
 	for (i = 0; i < 2 * FULL_LIST; i++)
 		kill(pid[i], SIGKILL);
