@@ -108,7 +108,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 		{ "json",     no_argument,	 NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, ret;
+	int c, idx = 0, ret;
 
 	a->timeout_ns = MPT_FOREVER;
 	a->mode = 0600;
@@ -116,7 +116,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 	optind = 0;		/* re-initialise: main() parsed in order, we permute */
 	opterr = 0;
 	/* Options may follow NAME; '-' alone is an operand; -- ends options. */
-	while ((c = getopt_long(argc, argv, "hj", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj", longopts, &idx)) != -1) {
 		if (c == 'h') {
 			queue_usage(stdout);
 			return MPT_EXIT_OK;
@@ -127,15 +127,9 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 		}
 		if (c == '?')
 			return mpt_option_err(argv[0], "", argv);
-		if (!sub_takes(a->sub, c)) {
-			const char *opt = "?";
-
-			for (int i = 0; longopts[i].name; i++)
-				if (longopts[i].val == c)
-					opt = longopts[i].name;
+		if (!sub_takes(a->sub, c))
 			return mpt_usage_err("queue %s: option '--%s' does not apply",
-					     a->sub, opt);
-		}
+					     a->sub, longopts[idx].name);
 		switch (c) {
 		case OPT_CAPACITY:
 			ret = mpt_parse_num("queue create", "--capacity", optarg,
