@@ -4,6 +4,7 @@
  * with its own context; ioctl() carries the MPT_IOC_* requests.
  */
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/miscdevice.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
@@ -39,7 +40,49 @@ module_param_cb(ring_mem_max, &mpt_param_ulong_ops, &ring_mem_max_param, 0444);
 MODULE_PARM_DESC(ring_mem_max,
 		 "bytes the event rings of all /dev/mptrace readers may hold together (default 64 MiB, 4096 to 2^40)");
 
+/*
+ * One user's share, so that one user's readers cannot take the whole
+ * budget from the others (root's monitor among them), nor make every
+ * fork and exit pay for thousands of rings: as inotify's
+ * max_user_instances.  A user is the opener's real uid.
+ */
+static unsigned long ring_mem_user_max = 16UL << 20;
+static struct mpt_param ring_mem_user_max_param = {
+	.ulong	= &ring_mem_user_max,
+	.min	= MPT_RING_MIN_SLOTS * sizeof(struct mpt_event),
+	.max	= 1UL << 40,
+};
+module_param_cb(ring_mem_user_max, &mpt_param_ulong_ops,
+		&ring_mem_user_max_param, 0444);
+MODULE_PARM_DESC(ring_mem_user_max,
+		 "bytes the event rings of one user's /dev/mptrace readers may hold together (default 16 MiB, 4096 to 2^40)");
+
+static unsigned int readers_user_max = 128;
+static struct mpt_param readers_user_max_param = {
+	.uint	= &readers_user_max,
+	.min	= 1,
+	.max	= 65536,
+};
+module_param_cb(readers_user_max, &mpt_param_uint_ops,
+		&readers_user_max_param, 0444);
+MODULE_PARM_DESC(readers_user_max,
+		 "/dev/mptrace readers one user may have receiving events at once (default 128, 1 to 65536)");
+
 struct mpt_mem_budget mpt_ring_budget;
+
+/**
+ * struct mpt_dev_user - what one user's subscribed readers hold
+ * @node: in mpt_dev_users
+ * @uid: the user: the readers' openers' real uid
+ * @readers: subscribed readers of @uid; the entry goes with the last
+ * @budget: their rings' memory, a share of mpt_ring_budget
+ */
+struct mpt_dev_user {
+	struct hlist_node	node;
+	kuid_t			uid;
+	unsigned int		readers;
+	struct mpt_mem_budget	budget;
+};
 
 /**
  * struct mpt_reader - the state of one open file of /dev/mptrace
@@ -47,6 +90,7 @@ struct mpt_mem_budget mpt_ring_budget;
  * @lock: serialises consumers of @ring and its setup
  * @ring: the file's events; no slots until it subscribes
  * @node: in mpt_readers once subscribed
+ * @user: the opener's share, once subscribed
  * @pidns: the opener's pid namespace: what the reader sees, and how
  * @userns: the opener's user namespace, to map uids
  * @uid: the opener's real uid
@@ -59,6 +103,7 @@ struct mpt_reader {
 	struct mutex		lock;	/* one consumer of @ring at a time */
 	struct mpt_ring		ring;
 	struct list_head	node;
+	struct mpt_dev_user	*user;
 	struct pid_namespace	*pidns;
 	struct user_namespace	*userns;
 	kuid_t			uid;
@@ -136,12 +181,66 @@ static bool mpt_filter_wants(const struct mpt_kfilter *f,
 
 /* Subscribed readers: walked under RCU by the probes. */
 static LIST_HEAD(mpt_readers);
-static DEFINE_MUTEX(mpt_readers_lock);	/* writers of mpt_readers */
+/* Writers of mpt_readers, and mpt_dev_users. */
+static DEFINE_MUTEX(mpt_readers_lock);
 static atomic_t mpt_nreaders = ATOMIC_INIT(0);
+static DEFINE_HASHTABLE(mpt_dev_users, 6);
 
 bool mpt_dev_listening(void)
 {
 	return atomic_read(&mpt_nreaders) > 0;
+}
+
+u64 mpt_dev_readers(void)
+{
+	return atomic_read(&mpt_nreaders);
+}
+
+u64 mpt_dev_ring_user_max(void)
+{
+	return ring_mem_user_max;
+}
+
+u64 mpt_dev_readers_user_max(void)
+{
+	return readers_user_max;
+}
+
+/*
+ * A place among @uid's subscribed readers: EMFILE when the user has
+ * readers_user_max of them already.  Called with mpt_readers_lock.
+ */
+static struct mpt_dev_user *mpt_dev_user_get(kuid_t uid)
+{
+	u32 key = __kuid_val(uid);
+	struct mpt_dev_user *user;
+
+	hash_for_each_possible(mpt_dev_users, user, node, key) {
+		if (!uid_eq(user->uid, uid))
+			continue;
+		if (user->readers >= readers_user_max)
+			return ERR_PTR(-EMFILE);
+		user->readers++;
+		return user;
+	}
+	user = kzalloc(sizeof(*user), GFP_KERNEL_ACCOUNT);
+	if (!user)
+		return ERR_PTR(-ENOMEM);
+	user->uid = uid;
+	user->readers = 1;
+	user->budget.max = ring_mem_user_max;
+	user->budget.parent = &mpt_ring_budget;
+	hash_add(mpt_dev_users, &user->node, key);
+	return user;
+}
+
+/* Called with mpt_readers_lock, once the reader's ring is gone. */
+static void mpt_dev_user_put(struct mpt_dev_user *user)
+{
+	if (--user->readers)
+		return;
+	hash_del(&user->node);
+	kfree(user);
 }
 
 /* Rights are the opener's (file->f_cred): passing the fd passes no more. */
@@ -207,6 +306,11 @@ static int mpt_dev_release(struct inode *inode, struct file *file)
 		synchronize_rcu();
 	}
 	mpt_ring_destroy(&reader->ring);
+	if (reader->user) {
+		mutex_lock(&mpt_readers_lock);
+		mpt_dev_user_put(reader->user);
+		mutex_unlock(&mpt_readers_lock);
+	}
 	if (rcu_access_pointer(reader->filter))
 		call_rcu(&rcu_dereference_protected(reader->filter, 1)->rcu,
 			 mpt_kfilter_free);
@@ -218,18 +322,40 @@ static int mpt_dev_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Start receiving events into a new ring.  Called with reader->lock. */
+/* A subscription or a larger ring refused at a limit is counted. */
+static int mpt_dev_refused(int ret)
+{
+	if (ret == -ENOSPC || ret == -EMFILE)
+		atomic64_inc(&mpt_stats.dev_refused);
+	return ret;
+}
+
+/*
+ * Start receiving events into a new ring, charged to the opener's share.
+ * Called with reader->lock.
+ */
 static int mpt_reader_listen(struct mpt_reader *reader, u32 nslots)
 {
-	int ret = mpt_ring_init(&reader->ring, nslots, &mpt_ring_budget);
+	struct mpt_dev_user *user;
+	int ret;
 
-	if (ret)
-		return ret;
 	mutex_lock(&mpt_readers_lock);
+	user = mpt_dev_user_get(reader->uid);
+	if (IS_ERR(user)) {
+		ret = PTR_ERR(user);
+		goto out;
+	}
+	ret = mpt_ring_init(&reader->ring, nslots, &user->budget);
+	if (ret) {
+		mpt_dev_user_put(user);
+		goto out;
+	}
+	reader->user = user;
 	list_add_tail_rcu(&reader->node, &mpt_readers);
 	atomic_inc(&mpt_nreaders);
+out:
 	mutex_unlock(&mpt_readers_lock);
-	return 0;
+	return mpt_dev_refused(ret);
 }
 
 /* Subscribe with the default ring if not yet.  Called with reader->lock. */
@@ -315,7 +441,8 @@ static long mpt_ioc_ring_set(struct mpt_reader *reader, void __user *argp)
 
 	mutex_lock(&reader->lock);
 	if (reader->ring.slots)
-		ret = mpt_ring_resize(&reader->ring, conf.slots);
+		ret = mpt_dev_refused(mpt_ring_resize(&reader->ring,
+						      conf.slots));
 	else
 		ret = mpt_reader_listen(reader, conf.slots);
 	mutex_unlock(&reader->lock);

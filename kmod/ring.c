@@ -21,19 +21,40 @@ static size_t ring_bytes(u32 nslots)
 	return (size_t)nslots * sizeof(struct mpt_event);
 }
 
+/* Give @bytes back to @b and the budgets above it, up to @end. */
+static void budget_uncharge(struct mpt_mem_budget *b,
+			    struct mpt_mem_budget *end, size_t bytes)
+{
+	for (; b != end; b = b->parent)
+		atomic64_sub(bytes, &b->used);
+}
+
+/* Charge @bytes to @b and every budget above it, or to none: ENOSPC. */
+static int budget_charge(struct mpt_mem_budget *b, size_t bytes)
+{
+	struct mpt_mem_budget *p;
+
+	for (p = b; p; p = p->parent) {
+		if (atomic64_add_return(bytes, &p->used) > p->max) {
+			budget_uncharge(b, p->parent, bytes);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
 static struct mpt_event *ring_alloc(u32 nslots, struct mpt_mem_budget *b)
 {
 	size_t bytes = ring_bytes(nslots);
 	struct mpt_event *slots;
+	int ret = budget_charge(b, bytes);
 
-	if (atomic64_add_return(bytes, &b->used) > b->max) {
-		atomic64_sub(bytes, &b->used);
-		return ERR_PTR(-ENOSPC);
-	}
+	if (ret)
+		return ERR_PTR(ret);
 	slots = kvmalloc_array(nslots, sizeof(*slots),
 			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slots) {
-		atomic64_sub(bytes, &b->used);
+		budget_uncharge(b, NULL, bytes);
 		return ERR_PTR(-ENOMEM);
 	}
 	return slots;
@@ -43,7 +64,7 @@ static void ring_free(struct mpt_event *slots, u32 nslots,
 		      struct mpt_mem_budget *b)
 {
 	kvfree(slots);
-	atomic64_sub(ring_bytes(nslots), &b->used);
+	budget_uncharge(b, NULL, ring_bytes(nslots));
 }
 
 int mpt_ring_init(struct mpt_ring *ring, u32 nslots,

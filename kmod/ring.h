@@ -30,10 +30,14 @@ struct mpt_event {
  * struct mpt_mem_budget - memory that a set of rings may hold together
  * @used: bytes held now
  * @max: bytes they may hold
+ * @parent: a budget that holds this one's bytes too (one user's share
+ *	within all readers'), or NULL; a ring's bytes are charged to every
+ *	budget up the chain, or to none
  */
 struct mpt_mem_budget {
-	atomic64_t	used;
-	u64		max;
+	atomic64_t		used;
+	u64			max;
+	struct mpt_mem_budget	*parent;
 };
 
 /**

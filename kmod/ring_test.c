@@ -249,6 +249,41 @@ static void ring_test_budget(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
 }
 
+/*
+ * A share within the budget (one user's): a ring is charged to both or
+ * to neither, whichever of the two refuses it.
+ */
+static void ring_test_budget_share(struct kunit *test)
+{
+	struct mpt_mem_budget share = { .max = 32 * sizeof(struct mpt_event),
+					.parent = &budget };
+	struct mpt_ring a, b, c;
+
+	budget.max = 48 * sizeof(struct mpt_event);
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&a, 16, &share), 0);
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&b, 32, &budget), 0);
+	/* Within the share, not within the whole. */
+	KUNIT_EXPECT_EQ(test, mpt_ring_init(&c, 16, &share), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),
+			16 * sizeof(struct mpt_event));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			48 * sizeof(struct mpt_event));
+	mpt_ring_destroy(&b);
+	/* Within the whole, not within the share. */
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&a, 32), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			16 * sizeof(struct mpt_event));
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&c, 16, &share), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),
+			32 * sizeof(struct mpt_event));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			32 * sizeof(struct mpt_event));
+	mpt_ring_destroy(&a);
+	mpt_ring_destroy(&c);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+}
+
 static struct kunit_case ring_test_cases[] = {
 	KUNIT_CASE(ring_test_fifo),
 	KUNIT_CASE(ring_test_peek_keeps),
@@ -258,6 +293,7 @@ static struct kunit_case ring_test_cases[] = {
 	KUNIT_CASE(ring_test_sizes),
 	KUNIT_CASE(ring_test_resize_busy),
 	KUNIT_CASE(ring_test_budget),
+	KUNIT_CASE(ring_test_budget_share),
 	{}
 };
 

@@ -32,6 +32,7 @@ static atomic64_t *mpt_stats_u64(int attr)
 	case MPT_STATS_A_BAD_REQUESTS:	return &mpt_stats.bad_requests;
 	case MPT_STATS_A_RING_BYTES:	return &mpt_ring_budget.used;
 	case MPT_STATS_A_DEV_LOST:	return &mpt_stats.dev_lost;
+	case MPT_STATS_A_DEV_REFUSED:	return &mpt_stats.dev_refused;
 	case MPT_STATS_A_NL_EVENTS:	return &mpt_stats.nl_events;
 	case MPT_STATS_A_NL_DROPS:	return &mpt_stats.nl_drops;
 	case MPT_STATS_A_PROCS_EVICTED:	return &mpt_stats.procs_evicted;
@@ -67,6 +68,12 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 			atomic_read(&mpt_stats.dev_open)) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_MAX,
 			      mpt_ring_budget.max, MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_USER_MAX,
+			      mpt_dev_ring_user_max(), MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_READERS, mpt_dev_readers(),
+			      MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_READERS_USER_MAX,
+			      mpt_dev_readers_user_max(), MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS, mpt_procs_count(),
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_PROCS_MAX, mpt_procs_max(),

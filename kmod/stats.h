@@ -22,6 +22,7 @@ struct mpt_stats {
 	atomic64_t	nl_requests;
 	atomic64_t	bad_requests;
 	atomic64_t	dev_lost;
+	atomic64_t	dev_refused;
 	atomic64_t	nl_events;
 	atomic64_t	nl_drops;
 	atomic64_t	procs_evicted;

@@ -382,11 +382,15 @@ int cmd_watch(int argc, char **argv)
 			mpt_err("no process %ld to watch", w.pid);
 			goto out;
 		}
-		if (!ret)
-			ret = mpt_dev_subscribe(fd, 4096);
 		if (ret) {
 			mpt_err("cannot read events from %s: %s", MPT_DEVICE_PATH,
 				mpt_strerror(ret));
+			goto out;
+		}
+		ret = mpt_dev_subscribe(fd, 4096);
+		if (ret) {
+			mpt_err("cannot read events from %s: %s", MPT_DEVICE_PATH,
+				mpt_ring_strerror(ret));
 			goto out;
 		}
 	} else {

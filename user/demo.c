@@ -513,7 +513,7 @@ static int run_one(const struct demo *demo, double pace, bool json)
 	ret = d.devfd < 0 ? d.devfd : mpt_dev_subscribe(d.devfd, 4096);
 	if (ret) {
 		mpt_err("demo: cannot read events from %s: %s", MPT_DEVICE_PATH,
-			mpt_strerror(ret));
+			d.devfd < 0 ? mpt_strerror(ret) : mpt_ring_strerror(ret));
 		if (d.devfd >= 0)
 			close(d.devfd);
 		return -1;

@@ -853,6 +853,18 @@ int mpt_dev_subscribe(int fd, uint32_t slots)
 	return ioctl(fd, MPT_IOC_RING_SET, &conf) ? -errno : 0;
 }
 
+const char *mpt_ring_strerror(int err)
+{
+	switch (-err) {
+	case ENOSPC:
+		return "no room for the event ring: all readers' ring_mem_max, or this user's share ring_mem_user_max, is taken (see mptrace stat); close other readers, or load the module with larger limits";
+	case EMFILE:
+		return "this user has readers_user_max files of it receiving events already (see mptrace stat); close one, or load the module with a larger readers_user_max";
+	default:
+		return mpt_strerror(err);
+	}
+}
+
 int mpt_dev_filter(int fd, uint32_t types, uint32_t flags, uint32_t pid)
 {
 	struct mpt_filter f = { .types = types, .flags = flags, .pid = pid };

@@ -104,8 +104,13 @@ const char *mpt_nl_class_group(uint32_t type);
  */
 int mpt_nl_events(struct mpt_nl *nl, int timeout_ms, mpt_event_cb cb,
 		  void *arg);
-/* Subscribe an open /dev/mptrace with a ring of @slots records. */
+/*
+ * Subscribe an open /dev/mptrace with a ring of @slots records.  Past the
+ * module's limits: -ENOSPC (ring memory, all readers' or this user's) or
+ * -EMFILE (this user's readers); mpt_ring_strerror() says which limit.
+ */
 int mpt_dev_subscribe(int fd, uint32_t slots);
+const char *mpt_ring_strerror(int err);
 /* Narrow what it receives (see struct mpt_filter). */
 int mpt_dev_filter(int fd, uint32_t types, uint32_t flags, uint32_t pid);
 int mpt_dev_events(int fd, int timeout_ms, mpt_event_cb cb, void *arg);

@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "mpt_helpers.h"
+#include "mpt_cli.h"
 
 #define RELOADS 20
 
@@ -264,6 +265,117 @@ TEST_F(mod, ring_mem_max)
 	ASSERT_EQ(0, mpt_unload());
 }
 
+/*
+ * Another user's readers, while root's fill their share: two subscribe
+ * (16 slots each, 8 KiB: the share), a third is refused with EMFILE.
+ */
+static int nobody_readers(void *arg)
+{
+	struct mpt_ring_conf conf = { .slots = 16 };
+	int fd[3], i;
+
+	(void)arg;
+	for (i = 0; i < 3; i++) {
+		fd[i] = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+		if (fd[i] < 0)
+			return 1;
+	}
+	if (ioctl(fd[0], MPT_IOC_RING_SET, &conf) ||
+	    ioctl(fd[1], MPT_IOC_RING_SET, &conf))
+		return 2;
+	if (ioctl(fd[2], MPT_IOC_RING_SET, &conf) != -1 || errno != EMFILE)
+		return 3;
+	return 0;
+}
+
+/*
+ * One user's readers: at most readers_user_max receiving events, their
+ * rings within ring_mem_user_max; another user has a share of its own.
+ * A refused file stays usable and subscribes once there is room.
+ */
+TEST_F(mod, ring_user_share)
+{
+	struct mpt_ring_conf conf = { .slots = 64 };
+	struct pollfd pfd = { .events = POLLIN };
+	char *const watch[] = { "mptrace", "watch", "--dev", "-t", "1", NULL };
+	char buf[MPT_EVENT_MAX_SIZE];
+	struct mpt_version v;
+	struct run r;
+	int fd[3], nl, family, i;
+
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load_with("readers_user_max=2 ring_mem_user_max=8192"));
+	nl = mpt_nl_socket();
+	ASSERT_LE(0, nl);
+	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
+	ASSERT_LT(0, family);
+	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS_USER_MAX));
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_USER_MAX));
+	EXPECT_EQ(64 << 20, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_MAX));
+	for (i = 0; i < 3; i++) {
+		fd[i] = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		ASSERT_LE(0, fd[i]);
+	}
+
+	/* 16 KiB: within ring_mem_max, not within the user's 8 KiB. */
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd[0], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(ENOSPC, errno);
+	conf.slots = 16;					/* 4 KiB */
+	EXPECT_EQ(0, ioctl(fd[0], MPT_IOC_RING_SET, &conf));
+	conf.slots = 32;			/* 4 + 8 KiB: past the share */
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd[1], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(ENOSPC, errno);
+	/* A larger ring for a subscribed file counts against the share too. */
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd[0], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(ENOSPC, errno);
+	conf.slots = 16;
+	EXPECT_EQ(0, ioctl(fd[1], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
+
+	/* A third reader: refused by ioctl, read and poll alike. */
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd[2], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(EMFILE, errno);
+	errno = 0;
+	EXPECT_EQ(-1, read(fd[2], buf, sizeof(buf)));
+	EXPECT_EQ(EMFILE, errno);
+	pfd.fd = fd[2];
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_TRUE(pfd.revents & POLLERR);
+	/* Its other requests still work. */
+	EXPECT_EQ(0, ioctl(fd[2], MPT_IOC_VERSION, &v));
+	EXPECT_EQ(6, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	/* The CLI names the limit. */
+	ASSERT_EQ(0, run(&r, watch));
+	EXPECT_EQ(1, r.status);
+	EXPECT_NE(NULL, strstr(r.err, "readers_user_max")) TH_LOG("%s", r.err);
+	EXPECT_EQ(7, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+
+	/* Nobody's share is its own. */
+	EXPECT_EQ(0, mpt_as_nobody(nobody_readers, NULL));
+	EXPECT_EQ(8, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
+
+	/* Room again: the refused file subscribes. */
+	close(fd[0]);
+	EXPECT_EQ(1, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
+	EXPECT_EQ(4096, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	EXPECT_EQ(0, ioctl(fd[2], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	close(fd[1]);
+	close(fd[2]);
+	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
+	close(nl);
+	ASSERT_EQ(0, mpt_unload());
+}
+
 #define TABLE_MAX	40
 #define TABLE_KIDS	60
 
@@ -380,6 +492,10 @@ static const struct {
 } param_ranges[] = {
 	{ "ring_mem_max", MPT_STATS_A_RING_BYTES_MAX,
 	  "4096", "1099511627776", "4095", "1099511627777" },
+	{ "ring_mem_user_max", MPT_STATS_A_RING_BYTES_USER_MAX,
+	  "4096", "1099511627776", "4095", "1099511627777" },
+	{ "readers_user_max", MPT_STATS_A_DEV_READERS_USER_MAX,
+	  "1", "65536", "0", "65537" },
 	{ "max_procs", MPT_STATS_A_PROCS_MAX, "1", "4194304", "0", "4194305" },
 	{ "max_queues", MPT_STATS_A_QUEUES_MAX, "1", "65536", "0", "65537" },
 	{ "max_queue_bytes", MPT_STATS_A_QUEUE_BYTES_MAX,

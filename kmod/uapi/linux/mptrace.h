@@ -265,8 +265,13 @@ enum mpt_feature {
  * in exactly one LOST record.
  *
  * The rings of all readers together are bounded by the module parameter
- * ring_mem_max (bytes); a ring that would exceed it is refused with
- * ENOSPC.
+ * ring_mem_max (bytes), and the rings of one user's readers (the
+ * openers' real uid) by ring_mem_user_max; a ring that would exceed
+ * either is refused with ENOSPC.  One user may have at most
+ * readers_user_max files subscribed at once; one more is refused with
+ * EMFILE.  A refused subscription fails the read(2) or
+ * %MPT_IOC_RING_SET with that error, and poll(2) with POLLERR; the file
+ * stays usable for every other request.
  */
 
 /**
@@ -2259,6 +2264,12 @@ enum mpt_attr {
  * @MPT_STATS_A_LOCK_TOKENS: u64, threads holding a token for fast locks
  * @MPT_STATS_A_LOCK_TOKENS_MAX: u64, the max_lock_tokens parameter
  * @MPT_STATS_A_LOCK_TOKEN_REFUSED: u64, tokens refused at the limit
+ * @MPT_STATS_A_DEV_READERS: u64, /dev/mptrace files receiving events now
+ *	(those with a ring)
+ * @MPT_STATS_A_DEV_READERS_USER_MAX: u64, the readers_user_max parameter
+ * @MPT_STATS_A_RING_BYTES_USER_MAX: u64, the ring_mem_user_max parameter
+ * @MPT_STATS_A_DEV_REFUSED: u64, rings refused at a limit (ring_mem_max,
+ *	ring_mem_user_max or readers_user_max)
  * @__MPT_STATS_A_MAX: one past the last attribute (%MPT_STATS_A_MAX is the last)
  *
  * A client must ignore counters it does not know.
@@ -2295,6 +2306,10 @@ enum mpt_stats_attr {
 	MPT_STATS_A_LOCK_TOKENS,
 	MPT_STATS_A_LOCK_TOKENS_MAX,
 	MPT_STATS_A_LOCK_TOKEN_REFUSED,
+	MPT_STATS_A_DEV_READERS,
+	MPT_STATS_A_DEV_READERS_USER_MAX,
+	MPT_STATS_A_RING_BYTES_USER_MAX,
+	MPT_STATS_A_DEV_REFUSED,
 	__MPT_STATS_A_MAX,
 };
 
