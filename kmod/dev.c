@@ -133,13 +133,18 @@ static void mpt_kfilter_free(struct rcu_head *rcu)
 	kfree(f);
 }
 
-/* Is @task @pid or, walking up its parents, descended from it?  Under RCU. */
+/*
+ * Is @task @pid or, walking up its parents, descended from it?  Under RCU.
+ * A released task's parent is no longer kept up to date (nor alive): the
+ * walk ends there, as the kernel's own task_ppid_nr_ns() does.
+ */
 static bool mpt_in_subtree(struct task_struct *task, struct pid *pid)
 {
 	while (task->pid) {		/* the idle task ends every chain */
 		if (task_tgid(task) == pid)
 			return true;
-		if (task == rcu_dereference(task->real_parent))
+		if (!pid_alive(task) ||
+		    task == rcu_dereference(task->real_parent))
 			break;
 		task = rcu_dereference(task->real_parent);
 	}
@@ -160,10 +165,16 @@ static bool mpt_filter_wants(const struct mpt_kfilter *f,
 	if (mpt_src_pid(src) == f->pid)
 		return true;
 	if (f->flags & MPT_FILTER_SUBTREE) {
-		struct task_struct *old;
+		struct task_struct *from = src->task ?: src->actor, *old;
 
-		/* A released process is in the subtree its reaper is in. */
-		if (mpt_in_subtree(src->task ?: src->actor, f->pid))
+		/*
+		 * A released process is in the subtree its reaper is in.  A
+		 * reaper that released itself (nobody waits for it) has left
+		 * its parent: the parent it was known by is looked at.
+		 */
+		if (!pid_alive(from))
+			from = src->ppid ? pid_task(src->ppid, PIDTYPE_TGID) : NULL;
+		if (from && mpt_in_subtree(from, f->pid))
 			return true;
 		/*
 		 * An orphan adopted outside the subtree was in it until
@@ -258,8 +269,9 @@ void mpt_dev_deliver(const struct mpt_src *src)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(reader, &mpt_readers, node) {
-		if (!mpt_filter_wants(rcu_dereference(reader->filter), src) ||
-		    !mpt_reader_sees(reader, src) ||
+		/* The cheap test first: another user's events cost no walk. */
+		if (!mpt_reader_sees(reader, src) ||
+		    !mpt_filter_wants(rcu_dereference(reader->filter), src) ||
 		    !mpt_render(src, reader->pidns, reader->userns, &ev))
 			continue;
 		if (!mpt_ring_push(&reader->ring, &ev))

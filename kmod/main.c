@@ -30,20 +30,24 @@ static int __init mpt_init(void)
 	if (ret)
 		goto err_netlink;
 
-	ret = mpt_dev_init();
-	if (ret)
-		goto err_dev;
-
 	ret = mpt_track_init();
 	if (ret)
 		goto err_track;
 
+	/*
+	 * The device last: a file opened while the module is still coming
+	 * holds its code, which a failed init would free under it.
+	 */
+	ret = mpt_dev_init();
+	if (ret)
+		goto err_dev;
+
 	pr_info("version %s (ABI %d) loaded\n", MPT_VERSION, MPT_ABI_VERSION);
 	return 0;
 
-err_track:
-	mpt_dev_exit();
 err_dev:
+	mpt_track_exit();
+err_track:
 	mpt_netlink_exit();
 err_netlink:
 	mpt_locks_exit();

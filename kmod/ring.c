@@ -43,28 +43,25 @@ static int budget_charge(struct mpt_mem_budget *b, size_t bytes)
 	return 0;
 }
 
-static struct mpt_event *ring_alloc(u32 nslots, struct mpt_mem_budget *b)
+/*
+ * @nslots slots, @charge bytes of which are charged to @b first (a new
+ * ring's all, a resized one's growth): ENOSPC past a budget.
+ */
+static struct mpt_event *ring_alloc(u32 nslots, size_t charge,
+				    struct mpt_mem_budget *b)
 {
-	size_t bytes = ring_bytes(nslots);
 	struct mpt_event *slots;
-	int ret = budget_charge(b, bytes);
+	int ret = budget_charge(b, charge);
 
 	if (ret)
 		return ERR_PTR(ret);
 	slots = kvmalloc_array(nslots, sizeof(*slots),
 			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slots) {
-		budget_uncharge(b, NULL, bytes);
+		budget_uncharge(b, NULL, charge);
 		return ERR_PTR(-ENOMEM);
 	}
 	return slots;
-}
-
-static void ring_free(struct mpt_event *slots, u32 nslots,
-		      struct mpt_mem_budget *b)
-{
-	kvfree(slots);
-	budget_uncharge(b, NULL, ring_bytes(nslots));
 }
 
 int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
@@ -74,7 +71,7 @@ int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
 
 	if (!mpt_ring_valid_slots(nslots))
 		return -EINVAL;
-	slots = ring_alloc(nslots, budget);
+	slots = ring_alloc(nslots, ring_bytes(nslots), budget);
 	if (IS_ERR(slots))
 		return PTR_ERR(slots);
 
@@ -90,7 +87,8 @@ void mpt_ring_destroy(struct mpt_ring *ring)
 {
 	if (!ring->slots)
 		return;
-	ring_free(ring->slots, ring->mask + 1, ring->budget);
+	kvfree(ring->slots);
+	budget_uncharge(ring->budget, NULL, ring_bytes(ring->mask + 1));
 	ring->slots = NULL;
 }
 
@@ -100,28 +98,38 @@ int mpt_ring_resize(struct mpt_ring *ring, u32 nslots)
 	struct mpt_event *slots, *old;
 	unsigned long flags;
 	u32 old_slots;
+	size_t grow;
 
 	if (!mpt_ring_valid_slots(nslots))
 		return -EINVAL;
-	slots = ring_alloc(nslots, ring->budget);
+	/*
+	 * Only the growth is charged: a ring that fits once resized is not
+	 * refused for the moment both exist.  A shrink gives back after.
+	 */
+	old_slots = ring->mask + 1;
+	grow = nslots > old_slots ? ring_bytes(nslots) - ring_bytes(old_slots) : 0;
+	slots = ring_alloc(nslots, grow, ring->budget);
 	if (IS_ERR(slots))
 		return PTR_ERR(slots);
 
 	spin_lock_irqsave(&ring->lock, flags);
 	if (ring->head != ring->tail || ring->pending) {
 		spin_unlock_irqrestore(&ring->lock, flags);
-		ring_free(slots, nslots, ring->budget);
+		kvfree(slots);
+		budget_uncharge(ring->budget, NULL, grow);
 		return -EBUSY;
 	}
 	old = ring->slots;
-	old_slots = ring->mask + 1;
 	ring->slots = slots;
 	ring->mask = nslots - 1;
 	ring->head = 0;
 	ring->tail = 0;
 	spin_unlock_irqrestore(&ring->lock, flags);
 
-	ring_free(old, old_slots, ring->budget);
+	kvfree(old);
+	if (nslots < old_slots)
+		budget_uncharge(ring->budget, NULL,
+				ring_bytes(old_slots) - ring_bytes(nslots));
 	return 0;
 }
 

@@ -26,6 +26,9 @@ struct mpt_event {
 	};
 };
 
+/* Every record fits a slot: MPT_EVENT_MAX_SIZE is the UAPI's promise. */
+static_assert(sizeof(struct mpt_event) == MPT_EVENT_MAX_SIZE);
+
 /**
  * struct mpt_mem_budget - memory that a set of rings may hold together
  * @used: bytes held now

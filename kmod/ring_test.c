@@ -270,8 +270,18 @@ static void ring_test_budget_share(struct kunit *test)
 			48 * sizeof(struct mpt_event));
 	mpt_ring_destroy(&b);
 	/* Within the whole, not within the share. */
-	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&a, 32), -ENOSPC);
+	budget.max = 128 * sizeof(struct mpt_event);
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&a, 64), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),
+			16 * sizeof(struct mpt_event));
 	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			16 * sizeof(struct mpt_event));
+	/* A resize is charged its growth only: up to the whole share, back. */
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&a, 32), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),
+			32 * sizeof(struct mpt_event));
+	KUNIT_EXPECT_EQ(test, mpt_ring_resize(&a, 16), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),
 			16 * sizeof(struct mpt_event));
 	KUNIT_ASSERT_EQ(test, mpt_ring_init(&c, 16, &share), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),

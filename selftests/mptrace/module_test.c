@@ -296,6 +296,7 @@ static int nobody_readers(void *arg)
 TEST_F(mod, ring_user_share)
 {
 	struct mpt_ring_conf conf = { .slots = 64 };
+	struct mpt_filter quiet = { .types = 1U << MPT_EV_DEADLOCK };
 	struct pollfd pfd = { .events = POLLIN };
 	char *const watch[] = { "mptrace", "watch", "--dev", "-t", "1", NULL };
 	char buf[MPT_EVENT_MAX_SIZE];
@@ -312,9 +313,11 @@ TEST_F(mod, ring_user_share)
 	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS_USER_MAX));
 	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_USER_MAX));
 	EXPECT_EQ(64 << 20, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_MAX));
+	/* Deadlocks only, none of which comes: a resize finds no record. */
 	for (i = 0; i < 3; i++) {
 		fd[i] = open(MPT_DEVICE_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		ASSERT_LE(0, fd[i]);
+		ASSERT_EQ(0, ioctl(fd[i], MPT_IOC_FILTER_SET, &quiet));
 	}
 
 	/* 16 KiB: within ring_mem_max, not within the user's 8 KiB. */
@@ -327,11 +330,22 @@ TEST_F(mod, ring_user_share)
 	errno = 0;
 	EXPECT_EQ(-1, ioctl(fd[1], MPT_IOC_RING_SET, &conf));
 	EXPECT_EQ(ENOSPC, errno);
-	/* A larger ring for a subscribed file counts against the share too. */
+	/*
+	 * A subscribed file's resize is charged its growth: to 16 KiB is
+	 * past the share, to 8 KiB (the whole share) is not, and back.
+	 */
+	conf.slots = 64;
 	errno = 0;
 	EXPECT_EQ(-1, ioctl(fd[0], MPT_IOC_RING_SET, &conf));
 	EXPECT_EQ(ENOSPC, errno);
+	conf.slots = 32;
+	EXPECT_EQ(0, ioctl(fd[0], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
 	conf.slots = 16;
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(fd[1], MPT_IOC_RING_SET, &conf));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_EQ(0, ioctl(fd[0], MPT_IOC_RING_SET, &conf));
 	EXPECT_EQ(0, ioctl(fd[1], MPT_IOC_RING_SET, &conf));
 	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
 	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
@@ -348,16 +362,16 @@ TEST_F(mod, ring_user_share)
 	EXPECT_TRUE(pfd.revents & POLLERR);
 	/* Its other requests still work. */
 	EXPECT_EQ(0, ioctl(fd[2], MPT_IOC_VERSION, &v));
-	EXPECT_EQ(6, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	EXPECT_EQ(7, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
 	/* The CLI names the limit. */
 	ASSERT_EQ(0, run(&r, watch));
 	EXPECT_EQ(1, r.status);
 	EXPECT_NE(NULL, strstr(r.err, "readers_user_max")) TH_LOG("%s", r.err);
-	EXPECT_EQ(7, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	EXPECT_EQ(8, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
 
 	/* Nobody's share is its own. */
 	EXPECT_EQ(0, mpt_as_nobody(nobody_readers, NULL));
-	EXPECT_EQ(8, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	EXPECT_EQ(9, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
 	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
 	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
 

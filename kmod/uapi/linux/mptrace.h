@@ -741,11 +741,11 @@ struct mpt_event_deadlock {
  * @types: bit (1 << MPT_EV_*) for each event type wanted; 0 for all.
  *	%MPT_EV_LOST records always come.
  * @flags: %MPT_FILTER_* flags
- * @pid: only events about this process (as the caller's pid namespace
- *	numbers it) and the forks it makes, or with %MPT_FILTER_SUBTREE
- *	about it and the processes descended from it at the time of each
- *	event (an orphan adopted elsewhere leaves the subtree); 0 for every
- *	process
+ * @pid: only events about this process (as the pid namespace of the
+ *	file's opener numbers it) and the forks it makes, or with
+ *	%MPT_FILTER_SUBTREE about it and the processes descended from it
+ *	at the time of each event (an orphan adopted elsewhere leaves the
+ *	subtree); 0 for every process
  * @reserved: zero
  */
 struct mpt_filter {
@@ -759,9 +759,12 @@ struct mpt_filter {
  * MPT_IOC_FILTER_SET - what this reader receives from now on
  *
  * On /dev/mptrace; the argument is a struct mpt_filter.  EINVAL for an
- * unknown type bit or flag, %MPT_FILTER_SUBTREE without a pid, or a
- * non-zero reserved; ESRCH when the pid names no process the caller can
- * see.  The default is every type, every process, no threads.
+ * unknown type bit or flag, %MPT_FILTER_SUBTREE without a pid, a pid
+ * above PID_MAX_LIMIT, or a non-zero reserved; ESRCH when the pid names
+ * no process in the opener's pid namespace.  Another user's process may
+ * be named: its events still come only to a reader that may see them
+ * (the opener's own, or every user's with CAP_SYS_ADMIN or CAP_PERFMON).
+ * The default is every type, every process, no threads.
  */
 #define MPT_IOC_FILTER_SET	_IOW(MPT_IOC_MAGIC, 0x03, struct mpt_filter)
 
