@@ -135,7 +135,7 @@ tour: all
 	@tools/vm run -B -- mptrace-tour
 
 bench: setup
-	@tools/bench $(if $(QUICK),--quick) $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL))
+	@tools/bench $(if $(filter-out 0,$(QUICK)),--quick) $(if $(BENCH_KERNEL),--kernel $(BENCH_KERNEL))
 
 # make fuzz [FUZZ_SEED=N] [FUZZ_SECONDS=S] [FUZZ_KERNEL=debug|6.12|6.1]
 FUZZ_SECONDS	?= 60
