@@ -121,7 +121,7 @@ static int l_create(int argc, char **argv)
 			lock_usage(stdout);
 			return MPT_EXIT_OK;
 		default:
-			return mpt_option_err("lock create", "", argv);
+			return mpt_option_err("lock create", "hj", longopts, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -180,7 +180,7 @@ static int l_hold(int argc, char **argv)
 			lock_usage(stdout);
 			return MPT_EXIT_OK;
 		default:
-			return mpt_option_err("lock", "", argv);
+			return mpt_option_err("lock", "+h", longopts, argv);
 		}
 	}
 	if (optind >= argc)
@@ -289,7 +289,7 @@ static int name_args(int argc, char **argv, const char *cmd, bool json,
 			return MPT_EXIT_OK;
 		}
 		if (c != 'j' || !json)
-			return mpt_option_err(cmd, "", argv);
+			return mpt_option_err(cmd, "hj", longopts, argv);
 		mpt_opts.json = true;
 	}
 	if (optind != argc - 1)

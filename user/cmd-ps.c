@@ -474,7 +474,8 @@ static int parse(int argc, char **argv, struct ps *ps)
 			case 1:
 				return MPT_EXIT_OK;
 			case -1:
-				return mpt_option_err("ps", "po", argv);
+				return mpt_option_err("ps", "+zkp:h" MPT_COMMON_SHORTOPTS,
+						      longopts, argv);
 			}
 		}
 	}

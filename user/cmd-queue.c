@@ -126,7 +126,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 			continue;
 		}
 		if (c == '?')
-			return mpt_option_err(argv[0], "", argv);
+			return mpt_option_err(argv[0], "hj", longopts, argv);
 		if (!sub_takes(a->sub, c))
 			return mpt_usage_err("queue %s: option '--%s' does not apply",
 					     a->sub, longopts[idx].name);

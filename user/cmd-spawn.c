@@ -219,7 +219,8 @@ int cmd_spawn(int argc, char **argv)
 			case 1:
 				return MPT_EXIT_OK;
 			case -1:
-				return mpt_option_err("spawn", "to", argv);
+				return mpt_option_err("spawn", "t:dh" MPT_COMMON_SHORTOPTS,
+						      longopts, argv);
 			}
 		}
 	}

@@ -29,6 +29,7 @@ struct watch {
 	long pid;			/* -p, 0 for all */
 	bool subtree;
 	bool threads;
+	bool dev;			/* the kernel filters by pid */
 	long count;			/* stop after that many, 0: never */
 	long shown;
 	struct mpt_pidset tree;		/* --subtree: the pids in it */
@@ -68,24 +69,77 @@ static void usage(void)
 	       "  -h, --help          this text\n");
 }
 
+/*
+ * /dev's reader is filtered by the kernel, which follows a subtree from
+ * the start; netlink's events are filtered here, the subtree followed
+ * from the processes in it when watching began (watch_tree()) through
+ * the forks since, each pid dropped at its reap (it may be reused).
+ */
 static bool wanted(struct watch *w, const struct mpt_event_view *ev)
 {
+	bool show;
+
 	if (ev->type == MPT_EV_LOST)
 		return true;
+	/* A type of a newer module than this CLI: not asked for. */
+	if (ev->type > MPT_EV_MAX)
+		return false;
 	if ((ev->flags & MPT_EVF_THREAD) && !w->threads)
 		return false;
-	if (w->subtree && ev->type == MPT_EV_FORK &&
-	    mpt_pidset_has(&w->tree, ev->parent_pid) && !mpt_pidset_has(&w->tree, ev->pid))
+	if (w->dev || !w->pid)
+		return w->types & (1u << ev->type);
+	if (!w->subtree)	/* the process itself, and the forks it makes */
+		return (w->types & (1u << ev->type)) &&
+		       (ev->pid == (uint32_t)w->pid ||
+			(ev->type == MPT_EV_FORK &&
+			 ev->parent_pid == (uint32_t)w->pid));
+	if (ev->type == MPT_EV_FORK && mpt_pidset_has(&w->tree, ev->parent_pid))
 		mpt_pidset_add(&w->tree, ev->pid);
-	if (!(w->types & (1u << ev->type)))
-		return false;
-	if (!w->pid)
-		return true;
-	if (w->subtree)
-		return mpt_pidset_has(&w->tree, ev->pid);
-	/* The process itself, and the forks it makes. */
-	return ev->pid == (uint32_t)w->pid ||
-	       (ev->type == MPT_EV_FORK && ev->parent_pid == (uint32_t)w->pid);
+	show = (w->types & (1u << ev->type)) &&
+	       mpt_pidset_has(&w->tree, ev->pid);
+	if (ev->type == MPT_EV_REAP)
+		mpt_pidset_del(&w->tree, ev->pid);
+	return show;
+}
+
+/*
+ * -p on netlink: PID must exist, and with --subtree the processes below
+ * it now are in the subtree, from the module's table.  Asked after
+ * joining the group: a fork meanwhile is in the table or, its parent
+ * found there, followed from its event.
+ */
+static int watch_tree(struct watch *w)
+{
+	struct mpt_proc *v = NULL;
+	struct mpt_nl *nl;
+	size_t n = 0, i;
+	bool grew = true;
+	int ret;
+
+	if (kill(w->pid, 0) && errno == ESRCH)
+		return -ESRCH;
+	if (!w->subtree)
+		return 0;
+	ret = mpt_pidset_add(&w->tree, w->pid);
+	if (!ret)
+		ret = mpt_nl_open(&nl);
+	if (ret)
+		return ret;
+	ret = mpt_nl_get_procs(nl, &v, &n);
+	mpt_nl_close(nl);
+	while (!ret && grew) {
+		grew = false;
+		for (i = 0; i < n && !ret; i++) {
+			if (v[i].ppid == v[i].pid ||
+			    mpt_pidset_has(&w->tree, v[i].pid) ||
+			    !mpt_pidset_has(&w->tree, v[i].ppid))
+				continue;
+			ret = mpt_pidset_add(&w->tree, v[i].pid);
+			grew = true;
+		}
+	}
+	free(v);
+	return ret;
 }
 
 /*
@@ -355,18 +409,15 @@ int cmd_watch(int argc, char **argv)
 			usage();
 			return MPT_EXIT_OK;
 		default:
-			return mpt_option_err("watch", "epct", argv);
+			return mpt_option_err("watch", "+e:p:c:t:jh", longopts, argv);
 		}
 	}
 	if (optind < argc)
 		return mpt_usage_err("watch: unexpected argument '%s'", argv[optind]);
 	if (w.subtree && !w.pid)
 		return mpt_usage_err("watch: --subtree needs -p PID");
-	if (w.subtree && mpt_pidset_add(&w.tree, w.pid)) {
-		mpt_err("out of memory");
-		return MPT_EXIT_FAIL;
-	}
 
+	w.dev = use_dev;
 	if (use_dev) {
 		fd = mpt_dev_open(O_RDONLY);
 		/*
@@ -394,10 +445,14 @@ int cmd_watch(int argc, char **argv)
 			goto out;
 		}
 	} else {
+		/* A subtree is followed by its forks and reaps. */
+		unsigned int types = w.types |
+			(w.subtree ? 1u << MPT_EV_FORK | 1u << MPT_EV_REAP : 0);
+
 		ret = mpt_nl_open(&nl);
 		if (!ret)
-			ret = mpt_nl_subscribe_types(nl, w.types);
-		if (ret > 0)		/* the group of w.types' one class */
+			ret = mpt_nl_subscribe_types(nl, types);
+		if (ret > 0)		/* the group of the types' one class */
 			ret = 0;
 		if (ret == -EPERM) {
 			mpt_err("joining the events group needs CAP_SYS_ADMIN: run as root, or use --dev for your own processes");
@@ -405,6 +460,16 @@ int cmd_watch(int argc, char **argv)
 		}
 		if (ret) {
 			mpt_err("cannot listen to the mptrace netlink family: %s",
+				mpt_strerror(ret));
+			goto out;
+		}
+		ret = w.pid ? watch_tree(&w) : 0;
+		if (ret == -ESRCH) {
+			mpt_err("no process %ld to watch", w.pid);
+			goto out;
+		}
+		if (ret) {
+			mpt_err("cannot list the processes to watch: %s",
 				mpt_strerror(ret));
 			goto out;
 		}
@@ -416,24 +481,36 @@ int cmd_watch(int argc, char **argv)
 		int wait_ms = 500;
 
 		if (timeout) {
-			long left;
+			long long left;
 
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeout / 1000000 - ((now.tv_sec - start.tv_sec) * 1000 +
-						 (now.tv_nsec - start.tv_nsec) / 1000000);
+			left = timeout - ((now.tv_sec - start.tv_sec) * 1000000000LL +
+					  now.tv_nsec - start.tv_nsec);
 			if (left <= 0)
 				break;
-			if (left < wait_ms)
-				wait_ms = left;
+			/* A part of a millisecond left is waited as a whole. */
+			if (left < wait_ms * 1000000LL)
+				wait_ms = (left + 999999) / 1000000;
 		}
 		if (stop_signal)
 			break;
 		ret = use_dev ? mpt_dev_events(fd, wait_ms, on_event, &w) :
 				mpt_nl_events(nl, wait_ms, on_event, &w);
-		/* What one wake-up brought goes out together. */
-		fflush(stdout);
-		if (ret == -EINTR)
+		/*
+		 * What one wake-up brought goes out together; output that
+		 * cannot be written (a full disk, a reader gone while SIGPIPE
+		 * is ignored) ends the watch rather than losing events.
+		 */
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			mpt_err("cannot write the events: %s", strerror(errno));
+			ret = -EIO;
+			break;
+		}
+		/* SIGINT or SIGTERM: the watch ends, as asked (exit 0). */
+		if (ret == -EINTR) {
+			ret = 0;
 			continue;
+		}
 		if (ret > 0) {		/* --count reached */
 			ret = 0;
 			break;

@@ -607,7 +607,7 @@ int cmd_demo(int argc, char **argv)
 		default:
 			if (optopt == OPT_PACE)
 				return mpt_usage_err("demo: --pace needs a value in seconds");
-			return mpt_option_err("demo", "", argv);
+			return mpt_option_err("demo", "ljh", longopts, argv);
 		}
 	}
 	if (list || optind == argc)

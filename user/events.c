@@ -260,3 +260,12 @@ int mpt_pidset_add(struct mpt_pidset *s, pid_t pid)
 	s->pid[s->n++] = pid;
 	return 0;
 }
+
+void mpt_pidset_del(struct mpt_pidset *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->pid[i] == pid) {
+			s->pid[i] = s->pid[--s->n];
+			return;
+		}
+}

@@ -6,6 +6,8 @@
  *
  * A command may be abbreviated to any unambiguous prefix.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -158,23 +160,51 @@ int mpt_parse_common(int argc, char **argv, const struct mpt_command *cmd,
 				     argv[optind]);
 	return -1;
 bad:
-	return mpt_option_err(cmd->name, "o", argv);
+	return mpt_option_err(cmd->name, shortopts, longopts, argv);
 }
 
-int mpt_option_err(const char *cmd, const char *with_value, char **argv)
+/*
+ * What was wrong with the option getopt_long() refused.  optopt is the
+ * option's character (or long value) when a known option lacks its value
+ * or, a long one, was given a value it does not take ("--dev=x"); the
+ * character itself for an unknown short option; 0 for an unknown long
+ * one.  A long option's error leaves it at argv[optind - 1]; a short
+ * option's may be inside a cluster ("-xj") that optind has not left, so
+ * argv[optind - 1] is then the argument before.
+ */
+int mpt_option_err(const char *cmd, const char *shortopts,
+		   const struct option *longopts, char **argv)
 {
-	const char *opt = argv[optind - 1];
+	const char *arg = argv[optind - 1], *s;
+	const char *pre = cmd ? cmd : "", *sep = cmd ? ": " : "";
 
-	/*
-	 * getopt_long() leaves optopt at the option's value when a known
-	 * option lacks its argument, 0 for an unknown long option.
-	 */
-	if (optopt && !strncmp(opt, "--", 2))
-		return mpt_usage_err("%s: option '%s' needs a value", cmd, opt);
-	if (optopt && strchr(with_value, optopt))
-		return mpt_usage_err("%s: option -%c needs a value", cmd,
-				     optopt);
-	return mpt_usage_err("%s: unknown option '%s'", cmd, argv[optind - 1]);
+	if (!optopt)
+		return mpt_usage_err("%s%sunknown option '%s'", pre, sep, arg);
+	if (!strncmp(arg, "--", 2)) {
+		size_t len = strcspn(arg + 2, "=");
+		const struct option *o, *hit = NULL;
+
+		/* The option of that name, or unique prefix, and value. */
+		for (o = longopts; o->name; o++) {
+			if (o->val != optopt || strncmp(o->name, arg + 2, len))
+				continue;
+			hit = o;
+			if (strlen(o->name) == len)
+				break;
+		}
+		if (hit && hit->has_arg == no_argument)
+			return mpt_usage_err("%s%soption '--%s' takes no value",
+					     pre, sep, hit->name);
+		if (hit)
+			return mpt_usage_err("%s%soption '--%s' needs a value",
+					     pre, sep, hit->name);
+	}
+	s = optopt != ':' && optopt < 256 ? strchr(shortopts, optopt) : NULL;
+	if (s && s[1] == ':')
+		return mpt_usage_err("%s%soption -%c needs a value", pre, sep, optopt);
+	if (optopt < 256 && isgraph(optopt))
+		return mpt_usage_err("%s%sunknown option '-%c'", pre, sep, optopt);
+	return mpt_usage_err("%s%sunknown option '%s'", pre, sep, arg);
 }
 
 static int cmd_help(int argc, char **argv)
@@ -208,7 +238,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct mpt_command *cmd;
-	int c, fd;
+	int c, fd, ret;
 
 	/*
 	 * Standard input, output and error open, if only on /dev/null: a
@@ -233,8 +263,7 @@ int main(int argc, char **argv)
 			printf("mptrace %s\n", MPT_CLI_VERSION);
 			return MPT_EXIT_OK;
 		default:
-			return mpt_usage_err("unknown option '%s'",
-					     argv[optind - 1]);
+			return mpt_option_err(NULL, "+jhV", longopts, argv);
 		}
 	}
 	if (optind >= argc) {
@@ -244,7 +273,17 @@ int main(int argc, char **argv)
 	cmd = find_command(argv[optind]);
 	if (!cmd)
 		return MPT_EXIT_USAGE;
-	return cmd->run(argc - optind, argv + optind);
+	ret = cmd->run(argc - optind, argv + optind);
+	/*
+	 * Output that could not be written (a full disk, a closed pipe with
+	 * SIGPIPE ignored) is a failure, said unless the reader left.
+	 */
+	if ((fflush(stdout) == EOF || ferror(stdout)) && ret == MPT_EXIT_OK) {
+		if (errno != EPIPE)
+			mpt_err("cannot write the output: %s", strerror(errno));
+		ret = MPT_EXIT_FAIL;
+	}
+	return ret;
 }
 
 bool mpt_have_feature(uint64_t feat)

@@ -2,6 +2,7 @@
 #ifndef MPTRACE_H
 #define MPTRACE_H
 
+#include <getopt.h>
 #include <sys/types.h>
 
 #include "output.h"
@@ -40,10 +41,12 @@ enum { MPT_OPT_OUTPUT_ALL = 1000 };
 int mpt_common_opt(int c, const struct mpt_column *cols, size_t ncols);
 
 /*
- * After getopt returned '?' for command @cmd: report the option that
- * lacks its value (one of @with_value) or is unknown.  Returns 2.
+ * After getopt_long() returned '?' for command @cmd (NULL: mptrace's own
+ * options) with @shortopts and @longopts: report the option that is
+ * unknown, lacks its value or was given one it does not take.  Returns 2.
  */
-int mpt_option_err(const char *cmd, const char *with_value, char **argv);
+int mpt_option_err(const char *cmd, const char *shortopts,
+		   const struct option *longopts, char **argv);
 
 struct mpt_event_view;
 
@@ -66,6 +69,7 @@ struct mpt_pidset {
 bool mpt_pidset_has(const struct mpt_pidset *s, pid_t pid);
 /* Add @pid (once); -ENOMEM when it cannot. */
 int mpt_pidset_add(struct mpt_pidset *s, pid_t pid);
+void mpt_pidset_del(struct mpt_pidset *s, pid_t pid);
 
 /* Does the loaded module have @feat (MPT_FEAT_*)?  True when it cannot be told. */
 bool mpt_have_feature(uint64_t feat);

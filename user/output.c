@@ -109,7 +109,8 @@ static void mpt_verr(const char *fmt, va_list ap)
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (mpt_opts.json) {
+	/* Not where the output itself could not go. */
+	if (mpt_opts.json && !ferror(stdout)) {
 		fputs("{\"error\": ", stdout);
 		mpt_json_string(stdout, buf);
 		fputs("}\n", stdout);
@@ -347,7 +348,8 @@ int mpt_ls(int argc, char **argv, const char *cmd, const char *table,
 		if (ret == 1)
 			return MPT_EXIT_OK;
 		if (ret < 0)
-			return mpt_option_err(cmd, "o", argv);
+			return mpt_option_err(cmd, MPT_COMMON_SHORTOPTS "h",
+					      longopts, argv);
 	}
 	if (optind < argc)
 		return mpt_usage_err("%s: unexpected argument '%s'", cmd,

@@ -297,6 +297,196 @@ TEST_F(cli, watch_netlink_table)
 								   self->r.out);
 }
 
+/*
+ * Whether @pid sleeps in poll(2): a watch that polls has joined its
+ * group or subscribed, and found its subtree (state S alone may be a
+ * reply it awaits on the way).
+ */
+static bool in_poll(pid_t pid)
+{
+	char path[64], buf[64];
+	long nr;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	nr = strtol(buf, NULL, 10);
+	return nr == __NR_poll || nr == __NR_ppoll;
+}
+
+/*
+ * watch -p SELF --subtree follows what is below SELF from the start,
+ * not only what it sees forking: the exit of a child made before the
+ * watch began, with -e exit (no FORK comes), on /dev and on netlink.
+ */
+TEST_F(cli, watch_subtree_from_start)
+{
+	for (int dev = 0; dev < 2; dev++) {
+		char self_pid[16], want[64];
+		char *argv[] = { "mptrace", "watch", "-e", "exit", "-p", self_pid,
+				 "--subtree", "-c", "1", "-t", "60", "-j",
+				 dev ? "--dev" : NULL, NULL };
+		int go, out, err, i;
+		pid_t child, watch;
+
+		if (!dev && geteuid() != 0)
+			continue;	/* netlink's group needs CAP_SYS_ADMIN */
+		child = waiting_child(7, NULL, &go);
+		ASSERT_LT(0, child);
+		snprintf(self_pid, sizeof(self_pid), "%d", getpid());
+		watch = start(argv, -1, &out, &err);
+		ASSERT_LT(0, watch);
+		for (i = 0; i < 400 && !in_poll(watch); i++)
+			usleep(50000);
+		ASSERT_TRUE(in_poll(watch));
+		ASSERT_EQ(1, write(go, "x", 1));
+		close(go);
+		ASSERT_EQ(child, waitpid(child, NULL, 0));
+		ASSERT_EQ(0, finish(&self->r, watch, out, err));
+		EXPECT_EQ(0, self->r.status) TH_LOG("%s: %s", dev ? "dev" : "netlink",
+						    self->r.err);
+		snprintf(want, sizeof(want), "\"pid\": %d,", child);
+		EXPECT_NE(NULL, strstr(self->r.out, want))
+			TH_LOG("%s: %s", dev ? "dev" : "netlink", self->r.out);
+		EXPECT_NE(NULL, strstr(self->r.out, "\"exit_code\": 7"));
+	}
+}
+
+/* Stopped by SIGINT or SIGTERM, as asked: exit 0, nothing said. */
+TEST_F(cli, watch_stops_on_signal)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	char *argv[] = { "mptrace", "watch", "--dev", "-e", "exit", "-p", "1",
+			 NULL };
+
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		int out, err, j;
+		pid_t watch = start(argv, -1, &out, &err);
+
+		ASSERT_LT(0, watch);
+		for (j = 0; j < 400 && !in_poll(watch); j++)
+			usleep(50000);
+		ASSERT_TRUE(in_poll(watch));
+		ASSERT_EQ(0, kill(watch, sigs[i]));
+		ASSERT_EQ(0, finish(&self->r, watch, out, err));
+		EXPECT_EQ(0, self->r.status) TH_LOG("signal %d: %s", sigs[i],
+						    self->r.err);
+		EXPECT_EQ(0, self->r.err[0]) TH_LOG("signal %d: %s", sigs[i],
+						    self->r.err);
+	}
+}
+
+/* Run the CLI with @argv, its stdout on /dev/full: stderr into @r. */
+static int run_to_full(struct run *r, char *const argv[])
+{
+	const char *cli = getenv("MPTRACE_CLI");
+	int err[2];
+	pid_t pid;
+
+	if (pipe(err))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int full = open("/dev/full", O_WRONLY);
+
+		if (full < 0 || dup2(full, 1) < 0 || dup2(err[1], 2) < 0)
+			_exit(126);
+		close(err[0]);
+		execvp(cli ? cli : "mptrace", argv);
+		_exit(127);
+	}
+	close(err[1]);
+	r->out[0] = '\0';
+	slurp(err[0], r->err, sizeof(r->err));
+	close(err[0]);
+	if (waitpid(pid, &r->status, 0) != pid)
+		return -1;
+	r->status = WIFEXITED(r->status) ? WEXITSTATUS(r->status) :
+					   128 + WTERMSIG(r->status);
+	return 0;
+}
+
+/*
+ * Output that cannot be written (a full disk: /dev/full) fails the
+ * command, which says so: a table, JSON, a watch's events.
+ */
+TEST_F(cli, output_errors)
+{
+	static char *const cmds[][10] = {
+		{ "mptrace", "ps" },
+		{ "mptrace", "-j", "stat" },
+		{ "mptrace", "watch", "--dev", "-e", "exit", "-c", "1", "-t", "60" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		pid_t kid = 0;
+
+		if (i == 2) {	/* exits for the watch to write, until it ends */
+			kid = fork();
+			ASSERT_LE(0, kid);
+			if (kid == 0) {
+				for (;;) {
+					if (fork() == 0)
+						_exit(0);
+					wait(NULL);
+					usleep(100000);
+				}
+			}
+		}
+		ASSERT_EQ(0, run_to_full(&self->r, cmds[i]));
+		EXPECT_EQ(1, self->r.status) TH_LOG("%s: %s", cmds[i][1], self->r.err);
+		EXPECT_NE(NULL, strstr(self->r.err, "No space left on device"))
+			TH_LOG("%s: %s", cmds[i][1], self->r.err);
+		if (kid) {
+			kill(kid, SIGKILL);
+			waitpid(kid, NULL, 0);
+		}
+	}
+}
+
+/* A refused option is named as given: in a cluster, with a value. */
+TEST_F(cli, option_messages)
+{
+	static char *const cases[][5] = {
+		{ "mptrace", "watch", "-xj", NULL, "unknown option '-x'" },
+		{ "mptrace", "watch", "--dev", "-xj", "unknown option '-x'" },
+		{ "mptrace", "watch", "--subtree=1", NULL, "option '--subtree' takes no value" },
+		{ "mptrace", "watch", "--sub=1", NULL, "option '--subtree' takes no value" },
+		{ "mptrace", "watch", "--pid", NULL, "option '--pid' needs a value" },
+		{ "mptrace", "watch", "-p", NULL, "option -p needs a value" },
+		{ "mptrace", "ps", "-ko", NULL, "option -o needs a value" },
+		{ "mptrace", "ps", "--bogus", NULL, "unknown option '--bogus'" },
+		{ "mptrace", "-xj", "version", NULL, "mptrace: unknown option '-x'" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[] = { cases[i][0], cases[i][1], cases[i][2],
+				 cases[i][3], NULL };
+
+		ASSERT_EQ(0, run(&self->r, argv));
+		EXPECT_EQ(2, self->r.status) TH_LOG("%s %s", argv[1], argv[2]);
+		EXPECT_NE(NULL, strstr(self->r.err, cases[i][4]))
+			TH_LOG("%s %s: %s", argv[1], argv[2], self->r.err);
+	}
+	/* On netlink too, -p names a process that exists. */
+	if (geteuid() == 0) {
+		ASSERT_EQ(0, RUN(&self->r, "watch", "-p", "4194303", "-t", "1"));
+		EXPECT_EQ(1, self->r.status);
+		EXPECT_NE(NULL, strstr(self->r.err, "no process 4194303"))
+			TH_LOG("%s", self->r.err);
+	}
+}
+
 static bool await(bool (*cond)(pid_t, int), pid_t pid, int arg)
 {
 	for (int i = 0; i < 500; i++) {
