@@ -236,21 +236,39 @@ static __thread uint32_t mpt_token_gen;	/* the module load it is of */
 static pthread_once_t mpt_token_once = PTHREAD_ONCE_INIT;
 
 /*
- * The calling thread's attachments to fast queues (its entry and token in
- * a ring), by the serial number of the handle; the oldest makes way.
+ * The calling thread's attachments to fast queues: its entry and token in
+ * each ring it put or got in.  MPT_QIOC_ATTACH gives the same answer to a
+ * thread every time, but takes global locks in the module: it is asked
+ * once a thread and handle, not on every put or get.
+ *
+ * A handle has a place of its own in every thread's table, taken from
+ * mpt_qatt_used when it is mapped and given back when it is unmapped, so
+ * that a thread using up to MPT_QATT_MAX handles in any order finds each
+ * at once and none pushes another out.  Past that many handles mapped at
+ * once, the others share places (serial modulo MPT_QATT_MAX): a thread
+ * alternating between two that share one attaches again at each switch
+ * (the same entry and token; slower, never wrong).
+ *
+ * A place is keyed by the serial number of the handle, never reused in
+ * the process: an entry left by an unmapped handle cannot be taken for a
+ * new one that got the same place, or the same address.  A handle's
+ * queue keeps the module loaded while it is mapped, so an entry cannot be
+ * of an earlier load.  64 places of 16 bytes: 1 KiB a thread.
  */
-#define MPT_QATT_MAX	4
+#define MPT_QATT_MAX	64
 struct mpt_qatt {
-	uint64_t serial;
+	uint64_t serial;	/* of the handle; 0: nobody's */
 	uint32_t entry;
-	uint32_t token;
-	bool none;		/* the module gave none: the ioctls */
+	uint32_t token;		/* 0: the module gave none: the ioctls */
 };
 static __thread struct mpt_qatt mpt_qatt[MPT_QATT_MAX];
-static __thread unsigned int mpt_qatt_next;
+static uint64_t mpt_qatt_used;	/* places of mapped handles, a bit each */
 static uint64_t mpt_qserial;
 
-/* A child of fork() is another thread: it asks for a token of its own. */
+/*
+ * A child of fork() is another thread: it asks for a token of its own,
+ * and attaches again.  Its handles and their places are the parent's.
+ */
 static void mpt_token_forget(void)
 {
 	mpt_token = 0;
@@ -525,25 +543,60 @@ struct mpt_queue_fast {
 	char *slots;
 	struct mpt_qentry *ents;
 	uint64_t serial;		/* of this handle, in this process */
+	unsigned int att;		/* its place in mpt_qatt[] */
+	bool att_own;			/* ... its own, in mpt_qatt_used */
 	int noline;			/* the module refused MPT_QFW_ONE */
 };
 
-/* The mapping's size, as the module lays it out. */
-static size_t mpt_qf_size(uint32_t capacity, uint32_t msgsize, size_t psz)
-{
-	size_t slot = sizeof(struct mpt_qslot) + ((msgsize + 7) & ~7U);
-	size_t ents = MPT_QRING_ENTRIES * sizeof(struct mpt_qentry);
-	size_t slots = psz + (ents + psz - 1) / psz * psz;
+/* The mapping's layout, as the module makes it (linux/mptrace.h). */
+struct mpt_qf_layout {
+	uint32_t slot_size;
+	uint32_t entries_offset;
+	uint32_t slots_offset;
+	size_t size;
+};
 
-	return (slots + (size_t)capacity * slot + psz - 1) / psz * psz;
+static void mpt_qf_layout(uint32_t capacity, uint32_t msgsize, size_t psz,
+			  struct mpt_qf_layout *l)
+{
+	size_t ents = MPT_QRING_ENTRIES * sizeof(struct mpt_qentry);
+
+	l->slot_size = sizeof(struct mpt_qslot) + ((msgsize + 7) & ~7U);
+	l->entries_offset = psz;
+	l->slots_offset = psz + (ents + psz - 1) / psz * psz;
+	l->size = (l->slots_offset + (size_t)capacity * l->slot_size +
+		   psz - 1) / psz * psz;
+}
+
+/* A place of its own in every thread's mpt_qatt[] for a new handle. */
+static void mpt_qatt_take(struct mpt_queue_fast *h)
+{
+	uint64_t used = __atomic_load_n(&mpt_qatt_used, __ATOMIC_RELAXED);
+
+	/* Nothing else is ordered by the bit: the serial keys the place. */
+	while (~used) {
+		h->att = __builtin_ctzll(~used);
+		if (__atomic_compare_exchange_n(&mpt_qatt_used, &used,
+						used | 1ULL << h->att, false,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			h->att_own = true;
+			return;
+		}
+	}
+	h->att = h->serial % MPT_QATT_MAX;
+	h->att_own = false;
 }
 
 int mpt_queue_fast_map(int qfd, struct mpt_queue_fast **out)
 {
 	struct mpt_queue_info qi = { 0 };
 	long psz = sysconf(_SC_PAGESIZE);
+	const struct mpt_qring *r;
 	struct mpt_queue_fast *h;
-	size_t len;
+	struct mpt_qf_layout l;
+	uint32_t ents_off, slots_off;
+	uint64_t size;
 	void *p;
 
 	*out = NULL;
@@ -551,11 +604,11 @@ int mpt_queue_fast_map(int qfd, struct mpt_queue_fast **out)
 		return -errno;
 	if (!(qi.flags & MPT_QUEUE_FAST))
 		return -ENODEV;
-	len = mpt_qf_size(qi.capacity, qi.msgsize, psz);
+	mpt_qf_layout(qi.capacity, qi.msgsize, psz, &l);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, qfd, 0);
+	p = mmap(NULL, l.size, PROT_READ | PROT_WRITE, MAP_SHARED, qfd, 0);
 	if (p == MAP_FAILED) {
 		int err = errno;
 
@@ -563,17 +616,28 @@ int mpt_queue_fast_map(int qfd, struct mpt_queue_fast **out)
 		/* Not opened for both reading and writing. */
 		return err == EACCES ? -EBADF : -err;
 	}
+	/*
+	 * Every sharer may write the header: each value is read once, and
+	 * the handle uses it only if it is the module's layout.  Other
+	 * offsets would point the copies outside the mapping.
+	 */
+	r = p;
 	h->fd = qfd;
 	h->ring = p;
-	h->len = len;
-	h->capacity = h->ring->capacity;
-	h->msgsize = h->ring->msgsize;
-	h->slot_size = h->ring->slot_size;
-	h->slots = (char *)p + h->ring->slots_offset;
-	h->ents = (struct mpt_qentry *)((char *)p + h->ring->entries_offset);
+	h->len = l.size;
+	h->capacity = __atomic_load_n(&r->capacity, __ATOMIC_RELAXED);
+	h->msgsize = __atomic_load_n(&r->msgsize, __ATOMIC_RELAXED);
+	h->slot_size = __atomic_load_n(&r->slot_size, __ATOMIC_RELAXED);
+	ents_off = __atomic_load_n(&r->entries_offset, __ATOMIC_RELAXED);
+	slots_off = __atomic_load_n(&r->slots_offset, __ATOMIC_RELAXED);
+	size = __atomic_load_n(&r->size, __ATOMIC_RELAXED);
+	h->slots = (char *)p + slots_off;
+	h->ents = (struct mpt_qentry *)((char *)p + ents_off);
 	h->serial = __atomic_add_fetch(&mpt_qserial, 1, __ATOMIC_RELAXED);
-	if (h->ring->size != len || h->capacity != qi.capacity ||
-	    h->msgsize != qi.msgsize) {
+	mpt_qatt_take(h);
+	if (size != l.size || h->capacity != qi.capacity ||
+	    h->msgsize != qi.msgsize || h->slot_size != l.slot_size ||
+	    ents_off != l.entries_offset || slots_off != l.slots_offset) {
 		mpt_queue_fast_unmap(h);
 		return -EPROTO;
 	}
@@ -585,28 +649,46 @@ void mpt_queue_fast_unmap(struct mpt_queue_fast *h)
 {
 	if (!h)
 		return;
+	/* Threads' entries at the place stay, keyed by a serial now dead. */
+	if (h->att_own)
+		__atomic_fetch_and(&mpt_qatt_used, ~(1ULL << h->att),
+				   __ATOMIC_RELAXED);
 	munmap(h->ring, h->len);
 	free(h);
 }
 
-/* The calling thread's attachment to @h's queue; NULL: use the ioctls. */
-static const struct mpt_qatt *mpt_qf_attach(const struct mpt_queue_fast *h)
+/* Not at @h's place yet: ask the module, and keep its answer there. */
+static struct mpt_qatt mpt_qf_attach_slow(const struct mpt_queue_fast *h)
 {
+	struct mpt_qatt *a = &mpt_qatt[h->att];
 	struct mpt_qattach qa;
-	struct mpt_qatt *a;
-	unsigned int i;
 
-	for (i = 0; i < MPT_QATT_MAX; i++)
-		if (mpt_qatt[i].serial == h->serial)
-			return mpt_qatt[i].none ? NULL : &mpt_qatt[i];
 	pthread_once(&mpt_token_once, mpt_token_init);
-	a = &mpt_qatt[mpt_qatt_next++ % MPT_QATT_MAX];
+	/*
+	 * The same entry again if the thread had one: it keeps it until it
+	 * ends.  None (ENOSPC: the ring's entries or the tokens ran out):
+	 * the ioctls, for as long as the place is the handle's.
+	 */
+	if (ioctl(h->fd, MPT_QIOC_ATTACH, &qa) < 0)
+		qa.entry = qa.token = 0;
+	a->entry = qa.entry;
+	a->token = qa.token;
 	a->serial = h->serial;
-	/* The same entry again if the thread had one: it ends with it. */
-	a->none = ioctl(h->fd, MPT_QIOC_ATTACH, &qa) < 0;
-	a->entry = a->none ? 0 : qa.entry;
-	a->token = a->none ? 0 : qa.token;
-	return a->none ? NULL : a;
+	return *a;
+}
+
+/*
+ * The calling thread's attachment to @h's queue; a token of 0: use the
+ * ioctls.  A copy: a signal handler's put or get on a handle sharing the
+ * place may fill it anew meanwhile.
+ */
+static inline struct mpt_qatt mpt_qf_attach(const struct mpt_queue_fast *h)
+{
+	const struct mpt_qatt *a = &mpt_qatt[h->att];
+
+	if (__builtin_expect(a->serial == h->serial, 1))
+		return *a;
+	return mpt_qf_attach_slow(h);
 }
 
 /* The slot of position @pos, and its lap's bits for a state word. */
@@ -717,8 +799,8 @@ static void mpt_qf_hwm(const struct mpt_queue_fast *h, uint64_t pos)
 int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
 		       size_t len, long long timeout_ns, uint64_t *seq)
 {
-	const struct mpt_qatt *a;
 	struct mpt_qring *r = h->ring;
+	struct mpt_qatt a;
 	struct mpt_qfwait w = { 0 };
 	struct mpt_qslot *s;
 	uint64_t pos, st, lap;
@@ -727,17 +809,17 @@ int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
 	if (len > h->msgsize)
 		return -EMSGSIZE;
 	a = mpt_qf_attach(h);
-	if (!a)
+	if (!a.token)
 		return mpt_queue_put(h->fd, buf, len, timeout_ns, seq);
 	for (;;) {
 		pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
 		s = mpt_qf_slot(h, pos, &lap);
 		st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 		if (st == (lap | MPT_QS_EMPTY)) {
-			__atomic_store_n(&h->ents[a->entry].pos, pos,
+			__atomic_store_n(&h->ents[a.entry].pos, pos,
 					 __ATOMIC_RELAXED);
 			if (__atomic_compare_exchange_n(&s->state, &st,
-					lap | MPT_QS_WRITING | a->token, false,
+					lap | MPT_QS_WRITING | a.token, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				break;
 		} else if ((st & MPT_QS_LAP) == lap ||
@@ -772,7 +854,7 @@ int mpt_queue_fast_put(struct mpt_queue_fast *h, const void *buf,
 ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 			   long long timeout_ns, uint32_t flags, uint64_t *seq)
 {
-	const struct mpt_qatt *a = NULL;
+	struct mpt_qatt a = { .token = 0 };
 	struct mpt_qring *r = h->ring;
 	struct mpt_qfwait w = { 0 };
 	struct mpt_qentry *en;
@@ -782,12 +864,19 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 	bool skip;
 	int ret;
 
+	/*
+	 * DETACHED or 0, as documented, whichever path the get takes: the
+	 * ioctl would honour NOWAIT and TIMEOUT (against @timeout_ns) and
+	 * refuse others, the ring would ignore them.
+	 */
+	if (flags & ~MPT_QMSG_DETACHED)
+		return -EINVAL;
 	/* Detached items are the kernel's to count. */
 	if (!(flags & MPT_QMSG_DETACHED))
 		a = mpt_qf_attach(h);
-	if (!a)
+	if (!a.token)
 		return mpt_queue_get(h->fd, buf, len, timeout_ns, flags, seq);
-	en = &h->ents[a->entry];
+	en = &h->ents[a.entry];
 	for (;;) {
 		pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
 		s = mpt_qf_slot(h, pos, &lap);
@@ -796,6 +885,16 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 			mlen = __atomic_load_n(&s->len, __ATOMIC_RELAXED);
 			skip = mlen > h->msgsize;
 			if (!skip && mlen > len) {
+				/*
+				 * Only if @mlen is of the message seen: the
+				 * slot may have been got and filled again
+				 * since, for a later lap.  The fence keeps
+				 * the load of @len before the second look.
+				 */
+				__atomic_thread_fence(__ATOMIC_ACQUIRE);
+				if (__atomic_load_n(&s->state,
+						    __ATOMIC_ACQUIRE) != st)
+					continue;
 				/* Perhaps woken in line for it: pass it on. */
 				mpt_qf_wake(h, MPT_QW_GET);
 				return -EMSGSIZE;
@@ -806,7 +905,7 @@ ssize_t mpt_queue_fast_get(struct mpt_queue_fast *h, void *buf, size_t len,
 			__atomic_store_n(&en->word, gets | MPT_QE_BUSY,
 					 __ATOMIC_RELAXED);
 			if (!__atomic_compare_exchange_n(&s->state, &st,
-					lap | MPT_QS_READING | a->token, false,
+					lap | MPT_QS_READING | a.token, false,
 					__ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
 				__atomic_store_n(&en->word, gets,
 						 __ATOMIC_RELAXED);

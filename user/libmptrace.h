@@ -197,7 +197,8 @@ int mpt_nl_get_queues(struct mpt_nl *nl, struct mpt_queue_info **qs,
  * 0, or -EOWNERDEAD when it got the lock from an owner that died holding
  * it (the lock is then held, as with a robust pthread mutex; *@out says
  * who died).  Other errors: -EDEADLK (a wait-for cycle, or a mutex the
- * caller holds), -ETIMEDOUT, -EINTR.  Only the owner thread may release
+ * caller holds), -EAGAIN (a recursive lock the caller holds 2^32 - 1
+ * times already), -ETIMEDOUT, -EINTR.  Only the owner thread may release
  * (-EPERM).
  */
 int mpt_lock_open(const char *name, uint32_t flags, uint32_t kind,
@@ -224,9 +225,10 @@ int mpt_dev_get_locks(int devfd, struct mpt_lock_info **ls, size_t *n);
  * acquisition made in user space fills *@out with count alone (flags
  * and waited_ns 0).  Each thread asks the module once for its token;
  * when it gets none (-ENOSPC: too many threads), it takes and releases
- * through the ioctls.  A child made by a raw clone(2), which bypasses
- * pthread_atfork(3), has the parent thread's token: it must use
- * mpt_lock_acquire() and mpt_lock_release() on the descriptor instead.
+ * through the ioctls.  A child made by a raw clone(2) or by glibc's
+ * _Fork(), which both bypass pthread_atfork(3), has the parent thread's
+ * token: it must use mpt_lock_acquire() and mpt_lock_release() on the
+ * descriptor instead.
  */
 struct mpt_lock_fast;
 
@@ -246,10 +248,21 @@ void mpt_lock_fast_unmap(struct mpt_lock_fast *h);
  * after mpt_queue_fast_unmap().  The handle is shared by the threads of
  * the process and inherited by fork(); mpt_queue_fast_put() and
  * mpt_queue_fast_get() behave as mpt_queue_put() and mpt_queue_get(),
- * with the same results.  Each thread attaches once (an entry and a
- * token); when it gets none (-ENOSPC: too many threads), and for
- * MPT_QMSG_DETACHED gets, they go through the ioctls.  A child made by a
- * raw clone(2) must use the descriptor instead, as with fast locks.
+ * with the same results, except that: mpt_queue_fast_get() takes
+ * MPT_QMSG_DETACHED or 0 alone in @flags (-EINVAL otherwise); a bad @buf
+ * faults (SIGSEGV) where the ring is copied in user space, rather than
+ * failing with -EFAULT; and mpt_queue_fast_map() fails with -EPROTO
+ * when the ring's header does not hold the module's layout (a sharer
+ * wrote there).  Each thread attaches to a handle's ring once (an entry
+ * and a token), on its first put or get through it; afterwards a put or
+ * get on a ring neither full nor empty makes no system call, through up
+ * to 64 handles mapped at once (past that, a thread alternating between
+ * handles may attach again, a system call, at each switch).  A queue has
+ * 256 entries for the threads of all the processes that map it, and a
+ * thread keeps its entry until it ends; a thread that gets none (-ENOSPC:
+ * the entries or the tokens ran out), and MPT_QMSG_DETACHED gets, go
+ * through the ioctls.  A child made by a raw clone(2) or by _Fork() must
+ * use the descriptor instead, as with fast locks.
  */
 struct mpt_queue_fast;
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1004,6 +1005,204 @@ TEST_F(fq, entries)
 	pthread_barrier_destroy(&b);
 	EXPECT_EQ(0, mpt_queue_fast_put(self->h, "q", 1, 0, NULL));
 	EXPECT_EQ(1, finfo(self->fd).puts);
+}
+
+
+/*
+ * A thread that uses several fast queues in turn attaches to each once:
+ * past its first round, its puts and gets on rings neither full nor empty
+ * make no system call (linux/mptrace.h, "Fast queues").  Counted by an
+ * independent truth, not by the library or the ioctl() above: this
+ * process traces a child with PTRACE_SYSCALL and counts every system call
+ * it enters, by request for the ioctls, between two marks the child makes
+ * (a getppid() each).  A put through the descriptor after the second mark
+ * shows that the count sees what it is meant to.
+ */
+#define NQ	6
+#define ROUNDS	50
+
+/* Into each queue in turn, then out of each: the contents checked. */
+static bool round_of_queues(struct mpt_queue_fast **h, int r)
+{
+	char buf[8], c;
+	int i;
+
+	for (i = 0; i < NQ; i++) {
+		c = 'a' + (r + i) % 26;
+		if (mpt_queue_fast_put(h[i], &c, 1, 0, NULL))
+			return false;
+	}
+	for (i = 0; i < NQ; i++)
+		if (mpt_queue_fast_get(h[i], buf, sizeof(buf), 0, 0, NULL) != 1 ||
+		    buf[0] != 'a' + (r + i) % 26)
+			return false;
+	return true;
+}
+
+TEST_F(fq, attach_once)
+{
+	struct mpt_queue_params p = {
+		.capacity = 4, .msgsize = 8, .mode = 0600,
+		.qflags = MPT_QUEUE_FAST,
+	};
+	struct mpt_queue_fast *h[NQ] = { NULL };
+	struct __ptrace_syscall_info si;
+	long calls[3] = { 0 }, attaches[3] = { 0 }, puts[3] = { 0 };
+	char name[MPT_NAME_LEN + 8];
+	int fd[NQ], i, r, st, sig, phase = 0;
+	pid_t pid;
+
+	for (i = 0; i < NQ; i++) {
+		snprintf(name, sizeof(name), "%s-%d", self->name, i);
+		fd[i] = mpt_queue_open(name, RW | MPT_QOPEN_CREATE |
+				       MPT_QOPEN_EXCL, &p);
+		ASSERT_LE(0, fd[i]);
+		mpt_queue_unlink(name);		/* lives while open */
+		ASSERT_EQ(0, mpt_queue_fast_map(fd[i], &h[i]));
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		bool ok = true;
+		char buf[8];
+
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(42);
+		raise(SIGSTOP);
+		ok = round_of_queues(h, 0);
+		syscall(SYS_getppid);
+		for (r = 1; r <= ROUNDS; r++)
+			ok = ok && round_of_queues(h, r);
+		syscall(SYS_getppid);
+		ok = ok && !mpt_queue_put(fd[0], "z", 1, 0, NULL) &&
+		     mpt_queue_fast_get(h[0], buf, sizeof(buf), 0, 0,
+					NULL) == 1 && buf[0] == 'z';
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
+		SKIP(return, "ptrace refused");
+	ASSERT_TRUE(WIFSTOPPED(st));
+	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL,
+			    PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+	sig = 0;
+	for (;;) {
+		ASSERT_EQ(0, ptrace(PTRACE_SYSCALL, pid, NULL, sig));
+		ASSERT_EQ(pid, waitpid(pid, &st, 0));
+		if (!WIFSTOPPED(st))
+			break;
+		sig = WSTOPSIG(st) == (SIGTRAP | 0x80) ? 0 : WSTOPSIG(st);
+		if (sig)
+			continue;
+		ASSERT_LT(0, ptrace(PTRACE_GET_SYSCALL_INFO, pid,
+				    (void *)sizeof(si), &si));
+		if (si.op != PTRACE_SYSCALL_INFO_ENTRY)
+			continue;
+		if (si.entry.nr == SYS_getppid && phase < 2) {
+			phase++;
+			continue;
+		}
+		calls[phase]++;
+		if (si.entry.nr == SYS_ioctl &&
+		    (unsigned int)si.entry.args[1] == MPT_QIOC_ATTACH)
+			attaches[phase]++;
+		if (si.entry.nr == SYS_ioctl &&
+		    (unsigned int)si.entry.args[1] == MPT_QIOC_PUT)
+			puts[phase]++;
+	}
+	ASSERT_TRUE(WIFEXITED(st));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(2, phase);
+	/* The first round: one attach a queue, and nothing more of them. */
+	EXPECT_EQ(NQ, attaches[0]);
+	/* Then not one system call, in 2 * NQ * ROUNDS puts and gets. */
+	EXPECT_EQ(0, calls[1]);
+	EXPECT_EQ(1, puts[2]);
+	/* What the child did is the queues' too. */
+	for (i = 0; i < NQ; i++) {
+		EXPECT_EQ(ROUNDS + 1 + !i, finfo(fd[i]).gets);
+		mpt_queue_fast_unmap(h[i]);
+		close(fd[i]);
+	}
+}
+
+/*
+ * The layout in the ring's header is writable by every sharer: a handle
+ * made from offsets or a slot size other than the module's would copy
+ * outside the mapping.  Mapping refuses them.
+ */
+TEST_F(fq, map_checks_layout)
+{
+	struct mpt_queue_fast *h2;
+	__u32 *field[3];
+	struct ring v;
+	char buf[8];
+	int i;
+
+	ASSERT_EQ(0, fmake(self, 4, 64));
+	ASSERT_EQ(0, rmap(self->fd, &v));
+	field[0] = &v.r->slots_offset;
+	field[1] = &v.r->entries_offset;
+	field[2] = &v.r->slot_size;
+	for (i = 0; i < 3; i++) {
+		__u32 saved = *field[i];
+
+		*field[i] = saved + 8;
+		h2 = (void *)1;
+		EXPECT_EQ(-EPROTO, mpt_queue_fast_map(self->fd, &h2));
+		EXPECT_EQ(NULL, h2);
+		if (h2 && h2 != (void *)1)
+			mpt_queue_fast_unmap(h2);
+		*field[i] = saved;
+	}
+	/* Put right again, it maps, and both handles see one ring. */
+	ASSERT_EQ(0, mpt_queue_fast_map(self->fd, &h2));
+	EXPECT_EQ(0, mpt_queue_fast_put(h2, "x", 1, 0, NULL));
+	EXPECT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0, NULL));
+	EXPECT_EQ('x', buf[0]);
+	mpt_queue_fast_unmap(h2);
+	munmap(v.r, v.len);
+}
+
+/*
+ * A fast get takes MPT_QMSG_DETACHED or 0, on the ring and through the
+ * ioctl alike (a detached get is the ioctl's): anything else is EINVAL,
+ * and nothing is taken.
+ */
+TEST_F(fq, get_flags)
+{
+	const uint32_t bad[] = {
+		MPT_QMSG_NOWAIT, MPT_QMSG_TIMEOUT, MPT_QMSG_NOWAIT |
+		MPT_QMSG_TIMEOUT, 1U << 7, 1U << 31,
+		MPT_QMSG_DETACHED | MPT_QMSG_NOWAIT,
+		MPT_QMSG_DETACHED | MPT_QMSG_TIMEOUT,
+		MPT_QMSG_DETACHED | 1U << 7,
+	};
+	char buf[8];
+	unsigned int i;
+
+	ASSERT_EQ(0, fmake(self, 4, 8));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "a", 1, 0, NULL));
+	ASSERT_EQ(0, mpt_queue_fast_put(self->h, "b", 1, 0, NULL));
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint32_t f = bad[i];
+
+		EXPECT_EQ(-EINVAL, mpt_queue_fast_get(self->h, buf, sizeof(buf),
+						      0, f, NULL)) {
+			TH_LOG("flags %#x", f);
+		}
+	}
+	EXPECT_EQ(2, finfo(self->fd).depth);
+	EXPECT_EQ(0, finfo(self->fd).gets);
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0, 0, NULL));
+	EXPECT_EQ('a', buf[0]);
+	ASSERT_EQ(1, mpt_queue_fast_get(self->h, buf, sizeof(buf), 0,
+					MPT_QMSG_DETACHED, NULL));
+	EXPECT_EQ('b', buf[0]);
+	/* Empty, and a timeout: refused at once all the same. */
+	EXPECT_EQ(-EINVAL, mpt_queue_fast_get(self->h, buf, sizeof(buf),
+					      50000000, MPT_QMSG_NOWAIT, NULL));
+	EXPECT_EQ(0, finfo(self->fd).empty_waits);
 }
 
 TEST_HARNESS_MAIN

@@ -1452,13 +1452,15 @@ struct mpt_queue_info {
  * the putters raise, and a thread stopped in the middle of a put stops
  * the gets behind it.  mmap() fails with ENODEV for a queue that is not
  * fast and EINVAL for a mapping of another size or offset, or private.
- * A process attaches at most %MPT_QRING_ENTRIES threads to one queue at
- * once (ENOSPC; such a thread uses the calls).
+ * A queue has %MPT_QRING_ENTRIES entries for the threads of all the
+ * processes that map it, not so many for each process; a thread keeps
+ * its entry until it ends, not until it unmaps the ring or closes its
+ * file (ENOSPC once they are all taken; such a thread uses the calls).
  */
 
 /**
  * MPT_QRING_ENTRIES - entries of a fast queue's ring: threads attached
- * to it at once
+ * to it at once, of every process together
  */
 #define MPT_QRING_ENTRIES	256
 
@@ -1587,7 +1589,8 @@ struct mpt_qattach {
  * On a fast queue's file opened for reading and writing (EBADF
  * otherwise; ENODEV for a queue that is not fast).  The same entry on
  * every call until the thread ends; ENOSPC when %MPT_QRING_ENTRIES
- * threads are attached, or no token is left (see "Fast locks").
+ * threads, of any processes, are attached, or no token is left (see
+ * "Fast locks").
  */
 #define MPT_QIOC_ATTACH		_IOR(MPT_IOC_MAGIC, 0x25, struct mpt_qattach)
 
