@@ -319,16 +319,20 @@ static int on_event(const struct mpt_event_view *ev, void *arg)
 
 static int parse_types(const char *list, unsigned int *types)
 {
-	char *copy = strdup(list), *tok, *save = NULL;
+	char *copy = strdup(list), *tok, *rest;
 	int ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	*types = 0;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
+	/* Every item a name: "fork,,exec" and "fork," are typing errors. */
+	for (rest = *list ? copy : NULL; (tok = strsep(&rest, ",")); ) {
 		unsigned int t;
 
+		if (!*tok) {
+			ret = mpt_usage_err("watch: -e '%s' has an empty item", list);
+			break;
+		}
 		for (t = MPT_EV_FORK; t <= MPT_EV_MAX; t++)
 			if (mpt_event_name(t) && !strcmp(tok, mpt_event_name(t)))
 				break;

@@ -50,7 +50,7 @@ static const struct mpt_command *find_command(const char *name)
 	}
 	if (matches == 1)
 		return found;
-	if (matches > 1) {
+	if (matches > 1 && len) {
 		mpt_usage_err("'%s' is ambiguous", name);
 		return NULL;
 	}

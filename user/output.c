@@ -254,7 +254,9 @@ int mpt_parse_num(const char *cmd, const char *opt, const char *s, long max,
 
 	errno = 0;
 	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end || *out <= 0 || *out > max)
+	/* Digits only: strtol() would take " 12" and "+12" too. */
+	if (!isdigit((unsigned char)*s) || errno || *end || *out <= 0 ||
+	    *out > max)
 		return mpt_usage_err("%s: %s needs a number from 1 to %ld, not '%s'",
 				     cmd, opt, max, s);
 	return 0;
@@ -298,7 +300,8 @@ int mpt_parse_seconds(const char *cmd, const char *s, long long *ns)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
+	/* Decimal digits and a point: not " 1", "+1", "1e3" nor "0x1p3". */
+	if (!*s || s[strspn(s, "0123456789.")] || errno || *end || v > 1e9)
 		return mpt_usage_err("%s: --timeout needs seconds (e.g. 2 or 0.5), not '%s'",
 				     cmd, s);
 	*ns = (long long)(v * 1e9);

@@ -130,7 +130,10 @@ TEST_F(cli, watch_usage_errors)
 	static const char *const bad[][3] = {
 		{ "-p", "0" }, { "-p", "abc" }, { "-p", "-5" }, { "-c", "0" },
 		{ "-c", "x" }, { "-t", "0" }, { "-t", "99999999" }, { "-e", "" },
-		{ "-e", "fork,nope" }, { "--subtree" }, { "--bogus" }, { "extra" },
+		{ "-e", "fork,nope" }, { "-e", "fork,,exec" }, { "-e", "fork," },
+		{ "-p", " 12" }, { "-p", "+12" }, { "-t", " 1" }, { "-t", "0x1p3" },
+		{ "-t", "1e3" }, { "-t", "." }, { "-c", "+1" },
+		{ "--subtree" }, { "--bogus" }, { "extra" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
