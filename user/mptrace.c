@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,11 @@ int main(int argc, char **argv)
 	const struct mpt_command *cmd;
 	int c, fd, ret;
 
+	/*
+	 * The user's character set, to show names in it (a name not in it
+	 * as \xHH); the rest of the C locale stays: a point in numbers.
+	 */
+	setlocale(LC_CTYPE, "");
 	/*
 	 * Standard input, output and error open, if only on /dev/null: a
 	 * descriptor opened later must not become one of them (spawn's

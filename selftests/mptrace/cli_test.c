@@ -4,6 +4,7 @@
  * in text and JSON, errors that name the fix.
  */
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -841,6 +842,55 @@ TEST_F(cli, json_is_utf8)
 	ASSERT_EQ(0, RUN(&self->r, "-j", "spawn", "p\xc3\xa9"));
 	EXPECT_EQ(2, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.out, "'\xc3\xa9'")) TH_LOG("%s", self->r.out);
+}
+
+/*
+ * A name in the user's character set is shown as it is, in a table and
+ * in a watch's rows; in the C locale its bytes beyond ASCII as \xHH.
+ */
+TEST_F(cli, names_in_locale)
+{
+	static const char *const locales[] = { "C.UTF-8", "C" };
+	static const char *const want[] = { "caf\xc3\xa9", "caf\\xc3\\xa9" };
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+
+	if (!utf8)
+		SKIP(return, "no C.UTF-8 locale here");
+	freelocale(utf8);
+	for (size_t i = 0; i < ARRAY_SIZE(locales); i++) {
+		char pid[16], c;
+		char *argv[] = { "mptrace", "ps", "-p", pid, "-o", "comm", "-n", NULL };
+		int go[2], ready[2];
+		pid_t child;
+
+		ASSERT_EQ(0, pipe(go));
+		ASSERT_EQ(0, pipe(ready));
+		child = fork();
+		ASSERT_LE(0, child);
+		if (child == 0) {
+			close(go[1]);
+			close(ready[0]);
+			prctl(PR_SET_NAME, "caf\xc3\xa9");
+			if (write(ready[1], "x", 1) != 1)
+				_exit(1);
+			read(go[0], &c, 1);
+			_exit(0);
+		}
+		close(go[0]);
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &c, 1));	/* named */
+		close(ready[0]);
+		snprintf(pid, sizeof(pid), "%d", child);
+		ASSERT_EQ(0, setenv("LC_ALL", locales[i], 1));
+		ASSERT_EQ(0, run(&self->r, argv));
+		unsetenv("LC_ALL");
+		ASSERT_EQ(1, write(go[1], "x", 1));
+		close(go[1]);
+		ASSERT_EQ(child, waitpid(child, NULL, 0));
+		EXPECT_EQ(0, self->r.status) TH_LOG("%s: %s", locales[i], self->r.err);
+		EXPECT_NE(NULL, strstr(self->r.out, want[i]))
+			TH_LOG("%s: %s", locales[i], self->r.out);
+	}
 }
 
 /* Bad specs: exit 2, and a caret under the offending character. */
