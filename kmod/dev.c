@@ -451,7 +451,9 @@ static long mpt_ioc_ring_set(struct mpt_reader *reader, void __user *argp)
 	    !mpt_ring_valid_slots(conf.slots))
 		return -EINVAL;
 
-	mutex_lock(&reader->lock);
+	/* A read copying out (a page it faults on) may hold it long. */
+	if (mutex_lock_interruptible(&reader->lock))
+		return -ERESTARTSYS;
 	if (reader->ring.slots)
 		ret = mpt_dev_refused(mpt_ring_resize(&reader->ring,
 						      conf.slots));
@@ -494,7 +496,11 @@ static long mpt_ioc_filter_set(struct mpt_reader *reader, void __user *argp)
 		}
 	}
 
-	mutex_lock(&reader->lock);
+	if (mutex_lock_interruptible(&reader->lock)) {
+		put_pid(f->pid);
+		kfree(f);
+		return -ERESTARTSYS;
+	}
 	old = rcu_replace_pointer(reader->filter, f,
 				  lockdep_is_held(&reader->lock));
 	mutex_unlock(&reader->lock);
@@ -507,7 +513,8 @@ static long mpt_ioc_ring_get(struct mpt_reader *reader, void __user *argp)
 {
 	struct mpt_ring_conf conf = { 0 };
 
-	mutex_lock(&reader->lock);
+	if (mutex_lock_interruptible(&reader->lock))
+		return -ERESTARTSYS;
 	if (reader->ring.slots)
 		mpt_ring_conf(&reader->ring, &conf);
 	mutex_unlock(&reader->lock);
