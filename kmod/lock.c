@@ -1051,7 +1051,7 @@ mpt_lk_info_out(struct mpt_lock *lk, void __user *argp, struct mpt_lock_info *li
 	struct mpt_lwaiter *w;
 	long ret = 0;
 
-	if (li->waiters_max > MPT_LOCK_LIST_MAX)
+	if (li->waiters_max > MPT_LOCK_LIST_MAX || li->reserved)
 		return -EINVAL;
 	w = kcalloc(wmax, sizeof(*w), GFP_KERNEL);
 	if (!w && wmax)
@@ -1074,6 +1074,8 @@ long mpt_ioc_lock_info(void __user *argp)
 
 	if (copy_from_user(&li, argp, sizeof(li)))
 		return -EFAULT;
+	if (li.reserved)
+		return -EINVAL;
 	obj = mpt_obj_lookup(&mpt_lock_type, li.name);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
@@ -1112,8 +1114,7 @@ long mpt_ioc_locks(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (!req.count || req.count > MPT_LOCK_LIST_MAX || req.reserved ||
-	    req.next)
+	if (!req.count || req.count > MPT_LOCK_LIST_MAX || req.reserved)
 		return -EINVAL;
 	pos = req.start;
 	ret = mpt_list_out(u64_to_user_ptr(req.buf), req.count,

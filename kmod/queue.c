@@ -1766,6 +1766,8 @@ static long mpt_q_info_out(struct mpt_queue *q, void __user *argp,
 	u64 wbuf = qi->waiters, cbuf = qi->consumers;
 	long ret;
 
+	if (qi->reserved)
+		return -EINVAL;
 	ret = mpt_q_info_prepare(qi, &view);
 	if (ret)
 		return ret;
@@ -1794,6 +1796,8 @@ long mpt_ioc_queue_info(void __user *argp)
 
 	if (copy_from_user(&qi, argp, sizeof(qi)))
 		return -EFAULT;
+	if (qi.reserved)
+		return -EINVAL;
 	obj = mpt_obj_lookup(&mpt_queue_type, qi.name);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
@@ -1819,8 +1823,7 @@ long mpt_ioc_queues(void __user *argp)
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (!req.count || req.count > MPT_QUEUE_LIST_MAX || req.reserved ||
-	    req.next)
+	if (!req.count || req.count > MPT_QUEUE_LIST_MAX || req.reserved)
 		return -EINVAL;
 	pos = req.start;
 	ret = mpt_list_out(u64_to_user_ptr(req.buf), req.count,
