@@ -310,18 +310,10 @@ static bool in_poll(pid_t pid)
 {
 	char path[64], buf[64];
 	long nr;
-	int fd;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (mpt_read_file(path, buf, sizeof(buf)) || !buf[0])
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	nr = strtol(buf, NULL, 10);
 	return nr == __NR_poll || nr == __NR_ppoll;
 }

@@ -315,21 +315,38 @@ static void *thread_wait_fn(void *arg)
 	return NULL;
 }
 
-/* Threads come and go without events: only processes are reported. */
+/*
+ * Threads come and go without events: only processes are reported.  A
+ * process forked after the thread ended is, by the same reader (so the
+ * reader was listening), and after what the thread would have made.
+ */
 TEST_F(ev, threads_not_reported)
 {
+	const union rec *f, *e;
 	pthread_t th;
-	pid_t tid = 0;
+	pid_t tid = 0, pid;
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, thread_fn, &tid));
 	ASSERT_EQ(0, pthread_join(th, NULL));
 	ASSERT_NE(0, tid);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 	ASSERT_EQ(0, drain(self->fd, self->s, 300));
+	f = find(self->s, MPT_EV_FORK, pid);
+	e = find(self->s, MPT_EV_EXIT, pid);
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, f->hdr.flags & MPT_EVF_THREAD);
 	for (int i = 0; i < self->s->n; i++) {
 		const union rec *r = &self->s->recs[i];
 
-		if (r->hdr.type == MPT_EV_FORK || r->hdr.type == MPT_EV_EXIT)
-			EXPECT_NE(tid, r->fork.task.tid);
+		if (r->hdr.type == MPT_EV_LOST)
+			continue;
+		EXPECT_NE(tid, r->fork.task.tid);
+		EXPECT_EQ(0, r->hdr.flags & MPT_EVF_THREAD);
 	}
 }
 
@@ -469,14 +486,23 @@ TEST_F(ev, unprivileged_reader)
 
 /*
  * A reader in a new pid namespace sees its own children with the
- * namespace's numbers, and nothing of the processes outside.
+ * namespace's numbers, and nothing of the processes outside.  Events
+ * reach /dev readers as they happen (mpt_emit()): once the host has
+ * reaped its child and said so, whatever the inner reader would get of
+ * it is in its ring.
  */
+struct ns_pipes {
+	int go;		/* the reader writes: subscribed */
+	int done;	/* the reader reads: the host's child is reaped */
+};
+
 static int ns_reader(void *arg)
 {
 	struct stream *s = calloc(1, sizeof(*s));
-	int go = *(int *)arg;
+	const struct ns_pipes *p = arg;
 	const union rec *f;
 	pid_t child;
+	char c;
 	int fd;
 
 	if (!s || getpid() != 1)
@@ -484,59 +510,74 @@ static int ns_reader(void *arg)
 	fd = subscribe(1024);
 	if (fd < 0)
 		return 11;
-	if (write(go, "x", 1) != 1)	/* the host may fork now */
+	if (write(p->go, "x", 1) != 1)	/* the host may fork now */
 		return 12;
 	child = fork();
 	if (child == 0)
 		_exit(5);
 	if (child != 2 || waitpid(child, NULL, 0) != child)
 		return 13;
-	usleep(300000);
+	if (read(p->done, &c, 1) != 1)
+		return 17;
 	if (drain(fd, s, 500))
 		return 14;
 	f = find(s, MPT_EV_FORK, 2);
 	if (!f || f->fork.task.ppid != 1 || f->fork.parent_pid != 1)
 		return 15;
+	/*
+	 * Our child's events only: one from outside would show with its
+	 * number here if it had one, with 0 if not.
+	 */
 	for (int i = 0; i < s->n; i++)
 		if (s->recs[i].hdr.type != MPT_EV_LOST &&
-		    s->recs[i].fork.task.pid > 2)
-			return 16;	/* a process from outside */
+		    s->recs[i].fork.task.pid != 2)
+			return 16;
 	return 0;
 }
 
 TEST_F(ev, pid_namespace)
 {
-	int sync[2], status;
+	int sync[2], done[2], status;
+	struct ns_pipes p;
 	pid_t outer, host_child;
 	char c;
 
 	ASSERT_EQ(0, pipe(sync));
+	ASSERT_EQ(0, pipe(done));
+	p.go = sync[1];
+	p.done = done[0];
 	outer = fork();
 	ASSERT_LE(0, outer);
 	if (outer == 0) {
 		pid_t init;
 
+		close(done[1]);		/* the host's alone: EOF if it fails */
 		if (unshare(CLONE_NEWPID))
 			_exit(20);
 		init = fork();
 		if (init == 0)
-			_exit(ns_reader(&sync[1]));
+			_exit(ns_reader(&p));
 		if (init < 0 || waitpid(init, &status, 0) != init)
 			_exit(21);
 		_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 22);
 	}
+	close(done[0]);
 	ASSERT_EQ(1, read(sync[0], &c, 1));
 	host_child = fork();		/* must stay invisible inside */
 	ASSERT_LE(0, host_child);
 	if (host_child == 0)
 		_exit(0);
 	ASSERT_EQ(host_child, waitpid(host_child, NULL, 0));
+	ASSERT_EQ(1, write(done[1], "x", 1));
+	close(done[1]);
 	ASSERT_EQ(outer, waitpid(outer, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d", WEXITSTATUS(status));
 	ASSERT_EQ(0, drain(self->fd, self->s, 500));
 	/* The host reader did see the host's child. */
 	EXPECT_NE(NULL, find(self->s, MPT_EV_FORK, host_child));
+	close(sync[0]);
+	close(sync[1]);
 }
 
 static int set_filter(int fd, __u32 types, __u32 flags, __u32 pid)
@@ -994,50 +1035,101 @@ TEST_F(ev, netlink)
  * order and soon (nl_collect() stops at the first 300 ms without one):
  * the last datagram is sent a tick after it began.  The first event
  * after a quiet time comes alone, at once.
+ *
+ * Which events share a tick is the scheduler's doing: a run in which
+ * another process's event came (the first would not be alone), or in
+ * which no two events came within a tick (nothing to batch), is run
+ * again, and skipped if every run was so.  What the module must do
+ * whatever the timing is checked in every run.
  */
-#define BATCH_KIDS 100
+#define BATCH_KIDS	100
+#define BATCH_TRIES	3
+
+struct batch_run {
+	struct nl_ev evs[8 * BATCH_KIDS];
+	pid_t kids[BATCH_KIDS];
+	int n, dgrams, first;
+	bool foreign;		/* another process's event came */
+};
+
+static void batch_once(struct __test_metadata *_metadata, int fd, int family,
+		       struct batch_run *r)
+{
+	int i, j, forks = 0, exits = 0;
+	char buf[16384];
+
+	/*
+	 * What came so far goes; then a quiet time, longer than a tick at
+	 * any HZ, after the last send.  Whatever another process makes
+	 * from here on is received below, and shows.
+	 */
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	usleep(100000);
+	for (i = 0; i < BATCH_KIDS; i++) {
+		r->kids[i] = fork();
+		ASSERT_LE(0, r->kids[i]);
+		if (r->kids[i] == 0)
+			_exit(0);
+		ASSERT_EQ(r->kids[i], waitpid(r->kids[i], NULL, 0));
+	}
+	r->dgrams = r->first = 0;
+	r->n = nl_collect_n(fd, family, r->evs, 8 * BATCH_KIDS, &r->dgrams,
+			    &r->first);
+	ASSERT_LT(0, r->n);
+	ASSERT_GT(8 * BATCH_KIDS, r->n);
+	r->foreign = false;
+	for (i = 0; i < r->n; i++) {
+		if (i)
+			EXPECT_EQ(r->evs[i - 1].seq + 1, r->evs[i].seq);
+		for (j = 0; j < BATCH_KIDS; j++)
+			if (r->evs[i].pid == (uint32_t)r->kids[j])
+				break;
+		if (j == BATCH_KIDS) {
+			/* A child of ours that is none of the kids: a bug. */
+			EXPECT_NE((uint32_t)getpid(), r->evs[i].ppid)
+				TH_LOG("event %llu: pid %u, ours",
+				       (unsigned long long)r->evs[i].seq,
+				       r->evs[i].pid);
+			r->foreign = true;
+			continue;
+		}
+		forks += r->evs[i].type == MPT_EV_FORK;
+		exits += r->evs[i].type == MPT_EV_EXIT;
+	}
+	TH_LOG("%d events in %d datagrams, %d in the first%s", r->n,
+	       r->dgrams, r->first, r->foreign ? ", others' among them" : "");
+	EXPECT_EQ(BATCH_KIDS, forks);
+	EXPECT_EQ(BATCH_KIDS, exits);
+	EXPECT_LE(r->dgrams, r->n);
+	/* Nobody else's: the first kid's FORK came after a quiet time. */
+	if (!r->foreign)
+		EXPECT_EQ(1, r->first);
+}
 
 TEST_F(ev, netlink_batched)
 {
-	static struct nl_ev evs[8 * BATCH_KIDS];
-	int fd, family, n, i, j, dgrams = 0, first = 0;
-	int forks = 0, exits = 0, size = 1 << 20;
-	pid_t kids[BATCH_KIDS];
-	char buf[16384];
+	static struct batch_run r;
+	int fd, family, tries, size = 1 << 20;
+	bool clean = false;
 
 	fd = nl_listen(&family);
 	ASSERT_LE(0, fd);
 	/* Room for them all, batched or not: no gap but a real one. */
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
 				sizeof(size)));
-	usleep(100000);
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-		;
-	for (i = 0; i < BATCH_KIDS; i++) {
-		kids[i] = fork();
-		ASSERT_LE(0, kids[i]);
-		if (kids[i] == 0)
-			_exit(0);
-		ASSERT_EQ(kids[i], waitpid(kids[i], NULL, 0));
+	for (tries = 0; tries < BATCH_TRIES; tries++) {
+		batch_once(_metadata, fd, family, &r);
+		clean |= !r.foreign;
+		if (!r.foreign && r.dgrams < r.n)
+			break;
 	}
-	n = nl_collect_n(fd, family, evs, 8 * BATCH_KIDS, &dgrams, &first);
-	ASSERT_LT(0, n);
-	for (i = 0; i < n; i++) {
-		if (i)
-			EXPECT_EQ(evs[i - 1].seq + 1, evs[i].seq);
-		for (j = 0; j < BATCH_KIDS; j++) {
-			if (evs[i].pid != (uint32_t)kids[j])
-				continue;
-			forks += evs[i].type == MPT_EV_FORK;
-			exits += evs[i].type == MPT_EV_EXIT;
-		}
-	}
-	TH_LOG("%d events in %d datagrams, %d in the first", n, dgrams, first);
-	EXPECT_EQ(BATCH_KIDS, forks);
-	EXPECT_EQ(BATCH_KIDS, exits);
-	EXPECT_LT(dgrams, n);
-	EXPECT_EQ(1, first);
 	close(fd);
+	/* (A skip would hide a failure: SKIP() sets the result.) */
+	if (tries == BATCH_TRIES && _metadata->exit_code == KSFT_PASS)
+		SKIP(return, "%s in each of %d runs", clean ?
+		     "no two events within a tick, or others' events," :
+		     "other processes' events", BATCH_TRIES);
 }
 
 /*
@@ -1129,14 +1221,24 @@ static const union rec *await_rec(int fd, struct stream *s, int type,
 	return r;
 }
 
+static __u64 boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /* A zombie that waits 300 ms, then its parent reaps it. */
 TEST_F(ev, zombie_reap)
 {
 	const union rec *e, *z, *r;
+	__u64 t0, t1;
 	int status;
 	pid_t pid;
 
 	NEED_REAP();
+	t0 = boottime_ns();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
@@ -1144,6 +1246,7 @@ TEST_F(ev, zombie_reap)
 	ASSERT_TRUE(await_zombie(pid));
 	usleep(300000);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	t1 = boottime_ns();
 	r = await_rec(self->fd, self->s, MPT_EV_REAP, pid);
 	e = find(self->s, MPT_EV_EXIT, pid);
 	z = find(self->s, MPT_EV_ZOMBIE, pid);
@@ -1169,12 +1272,17 @@ TEST_F(ev, zombie_reap)
 
 	EXPECT_LT(e->hdr.seq, z->hdr.seq);
 	EXPECT_LT(z->hdr.seq, r->hdr.seq);
-	/* At least the 300 ms the test let it wait, and what the clocks say. */
+	/*
+	 * At least the 300 ms the test let it wait (a zombie all along, by
+	 * /proc); at most the whole time from before the fork to after the
+	 * reap, by the same clock (CLOCK_BOOTTIME) as the module's.  A
+	 * stall anywhere only widens the window.
+	 */
 	EXPECT_LE(300000000ULL, r->reap.zombie_ns);
-	EXPECT_GE(r->hdr.time_ns - z->hdr.time_ns + 50000000ULL,
-		  r->reap.zombie_ns);
-	EXPECT_LE(r->hdr.time_ns - z->hdr.time_ns,
-		  r->reap.zombie_ns + 50000000ULL);
+	EXPECT_GE(t1 - t0, r->reap.zombie_ns);
+	EXPECT_LE(t0, z->hdr.time_ns);
+	EXPECT_LT(z->hdr.time_ns, r->hdr.time_ns);
+	EXPECT_GE(t1, r->hdr.time_ns);
 }
 
 /*
@@ -1917,7 +2025,7 @@ static bool group_overrun(struct __test_metadata *_metadata, int fd, int fam,
 {
 	struct nl_ev after[8];
 	int64_t drops, sent;
-	int i;
+	int i, n;
 
 	/* Whatever came since the listener joined goes, then the counters. */
 	ASSERT_LE(0, nl_collect(fd, fam, r->evs, 8 * GROUP_KIDS));
@@ -1940,12 +2048,27 @@ static bool group_overrun(struct __test_metadata *_metadata, int fd, int fam,
 	ASSERT_GT(8 * GROUP_KIDS, r->n);
 	r->drops = mpt_stat_now(MPT_STATS_A_NL_DROPS) - drops;
 	r->sent = mpt_stat_now(MPT_STATS_A_NL_EVENTS) - sent;
-	i = nl_collect(fd, fam, after, 8);
-	ASSERT_LE(0, i);
+	n = nl_collect(fd, fam, after, 8);
+	ASSERT_LE(0, n);
 
-	r->foreign = i > 0;
-	for (i = 0; i < r->n; i++)
-		r->foreign |= !group_kid(r, r->evs[i].pid);
+	/*
+	 * Another process's event: its parent is not us.  One whose parent
+	 * is us is a child's, and must name one of them.  A child's that
+	 * came after the pause came late (a slow flush): not quiet either.
+	 */
+	r->foreign = false;
+	for (i = 0; i < r->n + n; i++) {
+		const struct nl_ev *e = i < r->n ? &r->evs[i] : &after[i - r->n];
+
+		if (group_kid(r, e->pid)) {
+			r->foreign |= i >= r->n;
+			continue;
+		}
+		EXPECT_NE((uint32_t)getpid(), e->ppid)
+			TH_LOG("event %llu (type %u): pid %u, a child of ours that is none of the children",
+			       (unsigned long long)e->seq, e->type, e->pid);
+		r->foreign |= e->ppid != (uint32_t)getpid();
+	}
 	return !r->foreign &&
 	       r->evs[r->n - 1].group_seq - r->evs[0].group_seq + 1 ==
 	       GROUP_EVENTS;
@@ -1970,8 +2093,12 @@ TEST_F_TIMEOUT(ev, netlink_group_lost_exact, 300)
 		       "group numbers span other events than the children's");
 	}
 	close(fd);
-	/* Only another process's events may excuse a run that was not quiet. */
-	if (tries == GROUP_TRIES && r.foreign)
+	/*
+	 * Only another process's events may excuse a run that was not
+	 * quiet (and not a failure: SKIP() would hide it).
+	 */
+	if (tries == GROUP_TRIES && r.foreign &&
+	    _metadata->exit_code == KSFT_PASS)
 		SKIP(return, "other processes forked or exited in each of %d runs",
 		     GROUP_TRIES);
 	EXPECT_GT(GROUP_TRIES, tries);

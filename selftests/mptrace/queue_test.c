@@ -153,6 +153,7 @@ TEST_F(q, create_open)
 {
 	struct mpt_queue_open qo = { .flags = CREATE, .mode = 0640 };
 	struct mpt_queue_info qi;
+	__u64 id;
 	int a, b;
 
 	snprintf(qo.name, sizeof(qo.name), "%s", self->name);
@@ -160,6 +161,7 @@ TEST_F(q, create_open)
 	ASSERT_LE(0, a);
 	EXPECT_EQ(1, qo.created);
 	EXPECT_LT(0, qo.id);
+	id = qo.id;
 	ASSERT_EQ(0, qinfo(a, &qi, NULL, 0, NULL, 0));
 	EXPECT_EQ(qo.id, qi.id);
 	EXPECT_STREQ(self->name, qi.name);
@@ -176,11 +178,15 @@ TEST_F(q, create_open)
 	EXPECT_EQ(qo.id, qi.id);
 	EXPECT_EQ(2, qi.openers);
 	qo.created = 0;
-	qo.id = 0;
+	qo.id = 0;			/* zero on input: the kernel's out */
 	qo.flags = CREATE;		/* open-or-create: an open */
 	b = ioctl(self->dev, MPT_IOC_QUEUE_OPEN, &qo);
-	EXPECT_LE(0, b);
+	ASSERT_LE(0, b);
 	EXPECT_EQ(0, qo.created);
+	EXPECT_EQ(id, qo.id);		/* copied back: the same queue's */
+	ASSERT_EQ(0, qinfo(b, &qi, NULL, 0, NULL, 0));
+	EXPECT_EQ(id, qi.id);
+	EXPECT_EQ(3, qi.openers);
 	EXPECT_EQ(-EEXIST, qopen(self->dev, self->name,
 				 CREATE | MPT_QOPEN_EXCL, 0600, 0, 0, 0));
 	EXPECT_EQ(-ENOENT, qopen(self->dev, "qt-no-such-queue", RW, 0, 0, 0,
@@ -663,31 +669,40 @@ TEST_F(q, signal_during_get)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct mpt_queue_info qi;
-	int fd, status;
+	int fd, status, intr[2];
 	char buf[8];
 	pid_t pid;
 
 	fd = qopen(self->dev, self->name, CREATE, 0600, 8, 8, 0);
 	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, pipe(intr));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		__u32 l = sizeof(buf);
 		int r;
 
+		close(intr[0]);
 		sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART */
 		r = qget(fd, buf, &l, 0, 0, NULL);
-		if (r != -EINTR)
+		/* What the first get returned, once it has returned. */
+		if (write(intr[1], &r, sizeof(r)) != sizeof(r) || r != -EINTR)
 			_exit(1);
 		l = sizeof(buf);
 		r = qget(fd, buf, &l, 0, 0, NULL);
 		_exit(r == 1 && buf[0] == 'm' ? 0 : 2);
 	}
+	close(intr[1]);
 	ASSERT_EQ(1, await_waiters(fd, MPT_QW_GET, 1));
-	kill(pid, SIGUSR1);
-	usleep(100000);
+	ASSERT_EQ(0, kill(pid, SIGUSR1));
+	/* The interrupted get is over before anything is put. */
+	status = 0;
+	ASSERT_EQ(sizeof(status), read(intr[0], &status, sizeof(status)));
+	close(intr[0]);
+	EXPECT_EQ(-EINTR, status);
 	ASSERT_EQ(0, qinfo(fd, &qi, NULL, 0, NULL, 0));
 	EXPECT_EQ(0, qi.gets);
+	EXPECT_EQ(0, qi.depth);
 	ASSERT_EQ(0, qput(fd, "m", 1, 0, 0, NULL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, status);
