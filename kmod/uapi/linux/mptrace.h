@@ -773,7 +773,9 @@ struct mpt_filter {
  * @slots: ring size in records: a power of two from %MPT_RING_MIN_SLOTS
  *	to %MPT_RING_MAX_SLOTS
  * @flags: reserved, zero
- * @used: (GET) records waiting to be read
+ * @used: (GET) records waiting to be read; a LOST record still to be
+ *	written (the ring full since the loss) is not counted until a read
+ *	makes room for it
  * @lost: (GET) events this reader has missed since it opened
  * @reserved: zero
  */
@@ -900,8 +902,9 @@ enum mpt_zombie_why {
  * @flags: %MPT_PROC_* flags
  * @threads: its live threads (0 for a zombie)
  * @start_ns: CLOCK_BOOTTIME when it was created
- * @exit_ns: CLOCK_BOOTTIME when it ended (zombie since); 0 while alive or
- *	when unknown
+ * @exit_ns: CLOCK_BOOTTIME when it ended (zombie since); 0 while alive.
+ *	A zombie already when the module loaded has the load's time, the
+ *	latest it can have ended (%MPT_PROC_HISTORY_UNKNOWN is set)
  * @orphan_ns: CLOCK_BOOTTIME when it was first orphaned; 0 if never
  * @status: its wait(2) status once ended
  * @state: its state as /proc/PID/stat shows it ('R', 'S', 'D', 'T', 't',
