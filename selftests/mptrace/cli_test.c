@@ -167,22 +167,14 @@ TEST_F(cli, watch_unprivileged_netlink)
  */
 static pid_t waiting_child(int code, const char *name, int *go)
 {
-	int p[2];
-	pid_t pid;
-	char c;
+	pid_t pid = mpt_fork_go(go);
 
-	if (pipe(p))
-		return -1;
-	pid = fork();
 	if (pid == 0) {
-		close(p[1]);
-		read(p[0], &c, 1);
+		mpt_wait_go(*go);
 		if (name)
 			prctl(PR_SET_NAME, name);
 		_exit(code);
 	}
-	close(p[0]);
-	*go = p[1];
 	return pid;
 }
 

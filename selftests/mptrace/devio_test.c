@@ -24,17 +24,6 @@
 #define EXIT_SIZE	sizeof(struct mpt_event_exit)
 #define EV(t)		(1U << (t))
 
-union rec {
-	struct mpt_event_hdr hdr;
-	struct mpt_event_lost lost;
-	struct mpt_event_fork fork;
-	struct mpt_event_exec exec;
-	struct mpt_event_exit exit;
-	struct mpt_event_reap reap;
-	struct mpt_event_orphan orphan;
-	char bytes[MPT_EVENT_MAX_SIZE];
-};
-
 /*
  * Close every descriptor but stdio, @a and @b: a child the test holds
  * must keep no other child's pipe (nor /dev/mptrace) open, so that each
@@ -54,25 +43,12 @@ static void keep_only(int a, int b)
  */
 static pid_t hold(int *go, int (*fn)(void *), void *arg, int keep)
 {
-	int p[2];
-	pid_t pid;
-	char c;
+	pid_t pid = mpt_fork_go(go);
 
-	if (pipe(p))
-		return -1;
-	pid = fork();
 	if (pid == 0) {
-		keep_only(p[0], keep);
-		if (read(p[0], &c, 1) != 1)
-			_exit(120);
-		_exit(fn(arg));
+		keep_only(*go, keep);
+		_exit(mpt_wait_go(*go) ? fn(arg) : 120);
 	}
-	close(p[0]);
-	if (pid < 0) {
-		close(p[1]);
-		return -1;
-	}
-	*go = p[1];
 	return pid;
 }
 
@@ -184,17 +160,6 @@ static int reader(pid_t pid, __u32 types, __u32 slots)
 	return fd;
 }
 
-/* Until /proc says @pid is a zombie (or 5 s). */
-static bool await_zombie(pid_t pid)
-{
-	for (int i = 0; i < 500; i++) {
-		if (mpt_proc_state(pid) == 'Z')
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 FIXTURE(devio) {
 	long page;
 };
@@ -219,7 +184,7 @@ TEST_F(devio, ring_set_busy)
 {
 	static const __u32 sizes[] = { MPT_RING_MIN_SLOTS, 64, 128, 4096 };
 	struct mpt_ring_conf conf;
-	union rec r[2];
+	union mpt_rec r[2];
 	int fd, go, rep, status;
 	int64_t bytes;
 	pid_t child, g;
@@ -288,7 +253,7 @@ TEST_F(devio, ring_set_busy)
  */
 TEST_F(devio, ring_set_busy_lost)
 {
-	union rec *r = calloc(BURST + 8, sizeof(*r));
+	union mpt_rec *r = calloc(BURST + 8, sizeof(*r));
 	pid_t child, g[BURST];
 	struct mpt_ring_conf conf;
 	int fd, go, rep, status;
@@ -320,7 +285,7 @@ TEST_F(devio, ring_set_busy_lost)
 	ASSERT_EQ(MPT_RING_MIN_SLOTS * FORK_SIZE,
 		  read(fd, r, MPT_RING_MIN_SLOTS * FORK_SIZE));
 	for (int i = 0; i < MPT_RING_MIN_SLOTS; i++) {
-		const union rec *f = (const void *)((char *)r + i * FORK_SIZE);
+		const union mpt_rec *f = (const void *)((char *)r + i * FORK_SIZE);
 
 		EXPECT_EQ(MPT_EV_FORK, f->hdr.type);
 		EXPECT_EQ(g[i], f->fork.task.pid) TH_LOG("record %d", i);
@@ -374,7 +339,7 @@ static pid_t fork_and_exit(struct __test_metadata *_metadata, int *fd,
  */
 TEST_F(devio, read_small_buffer)
 {
-	union rec r[2];
+	union mpt_rec r[2];
 	int fd, status;
 	pid_t child, g;
 
@@ -421,7 +386,7 @@ TEST_F(devio, read_small_buffer)
  */
 TEST_F(devio, read_fault)
 {
-	union rec ref[2], r;
+	union mpt_rec ref[2], r;
 	char *ro, *two, *edge;
 	void *gone;
 	int fd[2], status;
@@ -509,7 +474,7 @@ static int exec_fn(void *arg)
 }
 
 /* The EXEC record of a child that execs @path. */
-static int exec_record(const char *path, union rec *r)
+static int exec_record(const char *path, union mpt_rec *r)
 {
 	int fd, go, status;
 	pid_t child;
@@ -549,7 +514,7 @@ TEST_F(devio, exec_truncated)
 		MPT_FILENAME_LEN, MPT_FILENAME_LEN + 1, 3 * MPT_FILENAME_LEN,
 	};
 	char path[4 * MPT_FILENAME_LEN];
-	union rec r;
+	union mpt_rec r;
 
 	if (access("/bin/true", X_OK))
 		SKIP(return, "no /bin/true to exec");
@@ -609,7 +574,7 @@ TEST_F(devio, filter_pid_reaped)
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(0);
-	ASSERT_TRUE(await_zombie(pid));
+	ASSERT_TRUE(mpt_await_state(pid, 'Z'));
 	EXPECT_EQ(0, kill(pid, 0));
 	EXPECT_EQ(0, set_filter(fd, 0, 0, pid));
 	EXPECT_EQ(0, set_filter(fd, 0, MPT_FILTER_SUBTREE, pid));
@@ -679,7 +644,7 @@ TEST_F(devio, filter_pid_other_ns)
 
 FIXTURE(reload) {
 	struct mpt_proc *v;
-	union rec *recs;
+	union mpt_rec *recs;
 	int nrecs;
 };
 
@@ -715,43 +680,15 @@ FIXTURE_TEARDOWN(reload)
 	free(self->recs);
 }
 
-/* Every process MPT_IOC_PROCS lists, into @v. */
-static int procs(int fd, struct mpt_proc *v, size_t *n)
-{
-	struct mpt_procs_req req = { .start = 1 };
-
-	*n = 0;
-	do {
-		if (*n + 256 > MAXP)
-			return -ENOSPC;
-		req.buf = (uintptr_t)(v + *n);
-		req.count = 256;
-		if (ioctl(fd, MPT_IOC_PROCS, &req))
-			return -errno;
-		*n += req.count;
-		req.start = req.next;
-	} while (req.next);
-	return 0;
-}
-
-static const struct mpt_proc *lookup(const struct mpt_proc *v, size_t n,
-				     pid_t pid)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].pid == (__u32)pid)
-			return &v[i];
-	return NULL;
-}
-
 /* Append what waits on @fd to the fixture's records. */
-static void drain(int fd, union rec *recs, int *n)
+static void drain(int fd, union mpt_rec *recs, int *n)
 {
 	char buf[16 * MPT_EVENT_MAX_SIZE];
 	ssize_t len;
 
 	while ((len = read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < len && *n < MAXR;) {
-			const union rec *r = (const void *)(buf + off);
+			const union mpt_rec *r = (const void *)(buf + off);
 
 			memcpy(&recs[(*n)++], r, r->hdr.size);
 			off += r->hdr.size;
@@ -760,7 +697,7 @@ static void drain(int fd, union rec *recs, int *n)
 }
 
 /* The record of @type about process @pid (LOST records aside). */
-static const union rec *find(const union rec *recs, int n, int type,
+static const union mpt_rec *find(const union mpt_rec *recs, int n, int type,
 			     pid_t pid)
 {
 	for (int i = 0; i < n; i++)
@@ -806,28 +743,6 @@ static pid_t family(int *go_p, int *go_g, pid_t *g)
 	return p;
 }
 
-/* Until @pid's parent is no longer @ppid, by /proc (or 5 s). */
-static int await_reparent(pid_t pid, pid_t ppid)
-{
-	int now = -1;
-
-	for (int i = 0; i < 500; i++) {
-		now = mpt_proc_ppid(pid);
-		if (now != ppid)
-			break;
-		usleep(10000);
-	}
-	return now;
-}
-
-static __u64 boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * After a reload, what the module says of processes that predate it:
  * MPT_PROC_HISTORY_UNKNOWN in the table (not for a child forked after),
@@ -841,7 +756,7 @@ TEST_F_TIMEOUT(reload, history_unknown, 300)
 	int go_old, go_young, go_p, go_g, go_p2, go_g2, fd, status, ppid;
 	pid_t me = getpid(), old, zombie, p, g, young, p2, g2;
 	const struct mpt_proc *e;
-	const union rec *r;
+	const union mpt_rec *r;
 	__u64 t0;
 	int64_t loaded;
 	size_t n;
@@ -855,9 +770,9 @@ TEST_F_TIMEOUT(reload, history_unknown, 300)
 		_exit(5);
 	p = family(&go_p, &go_g, &g);
 	ASSERT_LT(0, p);
-	ASSERT_TRUE(await_zombie(zombie));
+	ASSERT_TRUE(mpt_await_state(zombie, 'Z'));
 
-	t0 = boottime_ns();
+	t0 = mpt_boottime_ns();
 	ASSERT_EQ(0, mpt_unload());
 	ASSERT_EQ(0, mpt_load());
 	loaded = mpt_stat_now(MPT_STATS_A_LOADED_NS);
@@ -875,27 +790,27 @@ TEST_F_TIMEOUT(reload, history_unknown, 300)
 	p2 = family(&go_p2, &go_g2, &g2);
 	ASSERT_LT(0, p2);
 
-	ASSERT_EQ(0, procs(fd, self->v, &n));
-	e = lookup(self->v, n, me);
+	ASSERT_EQ(0, mpt_procs(fd, self->v, MAXP, &n, 256));
+	e = mpt_proc_lookup(self->v, n, me);
 	ASSERT_NE(NULL, e);
 	EXPECT_TRUE(e->flags & MPT_PROC_HISTORY_UNKNOWN);
-	e = lookup(self->v, n, old);
+	e = mpt_proc_lookup(self->v, n, old);
 	ASSERT_NE(NULL, e);
 	EXPECT_TRUE(e->flags & MPT_PROC_HISTORY_UNKNOWN);
 	EXPECT_EQ(me, e->orig_ppid);
-	e = lookup(self->v, n, zombie);
+	e = mpt_proc_lookup(self->v, n, zombie);
 	ASSERT_NE(NULL, e);
 	EXPECT_TRUE(e->flags & MPT_PROC_HISTORY_UNKNOWN);
 	EXPECT_TRUE(e->flags & MPT_PROC_ZOMBIE);
-	e = lookup(self->v, n, g);
+	e = mpt_proc_lookup(self->v, n, g);
 	ASSERT_NE(NULL, e);
 	EXPECT_TRUE(e->flags & MPT_PROC_HISTORY_UNKNOWN);
 	EXPECT_EQ(p, e->orig_ppid);
-	e = lookup(self->v, n, young);
+	e = mpt_proc_lookup(self->v, n, young);
 	ASSERT_NE(NULL, e);
 	EXPECT_FALSE(e->flags & MPT_PROC_HISTORY_UNKNOWN);
 	EXPECT_EQ(me, e->orig_ppid);
-	e = lookup(self->v, n, g2);
+	e = mpt_proc_lookup(self->v, n, g2);
 	ASSERT_NE(NULL, e);
 	EXPECT_FALSE(e->flags & MPT_PROC_HISTORY_UNKNOWN);
 	EXPECT_EQ(p2, e->orig_ppid);
@@ -930,7 +845,7 @@ TEST_F_TIMEOUT(reload, history_unknown, 300)
 
 	/* Orphaned: the one from before, then the one born after. */
 	ASSERT_EQ(0, let_go(p, go_p));
-	ppid = await_reparent(g, p);
+	ppid = mpt_await_reparent(g, p);
 	ASSERT_LT(0, ppid);
 	ASSERT_NE(p, ppid);
 	drain(fd, self->recs, &self->nrecs);
@@ -942,7 +857,7 @@ TEST_F_TIMEOUT(reload, history_unknown, 300)
 	EXPECT_EQ(ppid, r->orphan.task.ppid);
 
 	ASSERT_EQ(0, let_go(p2, go_p2));
-	ppid = await_reparent(g2, p2);
+	ppid = mpt_await_reparent(g2, p2);
 	ASSERT_LT(0, ppid);
 	ASSERT_NE(p2, ppid);
 	drain(fd, self->recs, &self->nrecs);

@@ -21,20 +21,8 @@
 
 #define MAX_RECS 4096
 
-union rec {
-	struct mpt_event_hdr hdr;
-	struct mpt_event_lost lost;
-	struct mpt_event_fork fork;
-	struct mpt_event_exec exec;
-	struct mpt_event_exit exit;
-	struct mpt_event_zombie zombie;
-	struct mpt_event_reap reap;
-	struct mpt_event_orphan orphan;
-	char bytes[MPT_EVENT_MAX_SIZE];
-};
-
 struct stream {
-	union rec recs[MAX_RECS];
+	union mpt_rec recs[MAX_RECS];
 	int n;
 };
 
@@ -81,7 +69,7 @@ static int drain(int fd, struct stream *s, int ms)
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		while (off < n && s->n < MAX_RECS) {
-			union rec *r = (union rec *)(buf + off);
+			union mpt_rec *r = (union mpt_rec *)(buf + off);
 
 			memcpy(&s->recs[s->n++], r, r->hdr.size);
 			off += r->hdr.size;
@@ -91,10 +79,10 @@ static int drain(int fd, struct stream *s, int ms)
 	return 0;
 }
 
-static const union rec *find(const struct stream *s, int type, __u32 pid)
+static const union mpt_rec *find(const struct stream *s, int type, __u32 pid)
 {
 	for (int i = 0; i < s->n; i++) {
-		const union rec *r = &s->recs[i];
+		const union mpt_rec *r = &s->recs[i];
 
 		if (r->hdr.type == type && type != MPT_EV_LOST &&
 		    r->fork.task.pid == pid)
@@ -133,7 +121,7 @@ FIXTURE_TEARDOWN(ev)
 /* FORK and EXIT of a child, against getpid(), gettid() and waitpid(). */
 TEST_F(ev, fork_exit)
 {
-	const union rec *f, *e;
+	const union mpt_rec *f, *e;
 	int status;
 	pid_t pid;
 
@@ -167,7 +155,7 @@ TEST_F(ev, fork_exit)
 /* Death by signal: the status is what the parent's wait sees. */
 TEST_F(ev, exit_by_signal)
 {
-	const union rec *e;
+	const union mpt_rec *e;
 	int status;
 	pid_t pid;
 
@@ -189,7 +177,7 @@ TEST_F(ev, exit_by_signal)
 
 TEST_F(ev, exec)
 {
-	const union rec *x;
+	const union mpt_rec *x;
 	int status;
 	pid_t pid;
 
@@ -229,7 +217,7 @@ static void *exec_thread_fn(void *arg)
 /* An exec by a thread other than the leader names that thread. */
 TEST_F(ev, exec_by_thread)
 {
-	const union rec *x;
+	const union mpt_rec *x;
 	pid_t pid, tid = 0;
 	int status;
 
@@ -273,7 +261,7 @@ static void *late_exit_fn(void *arg)
  */
 TEST_F(ev, exit_status_threads_apart)
 {
-	const union rec *e;
+	const union mpt_rec *e;
 	int status, i, n = 0;
 	pid_t pid;
 
@@ -322,7 +310,7 @@ static void *thread_wait_fn(void *arg)
  */
 TEST_F(ev, threads_not_reported)
 {
-	const union rec *f, *e;
+	const union mpt_rec *f, *e;
 	pthread_t th;
 	pid_t tid = 0, pid;
 
@@ -341,7 +329,7 @@ TEST_F(ev, threads_not_reported)
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(0, f->hdr.flags & MPT_EVF_THREAD);
 	for (int i = 0; i < self->s->n; i++) {
-		const union rec *r = &self->s->recs[i];
+		const union mpt_rec *r = &self->s->recs[i];
 
 		if (r->hdr.type == MPT_EV_LOST)
 			continue;
@@ -376,7 +364,7 @@ TEST_F(ev, lost_exact)
 
 	ASSERT_EQ(0, drain(small, self->s, 100));
 	for (i = 0; i < self->s->n; i++) {
-		const union rec *r = &self->s->recs[i];
+		const union mpt_rec *r = &self->s->recs[i];
 		__u64 end = r->hdr.seq;
 
 		if (!first)
@@ -442,7 +430,7 @@ TEST_F(ev, unprivileged_reader)
 	ASSERT_LE(0, reader);
 	if (reader == 0) {
 		struct stream *s = calloc(1, sizeof(*s));
-		const union rec *f;
+		const union mpt_rec *f;
 		pid_t mine;
 		int fd;
 
@@ -500,7 +488,7 @@ static int ns_reader(void *arg)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	const struct ns_pipes *p = arg;
-	const union rec *f;
+	const union mpt_rec *f;
 	pid_t child;
 	char c;
 	int fd;
@@ -703,7 +691,7 @@ TEST_F(ev, filter_threads)
 	ASSERT_EQ(0, drain(threads, self->s, 500));
 	ASSERT_EQ(0, drain(self->fd, plain, 300));
 	for (int i = 0; i < self->s->n; i++) {
-		const union rec *r = &self->s->recs[i];
+		const union mpt_rec *r = &self->s->recs[i];
 
 		if (r->fork.task.tid != (__u32)tid)
 			continue;
@@ -823,7 +811,7 @@ TEST_F_TIMEOUT(ev, fork_storm, 600)
 		poll(&pfd, 1, 100);
 		n = read(fd, buf, sizeof(buf));
 		for (off = 0; n > 0 && off < n;) {
-			const union rec *r = (const void *)(buf + off);
+			const union mpt_rec *r = (const void *)(buf + off);
 			bool ours = false;
 
 			for (i = 0; i < FORKERS; i++)
@@ -992,7 +980,7 @@ TEST_F(ev, netlink)
 {
 	struct nl_ev evs[256];
 	int fd, family, n, i, status;
-	const union rec *e;
+	const union mpt_rec *e;
 	bool fork_seen = false, exit_seen = false;
 	pid_t pid;
 
@@ -1185,68 +1173,35 @@ static bool can_reap(void)
 		SKIP(return, "no zombie/reap/orphan events on this kernel"); \
 } while (0)
 
-/* Until /proc says @pid is a zombie (or 5 s). */
-static bool await_zombie(pid_t pid)
-{
-	for (int i = 0; i < 500; i++) {
-		if (mpt_proc_state(pid) == 'Z')
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-/* Until @pid's parent is no longer @ppid, by /proc (or 5 s). */
-static int await_reparent(pid_t pid, pid_t ppid)
-{
-	int now = -1;
-
-	for (int i = 0; i < 500; i++) {
-		now = mpt_proc_ppid(pid);
-		if (now != ppid)
-			break;
-		usleep(10000);
-	}
-	return now;
-}
-
 /* Drain until a record of @type about @pid has come (or 5 s). */
-static const union rec *await_rec(int fd, struct stream *s, int type,
+static const union mpt_rec *await_rec(int fd, struct stream *s, int type,
 				  __u32 pid)
 {
-	const union rec *r = NULL;
+	const union mpt_rec *r = NULL;
 
 	for (int i = 0; i < 50 && !(r = find(s, type, pid)); i++)
 		drain(fd, s, 100);
 	return r;
 }
 
-static __u64 boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* A zombie that waits 300 ms, then its parent reaps it. */
 TEST_F(ev, zombie_reap)
 {
-	const union rec *e, *z, *r;
+	const union mpt_rec *e, *z, *r;
 	__u64 t0, t1;
 	int status;
 	pid_t pid;
 
 	NEED_REAP();
-	t0 = boottime_ns();
+	t0 = mpt_boottime_ns();
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0)
 		_exit(5);
-	ASSERT_TRUE(await_zombie(pid));
+	ASSERT_TRUE(mpt_await_state(pid, 'Z'));
 	usleep(300000);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	t1 = boottime_ns();
+	t1 = mpt_boottime_ns();
 	r = await_rec(self->fd, self->s, MPT_EV_REAP, pid);
 	e = find(self->s, MPT_EV_EXIT, pid);
 	z = find(self->s, MPT_EV_ZOMBIE, pid);
@@ -1313,7 +1268,7 @@ static int autoreap_parent(int up, bool nocldwait)
 
 TEST_F(ev, autoreap)
 {
-	const union rec *r;
+	const union mpt_rec *r;
 	int up[2], status;
 	pid_t parent, c;
 
@@ -1378,7 +1333,7 @@ static pid_t make_orphan(const int go[2], pid_t *child)
 
 TEST_F(ev, orphan_init)
 {
-	const union rec *o, *r;
+	const union mpt_rec *o, *r;
 	int go[2], ppid;
 	pid_t child, g;
 
@@ -1386,7 +1341,7 @@ TEST_F(ev, orphan_init)
 	ASSERT_EQ(0, pipe(go));
 	g = make_orphan(go, &child);
 	ASSERT_LT(0, g);
-	ppid = await_reparent(g, child);
+	ppid = mpt_await_reparent(g, child);
 	ASSERT_LT(0, ppid);
 	o = await_rec(self->fd, self->s, MPT_EV_ORPHAN, g);
 	ASSERT_NE(NULL, o);
@@ -1420,7 +1375,7 @@ static int subreaper(const int up[2], const int go[2])
 	g = make_orphan(go, &child);
 	if (g <= 0)
 		return 2;
-	ppid = await_reparent(g, child);
+	ppid = mpt_await_reparent(g, child);
 	if (write(up[1], &g, sizeof(g)) != sizeof(g) ||
 	    write(up[1], &child, sizeof(child)) != sizeof(child) ||
 	    write(up[1], &ppid, sizeof(ppid)) != sizeof(ppid))
@@ -1432,7 +1387,7 @@ static int subreaper(const int up[2], const int go[2])
 TEST_F(ev, orphan_subreaper)
 {
 	int up[2], go[2], ppid, status;
-	const union rec *o, *r;
+	const union mpt_rec *o, *r;
 	pid_t helper, child, g;
 
 	NEED_REAP();
@@ -1473,7 +1428,7 @@ TEST_F(ev, orphan_subreaper)
 static int ns_orphan(void)
 {
 	struct stream *s = calloc(1, sizeof(*s));
-	const union rec *o;
+	const union mpt_rec *o;
 	int go[2], fd;
 	pid_t a, b;
 
@@ -1502,7 +1457,7 @@ static int ns_orphan(void)
 TEST_F(ev, orphan_pid_namespace)
 {
 	int sync[2], status;
-	const union rec *o = NULL;
+	const union mpt_rec *o = NULL;
 	pid_t outer, init;
 
 	NEED_REAP();
@@ -1606,7 +1561,7 @@ TEST_F(ev, threads_one_zombie)
 				pthread_join(th[i], NULL);
 			_exit(4);
 		}
-		ASSERT_TRUE(await_zombie(pid));
+		ASSERT_TRUE(mpt_await_state(pid, 'Z'));
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		ASSERT_NE(NULL, await_rec(self->fd, self->s, MPT_EV_REAP, pid));
 		drain(self->fd, self->s, 200);
@@ -1661,7 +1616,7 @@ static int zombie_adopter(int iters, int up)
 			pair[1] = fork();
 			if (pair[1] == 0)
 				_exit(0);
-			if (pair[1] < 0 || !await_zombie(pair[1]) ||
+			if (pair[1] < 0 || !mpt_await_state(pair[1], 'Z') ||
 			    write(up, pair, sizeof(pair)) != sizeof(pair))
 				_exit(1);
 			_exit(0);
@@ -1691,8 +1646,8 @@ TEST_F(ev, orphan_zombie)
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	ASSERT_EQ(0, drain(self->fd, self->s, 200));
 	while (read(up[0], pair, sizeof(pair)) == sizeof(pair)) {
-		const union rec *o = find(self->s, MPT_EV_ORPHAN, pair[1]);
-		const union rec *r = find(self->s, MPT_EV_REAP, pair[1]);
+		const union mpt_rec *o = find(self->s, MPT_EV_ORPHAN, pair[1]);
+		const union mpt_rec *r = find(self->s, MPT_EV_REAP, pair[1]);
 
 		seen++;
 		ASSERT_NE(NULL, r) TH_LOG("no REAP for %d", pair[1]);
@@ -1727,7 +1682,7 @@ TEST_F(ev, filter_subtree_orphan)
 	ASSERT_EQ(0, set_filter(self->fd, 0, MPT_FILTER_SUBTREE, getpid()));
 	g = make_orphan(go, &child);
 	ASSERT_LT(0, g);
-	ppid = await_reparent(g, child);
+	ppid = mpt_await_reparent(g, child);
 	ASSERT_NE(getpid(), ppid);
 	ASSERT_NE(NULL, await_rec(self->fd, self->s, MPT_EV_ORPHAN, g));
 	close(go[1]);
@@ -1790,7 +1745,7 @@ static void every_type(struct __test_metadata *_metadata, int dev)
 	ASSERT_EQ(0, pipe(go));
 	g = make_orphan(go, &child);
 	ASSERT_LT(0, g);
-	ASSERT_NE(child, await_reparent(g, child));
+	ASSERT_NE(child, mpt_await_reparent(g, child));
 	close(go[1]);
 	close(go[0]);
 
@@ -1862,7 +1817,7 @@ TEST_F(ev, netlink_every_type)
 	 * event from before is on /dev alone).
 	 */
 	for (i = 0; i < (int)(sizeof(types) / sizeof(types[0])); i++) {
-		const union rec *r = NULL;
+		const union mpt_rec *r = NULL;
 
 		for (j = 0; j < self->s->n && !r; j++)
 			if (self->s->recs[j].hdr.type == types[i] &&

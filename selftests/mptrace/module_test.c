@@ -4,7 +4,6 @@
  * someone holds the device open.  Leaks and warnings are caught by the
  * test VM (kmemleak, panic_on_warn).
  */
-#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -325,6 +324,24 @@ TEST_F(mod, unload_under_netlink)
 	close(fd);
 }
 
+/*
+ * Reload the module with @params: a netlink socket (the caller closes
+ * it), and the module's family on it in *@family.
+ */
+static int reload_nl(struct __test_metadata *_metadata, const char *params,
+		     int *family)
+{
+	int nl;
+
+	ASSERT_EQ(0, mpt_unload());
+	ASSERT_EQ(0, mpt_load_with(params));
+	nl = mpt_nl_socket();
+	ASSERT_LE(0, nl);
+	*family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
+	ASSERT_LT(0, *family);
+	return nl;
+}
+
 /* ring_mem_max bounds all rings together: past it, ENOSPC. */
 TEST_F(mod, ring_mem_max)
 {
@@ -332,12 +349,7 @@ TEST_F(mod, ring_mem_max)
 	struct pollfd pfd = { .events = POLLIN };
 	int a, b, c, nl, family;
 
-	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, mpt_load_with("ring_mem_max=8192"));
-	nl = mpt_nl_socket();
-	ASSERT_LE(0, nl);
-	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
-	ASSERT_LT(0, family);
+	nl = reload_nl(_metadata, "ring_mem_max=8192", &family);
 	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_MAX));
 
 	a = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
@@ -404,12 +416,7 @@ TEST_F(mod, ring_user_share)
 	struct run r;
 	int fd[3], nl, family, i;
 
-	ASSERT_EQ(0, mpt_unload());
-	ASSERT_EQ(0, mpt_load_with("readers_user_max=2 ring_mem_user_max=8192"));
-	nl = mpt_nl_socket();
-	ASSERT_LE(0, nl);
-	family = mpt_genl_family(nl, MPT_GENL_NAME, NULL, NULL);
-	ASSERT_LT(0, family);
+	nl = reload_nl(_metadata, "readers_user_max=2 ring_mem_user_max=8192", &family);
 	EXPECT_EQ(2, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS_USER_MAX));
 	EXPECT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_USER_MAX));
 	EXPECT_EQ(64 << 20, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_MAX));
@@ -495,38 +502,6 @@ TEST_F(mod, ring_user_share)
 #define TABLE_TRIES	5
 #define TABLE_PIDS	8192
 
-/* Processes and threads made since boot: "processes" of /proc/stat. */
-static long long forks_total(void)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	long long n = -1;
-	char *line = NULL;
-	size_t len = 0;
-
-	while (f && n < 0 && getline(&line, &len, f) > 0)
-		if (!strncmp(line, "processes ", 10))
-			n = atoll(line + 10);
-	free(line);
-	if (f)
-		fclose(f);
-	return n;
-}
-
-/* The pids /proc lists now, into @pids. */
-static size_t proc_pids(pid_t *pids, size_t max)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	size_t n = 0;
-
-	while (d && (e = readdir(d)) && n < max)
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
-			pids[n++] = atoi(e->d_name);
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* Every pid of @a is still in @b. */
 static bool pids_kept(const pid_t *a, size_t na, const pid_t *b, size_t nb)
 {
@@ -583,9 +558,9 @@ TEST_F_TIMEOUT(mod, max_procs, 180)
 		size_t nb, na;
 
 		ASSERT_EQ(0, pipe(go));
-		f0 = forks_total();
+		f0 = mpt_forks_total();
 		ASSERT_LT(0, f0);
-		nb = proc_pids(before, TABLE_PIDS);
+		nb = mpt_proc_pids(before, TABLE_PIDS);
 		moved = table_moved();
 		procs0 = mpt_stat_now(MPT_STATS_A_PROCS);
 		for (i = 0; i < TABLE_KIDS; i++) {
@@ -599,8 +574,8 @@ TEST_F_TIMEOUT(mod, max_procs, 180)
 		}
 		moved = table_moved() - moved;
 		procs1 = mpt_stat_now(MPT_STATS_A_PROCS);
-		na = proc_pids(after, TABLE_PIDS);
-		f1 = forks_total();
+		na = mpt_proc_pids(after, TABLE_PIDS);
+		f1 = mpt_forks_total();
 		EXPECT_GE(TABLE_MAX, procs1);
 		if (f1 - f0 == TABLE_KIDS && pids_kept(before, nb, after, na)) {
 			/*

@@ -7,6 +7,7 @@
 #ifndef MPT_HELPERS_H
 #define MPT_HELPERS_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/genetlink.h>
@@ -40,6 +42,19 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 120
 #endif
+
+/* A record read from /dev/mptrace, as any of its kinds. */
+union mpt_rec {
+	struct mpt_event_hdr hdr;
+	struct mpt_event_lost lost;
+	struct mpt_event_fork fork;
+	struct mpt_event_exec exec;
+	struct mpt_event_exit exit;
+	struct mpt_event_zombie zombie;
+	struct mpt_event_reap reap;
+	struct mpt_event_orphan orphan;
+	char bytes[MPT_EVENT_MAX_SIZE];
+};
 
 /*
  * A reader that must stay idle while the rest of the system forks and
@@ -398,6 +413,144 @@ static inline char mpt_proc_state(pid_t pid)
 	char s[8];
 
 	return mpt_proc_stat(pid, 3, s, sizeof(s)) ? 0 : s[0];
+}
+
+/* Until /proc says @pid is in state @want ('S', 'Z'...), or 5 s. */
+static inline bool mpt_await_state(pid_t pid, char want)
+{
+	for (int i = 0; i < 500; i++) {
+		if (mpt_proc_state(pid) == want)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Until @pid's parent is no longer @ppid, by /proc (or 5 s): the parent. */
+static inline int mpt_await_reparent(pid_t pid, pid_t ppid)
+{
+	int now = -1;
+
+	for (int i = 0; i < 500; i++) {
+		now = mpt_proc_ppid(pid);
+		if (now != ppid)
+			break;
+		usleep(10000);
+	}
+	return now;
+}
+
+/* The pids /proc lists now, into @pids (at most @max): how many. */
+static inline size_t mpt_proc_pids(pid_t *pids, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)) && n < max)
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			pids[n++] = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * The whole process table through MPT_IOC_PROCS on @fd, @count records
+ * a call, into @v (room for @max): 0 and *@n, or -ENOSPC, -E2BIG (a call
+ * answered more than asked) or the ioctl's -errno.
+ */
+static inline int mpt_procs(int fd, struct mpt_proc *v, size_t max,
+			    size_t *n, __u32 count)
+{
+	struct mpt_procs_req req = { .start = 1 };
+
+	*n = 0;
+	do {
+		if (*n + count > max)
+			return -ENOSPC;
+		req.buf = (uintptr_t)(v + *n);
+		req.count = count;
+		if (ioctl(fd, MPT_IOC_PROCS, &req))
+			return -errno;
+		if (req.count > count)
+			return -E2BIG;
+		*n += req.count;
+		req.start = req.next;
+	} while (req.next);
+	return 0;
+}
+
+/* The record of @pid among @v[@n], or NULL. */
+static inline const struct mpt_proc *mpt_proc_lookup(const struct mpt_proc *v,
+						     size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pid == (__u32)pid)
+			return &v[i];
+	return NULL;
+}
+
+/* CLOCK_BOOTTIME in ns: the clock of the module's times. */
+static inline __u64 mpt_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Processes and threads made since boot: "processes" of /proc/stat. */
+static inline long long mpt_forks_total(void)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	long long n = -1;
+	char *line = NULL;
+	size_t len = 0;
+
+	while (f && n < 0 && getline(&line, &len, f) > 0)
+		if (!strncmp(line, "processes ", 10))
+			n = atoll(line + 10);
+	free(line);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * fork() with a go pipe.  In the child (0 returned) *@go is the pipe's
+ * read end, to wait on with mpt_wait_go(); in the parent (the child's
+ * pid) its write end, to let the child go with a byte or by closing it.
+ * -1 when the pipe or the fork fails.
+ */
+static inline pid_t mpt_fork_go(int *go)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		*go = p[0];
+		return 0;
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -1;
+	}
+	*go = p[1];
+	return pid;
+}
+
+/* In a child of mpt_fork_go(): wait; true if a byte came, not EOF. */
+static inline bool mpt_wait_go(int go)
+{
+	char c;
+
+	return read(go, &c, 1) == 1;
 }
 
 #endif /* MPT_HELPERS_H */

@@ -890,73 +890,120 @@ static int lacquire(int fd)
 	return ioctl(fd, MPT_LIOC_ACQUIRE, &a) ? -errno : 0;
 }
 
-/* Opening an existing queue: its creator's mode, capacity, msgsize, flags. */
-static void open_existing_queue(struct __test_metadata *_metadata, int dev,
-				const char *name)
+/*
+ * The three opens of open_existing_ignores_create_args: the creator's,
+ * then with CREATE (not EXCL) and without it, each asking for other
+ * sizes, kinds, modes and flags, which an existing object ignores.
+ */
+static const struct mpt_queue_open queue_opens[3] = {
+	{ .flags = EXCL, .mode = 0640, .capacity = 4, .msgsize = 16 },
+	{ .flags = CREATE, .mode = 0666, .capacity = 8, .msgsize = 32,
+	  .qflags = MPT_QUEUE_TRACE },
+	{ .flags = RW, .mode = 0606, .capacity = 2, .msgsize = 8,
+	  .qflags = MPT_QUEUE_FAST },
+};
+
+static const struct mpt_lock_open lock_opens[3] = {
+	{ .flags = EXCL, .mode = 0640, .kind = MPT_LOCK_MUTEX },
+	{ .flags = CREATE, .mode = 0666, .kind = MPT_LOCK_RECURSIVE,
+	  .lflags = MPT_LOCK_TRACE },
+	{ .flags = RW, .mode = 0606, .kind = MPT_LOCK_RECURSIVE,
+	  .lflags = MPT_LOCK_FAST },
+};
+
+/* Open @name as the @i-th of queue_opens (lock_opens): fd or -1. */
+static int open_nth(int dev, bool lock, const char *name, int i, __u64 *id,
+		    __u32 *created)
 {
-	struct mpt_queue_open qo = {
-		.flags = EXCL, .mode = 0640, .capacity = 4, .msgsize = 16,
-	};
-	struct nobody_open_args na = { .lock = false, .name = name };
-	struct mpt_queue_info qi;
+	struct mpt_queue_open qo = queue_opens[i];
+	struct mpt_lock_open lo = lock_opens[i];
+	int fd;
+
+	if (lock) {
+		snprintf(lo.name, sizeof(lo.name), "%s", name);
+		fd = ioctl(dev, MPT_IOC_LOCK_OPEN, &lo);
+		*id = lo.id;
+		*created = lo.created;
+	} else {
+		snprintf(qo.name, sizeof(qo.name), "%s", name);
+		fd = ioctl(dev, MPT_IOC_QUEUE_OPEN, &qo);
+		*id = qo.id;
+		*created = qo.created;
+	}
+	return fd;
+}
+
+/* @r, an _INFO answer, shows what queue_opens[0] (lock_opens[0]) asked. */
+static void expect_creators(struct __test_metadata *_metadata, bool lock,
+			    const union rec *r)
+{
+	if (lock) {
+		EXPECT_EQ(MPT_LOCK_MUTEX, r->l.kind);
+		EXPECT_EQ(0640, r->l.mode);
+		EXPECT_EQ(0, r->l.flags);
+	} else {
+		EXPECT_EQ(0640, r->q.mode);
+		EXPECT_EQ(4, r->q.capacity);
+		EXPECT_EQ(16, r->q.msgsize);
+		EXPECT_EQ(0, r->q.flags);
+	}
+}
+
+/*
+ * Opening an existing object: its creator's mode, and its capacity and
+ * msgsize (a queue) or kind (a lock), and flags.
+ */
+TEST_F(obj, open_existing_ignores_create_args)
+{
+	const char *name = fresh(self, "exist");
+	struct nobody_open_args na = { .lock = variant->lock, .name = name };
 	long page = sysconf(_SC_PAGESIZE);
+	bool lock = variant->lock;
+	__u32 created;
 	int fd[3], i;
+	union rec r;
 	void *map;
 	__u64 id;
 
-	snprintf(qo.name, sizeof(qo.name), "%s", name);
-	fd[0] = ioctl(dev, MPT_IOC_QUEUE_OPEN, &qo);
+	if (geteuid() != 0)
+		SKIP(return, "needs root to switch to another uid");
+	fd[0] = open_nth(self->dev, lock, name, 0, &id, &created);
 	ASSERT_LE(0, fd[0]);
-	ASSERT_EQ(1, qo.created);
-	id = qo.id;
-
-	/* With CREATE, not EXCL: an open. */
-	qo = (struct mpt_queue_open){
-		.flags = CREATE, .mode = 0666, .capacity = 8, .msgsize = 32,
-		.qflags = MPT_QUEUE_TRACE,
-	};
-	snprintf(qo.name, sizeof(qo.name), "%s", name);
-	fd[1] = ioctl(dev, MPT_IOC_QUEUE_OPEN, &qo);
-	ASSERT_LE(0, fd[1]);
-	EXPECT_EQ(0, qo.created);
-	EXPECT_EQ(id, qo.id);
-
-	/* Without CREATE. */
-	qo = (struct mpt_queue_open){
-		.flags = RW, .mode = 0606, .capacity = 2, .msgsize = 8,
-		.qflags = MPT_QUEUE_FAST,
-	};
-	snprintf(qo.name, sizeof(qo.name), "%s", name);
-	fd[2] = ioctl(dev, MPT_IOC_QUEUE_OPEN, &qo);
-	ASSERT_LE(0, fd[2]);
-	EXPECT_EQ(0, qo.created);
-	EXPECT_EQ(id, qo.id);
-
-	memset(&qi, 0, sizeof(qi));
-	snprintf(qi.name, sizeof(qi.name), "%s", name);
-	ASSERT_EQ(0, ioctl(dev, MPT_IOC_QUEUE_INFO, &qi));
-	EXPECT_EQ(id, qi.id);
-	EXPECT_EQ(0640, qi.mode);
-	EXPECT_EQ(4, qi.capacity);
-	EXPECT_EQ(16, qi.msgsize);
-	EXPECT_EQ(0, qi.flags);
-	EXPECT_EQ(3, qi.openers);
+	ASSERT_EQ(1, created);
 	for (i = 1; i < 3; i++) {
-		memset(&qi, 0, sizeof(qi));
-		ASSERT_EQ(0, ioctl(fd[i], MPT_QIOC_INFO, &qi));
-		EXPECT_EQ(0640, qi.mode);
-		EXPECT_EQ(4, qi.capacity);
-		EXPECT_EQ(16, qi.msgsize);
-		EXPECT_EQ(0, qi.flags);
+		__u64 id_i;
+
+		fd[i] = open_nth(self->dev, lock, name, i, &id_i, &created);
+		ASSERT_LE(0, fd[i]);
+		EXPECT_EQ(0, created);
+		EXPECT_EQ(id, id_i);
 	}
 
-	/* And it behaves so: 16 bytes a message, 4 messages, not fast. */
-	EXPECT_EQ(-EMSGSIZE, qput(fd[2], 17));
-	EXPECT_EQ(0, qput(fd[2], 16));
-	EXPECT_EQ(0, qput(fd[1], 1));
-	EXPECT_EQ(0, qput(fd[2], 1));
-	EXPECT_EQ(0, qput(fd[1], 1));
-	EXPECT_EQ(-EAGAIN, qput(fd[2], 1));
+	ASSERT_EQ(0, info_named(self->dev, lock, name, &r));
+	EXPECT_EQ(id, lock ? r.l.id : r.q.id);
+	expect_creators(_metadata, lock, &r);
+	EXPECT_EQ(3, lock ? r.l.openers : r.q.openers);
+	for (i = 1; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		ASSERT_EQ(0, ioctl(fd[i], lock ? MPT_LIOC_INFO : MPT_QIOC_INFO,
+				   &r));
+		expect_creators(_metadata, lock, &r);
+	}
+
+	if (lock) {
+		/* And it behaves so: a mutex, not recursive, not fast. */
+		ASSERT_EQ(0, lacquire(fd[2]));
+		EXPECT_EQ(-EDEADLK, lacquire(fd[1]));
+		EXPECT_EQ(0, ioctl(fd[2], MPT_LIOC_RELEASE, 0));
+	} else {
+		/* And it behaves so: 16 bytes a message, 4 of them, not fast. */
+		EXPECT_EQ(-EMSGSIZE, qput(fd[2], 17));
+		EXPECT_EQ(0, qput(fd[2], 16));
+		EXPECT_EQ(0, qput(fd[1], 1));
+		EXPECT_EQ(0, qput(fd[2], 1));
+		EXPECT_EQ(0, qput(fd[1], 1));
+		EXPECT_EQ(-EAGAIN, qput(fd[2], 1));
+	}
 	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd[2], 0);
 	EXPECT_EQ(MAP_FAILED, map);
 	EXPECT_EQ(ENODEV, errno);
@@ -966,88 +1013,6 @@ static void open_existing_queue(struct __test_metadata *_metadata, int dev,
 	EXPECT_EQ(13, mpt_as_nobody(nobody_reads, &na));
 	for (i = 0; i < 3; i++)
 		close(fd[i]);
-}
-
-/* Opening an existing lock: its creator's kind, mode and flags. */
-static void open_existing_lock(struct __test_metadata *_metadata, int dev,
-			       const char *name)
-{
-	struct mpt_lock_open lo = {
-		.flags = EXCL, .mode = 0640, .kind = MPT_LOCK_MUTEX,
-	};
-	struct nobody_open_args na = { .lock = true, .name = name };
-	long page = sysconf(_SC_PAGESIZE);
-	struct mpt_lock_info li;
-	int fd[3], i;
-	void *map;
-	__u64 id;
-
-	snprintf(lo.name, sizeof(lo.name), "%s", name);
-	fd[0] = ioctl(dev, MPT_IOC_LOCK_OPEN, &lo);
-	ASSERT_LE(0, fd[0]);
-	ASSERT_EQ(1, lo.created);
-	id = lo.id;
-
-	lo = (struct mpt_lock_open){
-		.flags = CREATE, .mode = 0666, .kind = MPT_LOCK_RECURSIVE,
-		.lflags = MPT_LOCK_TRACE,
-	};
-	snprintf(lo.name, sizeof(lo.name), "%s", name);
-	fd[1] = ioctl(dev, MPT_IOC_LOCK_OPEN, &lo);
-	ASSERT_LE(0, fd[1]);
-	EXPECT_EQ(0, lo.created);
-	EXPECT_EQ(id, lo.id);
-
-	lo = (struct mpt_lock_open){
-		.flags = RW, .mode = 0606, .kind = MPT_LOCK_RECURSIVE,
-		.lflags = MPT_LOCK_FAST,
-	};
-	snprintf(lo.name, sizeof(lo.name), "%s", name);
-	fd[2] = ioctl(dev, MPT_IOC_LOCK_OPEN, &lo);
-	ASSERT_LE(0, fd[2]);
-	EXPECT_EQ(0, lo.created);
-	EXPECT_EQ(id, lo.id);
-
-	memset(&li, 0, sizeof(li));
-	snprintf(li.name, sizeof(li.name), "%s", name);
-	ASSERT_EQ(0, ioctl(dev, MPT_IOC_LOCK_INFO, &li));
-	EXPECT_EQ(id, li.id);
-	EXPECT_EQ(MPT_LOCK_MUTEX, li.kind);
-	EXPECT_EQ(0640, li.mode);
-	EXPECT_EQ(0, li.flags);
-	EXPECT_EQ(3, li.openers);
-	for (i = 1; i < 3; i++) {
-		memset(&li, 0, sizeof(li));
-		ASSERT_EQ(0, ioctl(fd[i], MPT_LIOC_INFO, &li));
-		EXPECT_EQ(MPT_LOCK_MUTEX, li.kind);
-		EXPECT_EQ(0640, li.mode);
-		EXPECT_EQ(0, li.flags);
-	}
-
-	/* And it behaves so: a mutex, not recursive, not fast. */
-	ASSERT_EQ(0, lacquire(fd[2]));
-	EXPECT_EQ(-EDEADLK, lacquire(fd[1]));
-	EXPECT_EQ(0, ioctl(fd[2], MPT_LIOC_RELEASE, 0));
-	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd[2], 0);
-	EXPECT_EQ(MAP_FAILED, map);
-	EXPECT_EQ(ENODEV, errno);
-	if (map != MAP_FAILED)
-		munmap(map, page);
-	EXPECT_EQ(13, mpt_as_nobody(nobody_reads, &na));
-	for (i = 0; i < 3; i++)
-		close(fd[i]);
-}
-
-TEST_F(obj, open_existing_ignores_create_args)
-{
-	const char *name = fresh(self, "exist");
-
-	if (geteuid() != 0)
-		SKIP(return, "needs root to switch to another uid");
-	if (variant->lock)
-		open_existing_lock(_metadata, self->dev, name);
-	else
-		open_existing_queue(_metadata, self->dev, name);
 }
 
 TEST_HARNESS_MAIN

@@ -5,7 +5,6 @@
  * and their original parent, paging, the caller's rights, and every bad
  * form of the request.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -49,76 +48,16 @@ FIXTURE_TEARDOWN(tab)
 	free(self->v);
 }
 
-/* The whole list through the ioctl, @count records a call. */
-static int list(int fd, struct mpt_proc *v, size_t *n, __u32 count)
-{
-	struct mpt_procs_req req = { .start = 1 };
-
-	*n = 0;
-	do {
-		if (*n + count > MAXP)
-			return -ENOSPC;
-		req.buf = (uintptr_t)(v + *n);
-		req.count = count;
-		if (ioctl(fd, MPT_IOC_PROCS, &req))
-			return -errno;
-		if (req.count > count)
-			return -E2BIG;
-		*n += req.count;
-		req.start = req.next;
-	} while (req.next);
-	return 0;
-}
-
-static const struct mpt_proc *lookup(const struct mpt_proc *v, size_t n,
-				     pid_t pid)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].pid == (__u32)pid)
-			return &v[i];
-	return NULL;
-}
-
-/* The pids /proc lists now, into @pids. */
-static size_t proc_pids(pid_t *pids, size_t max)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	size_t n = 0;
-
-	while (d && (e = readdir(d)) && n < max)
-		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
-			pids[n++] = atoi(e->d_name);
-	if (d)
-		closedir(d);
-	return n;
-}
-
+/* A child that waits on its go pipe, whose write end is left in go[1]. */
 static pid_t sleeping_child(int go[2])
 {
-	pid_t pid;
-	char c;
+	pid_t pid = mpt_fork_go(&go[1]);
 
-	if (pipe(go))
-		return -1;
-	pid = fork();
 	if (pid == 0) {
-		close(go[1]);
-		read(go[0], &c, 1);
+		mpt_wait_go(go[1]);
 		_exit(0);
 	}
-	close(go[0]);
 	return pid;
-}
-
-static bool await_state(pid_t pid, char want)
-{
-	for (int i = 0; i < 500; i++) {
-		if (mpt_proc_state(pid) == want)
-			return true;
-		usleep(10000);
-	}
-	return false;
 }
 
 /* A process of ours, field by field against /proc; and no one missing. */
@@ -133,13 +72,14 @@ TEST_F(tab, matches_proc)
 
 	child = sleeping_child(go);
 	ASSERT_LT(0, child);
-	ASSERT_TRUE(await_state(child, 'S'));
+	ASSERT_TRUE(mpt_await_state(child, 'S'));
 	ASSERT_EQ(0, mpt_proc_stat(child, 22, start, sizeof(start)));
-	nb = proc_pids(before, MAXP);
-	ASSERT_EQ(0, list(self->fd, self->v, &self->n, MPT_PROCS_MAX));
-	na = proc_pids(after, MAXP);
+	nb = mpt_proc_pids(before, MAXP);
+	ASSERT_EQ(0, mpt_procs(self->fd, self->v, MAXP, &self->n,
+			       MPT_PROCS_MAX));
+	na = mpt_proc_pids(after, MAXP);
 
-	p = lookup(self->v, self->n, child);
+	p = mpt_proc_lookup(self->v, self->n, child);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(getpid(), p->ppid);
 	EXPECT_EQ(getpid(), p->orig_ppid);
@@ -155,7 +95,7 @@ TEST_F(tab, matches_proc)
 					 sysconf(_SC_CLK_TCK))) - atoll(start)));
 
 	/* Ours is listed as the test sees itself. */
-	p = lookup(self->v, self->n, getpid());
+	p = mpt_proc_lookup(self->v, self->n, getpid());
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ('R', p->state);
 	EXPECT_EQ(getppid(), p->ppid);
@@ -164,7 +104,7 @@ TEST_F(tab, matches_proc)
 	for (i = 0; i < nb; i++)
 		for (j = 0; j < na; j++)
 			if (before[i] == after[j] &&
-			    !lookup(self->v, self->n, before[i])) {
+			    !mpt_proc_lookup(self->v, self->n, before[i])) {
 				TH_LOG("pid %d is missing", before[i]);
 				missing++;
 			}
@@ -176,19 +116,11 @@ TEST_F(tab, matches_proc)
 	EXPECT_EQ(child, waitpid(child, NULL, 0));
 }
 
-static __u64 boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static const struct mpt_proc *listed(FIXTURE_DATA(tab) *self, pid_t pid)
 {
-	if (list(self->fd, self->v, &self->n, MPT_PROCS_MAX))
+	if (mpt_procs(self->fd, self->v, MAXP, &self->n, MPT_PROCS_MAX))
 		return NULL;
-	return lookup(self->v, self->n, pid);
+	return mpt_proc_lookup(self->v, self->n, pid);
 }
 
 /* A zombie of ours: ended, when, how; its parent (us) runs. */
@@ -198,12 +130,12 @@ TEST_F(tab, zombie)
 	__u64 before;
 	pid_t child;
 
-	before = boottime_ns();
+	before = mpt_boottime_ns();
 	child = fork();
 	ASSERT_LE(0, child);
 	if (child == 0)
 		_exit(7);
-	ASSERT_TRUE(await_state(child, 'Z'));
+	ASSERT_TRUE(mpt_await_state(child, 'Z'));
 	p = listed(self, child);
 	ASSERT_NE(NULL, p);
 	EXPECT_EQ(MPT_PROC_ZOMBIE, p->flags);
@@ -212,7 +144,7 @@ TEST_F(tab, zombie)
 	EXPECT_EQ(0, p->threads);
 	EXPECT_EQ(MPT_ZW_NOT_WAITING, p->why);	/* we run: in this ioctl */
 	EXPECT_LE(before, p->exit_ns);
-	EXPECT_GE(boottime_ns(), p->exit_ns);
+	EXPECT_GE(mpt_boottime_ns(), p->exit_ns);
 	EXPECT_EQ(child, waitpid(child, NULL, 0));
 	EXPECT_EQ(NULL, listed(self, child));
 }
@@ -252,12 +184,12 @@ TEST_F(tab, zombie_why)
 		if (parent == 0)
 			_exit(parent_of_zombie(up[1], !stopped));
 		ASSERT_EQ(sizeof(z), read(up[0], &z, sizeof(z)));
-		ASSERT_TRUE(await_state(z, 'Z'));
+		ASSERT_TRUE(mpt_await_state(z, 'Z'));
 		if (stopped) {
 			ASSERT_EQ(0, kill(parent, SIGSTOP));
-			ASSERT_TRUE(await_state(parent, 'T'));
+			ASSERT_TRUE(mpt_await_state(parent, 'T'));
 		} else {
-			ASSERT_TRUE(await_state(parent, 'S'));
+			ASSERT_TRUE(mpt_await_state(parent, 'S'));
 		}
 		p = listed(self, z);
 		ASSERT_NE(NULL, p);
@@ -327,8 +259,8 @@ TEST_F(tab, orphan)
 	EXPECT_EQ(child, p->orig_ppid);
 	EXPECT_EQ(MPT_PROC_ORPHAN, p->flags);
 	EXPECT_LT(0, p->orphan_ns);
-	EXPECT_GE(boottime_ns(), p->orphan_ns);
-	p = lookup(self->v, self->n, helper);
+	EXPECT_GE(mpt_boottime_ns(), p->orphan_ns);
+	p = mpt_proc_lookup(self->v, self->n, helper);
 	ASSERT_NE(NULL, p);
 	EXPECT_TRUE(p->flags & MPT_PROC_SUBREAPER);
 
@@ -347,12 +279,13 @@ TEST_F(tab, paging)
 	struct mpt_proc four[4];
 	size_t n1 = 0, i;
 
-	ASSERT_EQ(0, list(self->fd, self->v, &self->n, MPT_PROCS_MAX));
-	ASSERT_EQ(0, list(self->fd, one, &n1, 1));
+	ASSERT_EQ(0, mpt_procs(self->fd, self->v, MAXP, &self->n,
+			       MPT_PROCS_MAX));
+	ASSERT_EQ(0, mpt_procs(self->fd, one, MAXP, &n1, 1));
 	for (i = 0; i < self->n; i++) {
 		if (kill(self->v[i].pid, 0) && errno == ESRCH)
 			continue;	/* gone since */
-		EXPECT_NE(NULL, lookup(one, n1, self->v[i].pid))
+		EXPECT_NE(NULL, mpt_proc_lookup(one, n1, self->v[i].pid))
 			TH_LOG("pid %u", self->v[i].pid);
 	}
 	/* Beyond the last pid: nothing, and done. */
@@ -436,9 +369,9 @@ static int list_as_nobody(void *arg)
 	(void)arg;
 	if (!v || fd < 0)
 		return 1;
-	if (list(fd, v, &n, 64))
+	if (mpt_procs(fd, v, MAXP, &n, 64))
 		return 2;
-	if (!lookup(v, n, getpid()))
+	if (!mpt_proc_lookup(v, n, getpid()))
 		return 3;
 	for (i = 0; i < n; i++)
 		if (v[i].uid != 65534)
@@ -558,12 +491,13 @@ TEST_F(tab, netlink_dump)
 
 	child = sleeping_child(go);
 	ASSERT_LT(0, child);
-	ASSERT_TRUE(await_state(child, 'S'));
-	nb = proc_pids(pb, MAXP);
-	ASSERT_EQ(0, list(self->fd, self->v, &self->n, MPT_PROCS_MAX));
+	ASSERT_TRUE(mpt_await_state(child, 'S'));
+	nb = mpt_proc_pids(pb, MAXP);
+	ASSERT_EQ(0, mpt_procs(self->fd, self->v, MAXP, &self->n,
+			       MPT_PROCS_MAX));
 	ASSERT_EQ(0, dump_pids(pids, MAXP, &n, false, true, &mine, child));
-	ASSERT_EQ(0, list(self->fd, after, &na, MPT_PROCS_MAX));
-	npa = proc_pids(pa, MAXP);
+	ASSERT_EQ(0, mpt_procs(self->fd, after, MAXP, &na, MPT_PROCS_MAX));
+	npa = mpt_proc_pids(pa, MAXP);
 	ASSERT_LT(0, nb);
 	ASSERT_GT(MAXP, nb);
 	ASSERT_GT(MAXP, npa);
@@ -582,7 +516,7 @@ TEST_F(tab, netlink_dump)
 	for (i = 0; i < self->n; i++) {
 		bool found = false;
 
-		if (!lookup(after, na, self->v[i].pid))
+		if (!mpt_proc_lookup(after, na, self->v[i].pid))
 			continue;	/* gone meanwhile */
 		for (size_t j = 0; j < n && !found; j++)
 			found = pids[j] == (pid_t)self->v[i].pid;
@@ -600,23 +534,6 @@ TEST_F(tab, netlink_dump)
 	EXPECT_EQ(-EOPNOTSUPP, dump_pids(pids, MAXP, &n, false, false, &mine, 0));
 	close(go[1]);
 	EXPECT_EQ(child, waitpid(child, NULL, 0));
-}
-
-/* Processes and threads made since boot: "processes" of /proc/stat. */
-static long long forks_total(void)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	long long n = -1;
-	char *line = NULL;
-	size_t len = 0;
-
-	while (f && n < 0 && getline(&line, &len, f) > 0)
-		if (!strncmp(line, "processes ", 10))
-			n = atoll(line + 10);
-	free(line);
-	if (f)
-		fclose(f);
-	return n;
 }
 
 /*
@@ -642,12 +559,12 @@ TEST_F(tab, stats)
 	for (tries = 1; tries <= STATS_TRIES; tries++) {
 		long long f0, f1;
 
-		f0 = forks_total();
+		f0 = mpt_forks_total();
 		ASSERT_LT(0, f0);
-		nb = proc_pids(pids, MAXP);
+		nb = mpt_proc_pids(pids, MAXP);
 		procs = mpt_stat_now(MPT_STATS_A_PROCS);
-		na = proc_pids(pids, MAXP);
-		f1 = forks_total();
+		na = mpt_proc_pids(pids, MAXP);
+		f1 = mpt_forks_total();
 		ASSERT_GT(MAXP, nb);
 		if (f1 == f0)
 			break;
