@@ -103,6 +103,9 @@ ssize_t mpt_queue_get(int qfd, void *buf, size_t len, long long timeout_ns,
 		.len = len > UINT32_MAX ? UINT32_MAX : len,
 	};
 
+	/* @timeout_ns says how long: NOWAIT and TIMEOUT are the library's. */
+	if (flags & ~MPT_QMSG_DETACHED)
+		return -EINVAL;
 	m.flags = flags | mpt_deadline(timeout_ns, &m.deadline_ns);
 	if (ioctl(qfd, MPT_QIOC_GET, &m) < 0)
 		return -errno;

@@ -594,6 +594,9 @@ TEST(nl_events_match_dev)
 	q = mpt_queue_open(qname, RW | MPT_QOPEN_CREATE | MPT_QOPEN_EXCL, &qp);
 	ASSERT_LE(0, q);
 	ASSERT_EQ(0, mpt_queue_put(q, "hello", 5, MPT_FOREVER, NULL));
+	/* The flags are DETACHED or 0: how long to wait is @timeout_ns. */
+	EXPECT_EQ(-EINVAL, mpt_queue_get(q, buf, sizeof(buf), MPT_FOREVER,
+					 MPT_QMSG_NOWAIT, NULL));
 	ASSERT_EQ(5, mpt_queue_get(q, buf, sizeof(buf), MPT_FOREVER,
 				   MPT_QMSG_DETACHED, NULL));
 	close(q);
