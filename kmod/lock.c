@@ -1051,7 +1051,7 @@ mpt_lk_info_out(struct mpt_lock *lk, void __user *argp, struct mpt_lock_info *li
 	struct mpt_lwaiter *w;
 	long ret = 0;
 
-	if (li->waiters_max > MPT_LOCK_LIST_MAX || li->reserved)
+	if (li->waiters_max > MPT_LOCK_LIST_MAX)
 		return -EINVAL;
 	w = kcalloc(wmax, sizeof(*w), GFP_KERNEL);
 	if (!w && wmax)
@@ -1263,6 +1263,8 @@ static long mpt_lock_ioctl(struct file *file, unsigned int cmd,
 	case MPT_LIOC_INFO:
 		if (copy_from_user(&li, argp, sizeof(li)))
 			ret = -EFAULT;
+		else if (li.reserved)
+			ret = -EINVAL;
 		else
 			ret = mpt_lk_info_out(to_lock(file->private_data), argp,
 					      &li);

@@ -1766,8 +1766,6 @@ static long mpt_q_info_out(struct mpt_queue *q, void __user *argp,
 	u64 wbuf = qi->waiters, cbuf = qi->consumers;
 	long ret;
 
-	if (qi->reserved)
-		return -EINVAL;
 	ret = mpt_q_info_prepare(qi, &view);
 	if (ret)
 		return ret;
@@ -2093,6 +2091,8 @@ static long mpt_queue_ioctl(struct file *file, unsigned int cmd,
 	case MPT_QIOC_INFO:
 		if (copy_from_user(&qi, argp, sizeof(qi)))
 			ret = -EFAULT;
+		else if (qi.reserved)
+			ret = -EINVAL;
 		else
 			ret = mpt_q_info_out(to_queue(file->private_data), argp, &qi);
 		break;
