@@ -135,18 +135,21 @@ static void mpt_kfilter_free(struct rcu_head *rcu)
 
 /*
  * Is @task @pid or, walking up its parents, descended from it?  Under RCU.
- * A released task's parent is no longer kept up to date (nor alive): the
- * walk ends there, as the kernel's own task_ppid_nr_ns() does.
+ * A released task's parent is no longer kept up to date, and may be gone
+ * (as the kernel's own task_ppid_nr_ns() knows): the walk goes on from
+ * it only when that parent is current, its reaper, alive.
  */
 static bool mpt_in_subtree(struct task_struct *task, struct pid *pid)
 {
+	struct task_struct *parent;
+
 	while (task->pid) {		/* the idle task ends every chain */
 		if (task_tgid(task) == pid)
 			return true;
-		if (!pid_alive(task) ||
-		    task == rcu_dereference(task->real_parent))
+		parent = rcu_dereference(task->real_parent);
+		if (task == parent || (!pid_alive(task) && parent != current))
 			break;
-		task = rcu_dereference(task->real_parent);
+		task = parent;
 	}
 	return false;
 }
