@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/mptrace.h>
 
 #include "dev.h"
@@ -97,6 +98,9 @@ struct mpt_dev_user {
  * @all_users: the opener may see every user's processes in @pidns
  * @filter: what the reader asked for (MPT_IOC_FILTER_SET); NULL: the
  *	default, every process event
+ * @free_work: frees a subscribed reader once its file is closed and no
+ *	probe can see it any more
+ * @closing: then, the bytes of its ring, in mpt_dev_closing_bytes
  */
 struct mpt_reader {
 	wait_queue_head_t	wait;
@@ -109,6 +113,8 @@ struct mpt_reader {
 	kuid_t			uid;
 	bool			all_users;
 	struct mpt_kfilter __rcu *filter;
+	struct rcu_work		free_work;
+	size_t			closing;
 };
 
 /**
@@ -198,6 +204,16 @@ static LIST_HEAD(mpt_readers);
 /* Writers of mpt_readers, and mpt_dev_users. */
 static DEFINE_MUTEX(mpt_readers_lock);
 static atomic_t mpt_nreaders = ATOMIC_INIT(0);
+/*
+ * A closed subscribed reader is freed after a grace period, the probes
+ * may still be pushing into its ring, by mpt_dev_wq: a close does not
+ * wait for one (a process exiting with many readers waited for one
+ * each, in a row).  Its ring is given back to the budgets at the close;
+ * the rings waiting to be freed may hold as much as ring_mem_max again,
+ * past which a close waits as before.
+ */
+static struct workqueue_struct *mpt_dev_wq;
+static atomic64_t mpt_dev_closing_bytes = ATOMIC64_INIT(0);
 static DEFINE_HASHTABLE(mpt_dev_users, 6);
 
 bool mpt_dev_listening(void)
@@ -248,7 +264,7 @@ static struct mpt_dev_user *mpt_dev_user_get(kuid_t uid)
 	return user;
 }
 
-/* Called with mpt_readers_lock, once the reader's ring is gone. */
+/* Called with mpt_readers_lock, once the reader's ring is uncharged. */
 static void mpt_dev_user_put(struct mpt_dev_user *user)
 {
 	if (--user->readers)
@@ -308,32 +324,58 @@ static int mpt_dev_open(struct inode *inode, struct file *file)
 	return stream_open(inode, file);
 }
 
-static int mpt_dev_release(struct inode *inode, struct file *file)
+/* Once no probe can see the reader: it never subscribed, or after RCU. */
+static void mpt_reader_free(struct mpt_reader *reader)
 {
-	struct mpt_reader *reader = file->private_data;
+	struct mpt_kfilter *f = rcu_dereference_protected(reader->filter, 1);
 
-	if (reader->ring.slots) {
-		mutex_lock(&mpt_readers_lock);
-		list_del_rcu(&reader->node);
-		atomic_dec(&mpt_nreaders);
-		mutex_unlock(&mpt_readers_lock);
-		/* No probe may still be pushing into the ring. */
-		synchronize_rcu();
-	}
 	mpt_ring_destroy(&reader->ring);
-	if (reader->user) {
-		mutex_lock(&mpt_readers_lock);
-		mpt_dev_user_put(reader->user);
-		mutex_unlock(&mpt_readers_lock);
-	}
-	if (rcu_access_pointer(reader->filter))
-		call_rcu(&rcu_dereference_protected(reader->filter, 1)->rcu,
-			 mpt_kfilter_free);
+	if (f)
+		mpt_kfilter_free(&f->rcu);
 	put_user_ns(reader->userns);
 	put_pid_ns(reader->pidns);
 	mutex_destroy(&reader->lock);
 	kfree(reader);
+}
+
+static void mpt_reader_free_work(struct work_struct *work)
+{
+	struct mpt_reader *reader = container_of(to_rcu_work(work),
+						 struct mpt_reader, free_work);
+	size_t bytes = reader->closing;
+
+	mpt_reader_free(reader);
+	atomic64_sub(bytes, &mpt_dev_closing_bytes);
+}
+
+static int mpt_dev_release(struct inode *inode, struct file *file)
+{
+	struct mpt_reader *reader = file->private_data;
+	size_t bytes;
+
 	atomic_dec(&mpt_stats.dev_open);
+	if (!reader->ring.slots) {
+		mpt_reader_free(reader);
+		return 0;
+	}
+	mutex_lock(&mpt_readers_lock);
+	list_del_rcu(&reader->node);
+	atomic_dec(&mpt_nreaders);
+	bytes = mpt_ring_uncharge(&reader->ring);
+	mpt_dev_user_put(reader->user);
+	mutex_unlock(&mpt_readers_lock);
+
+	/* Probes may still be pushing into the ring: free it after them. */
+	if (atomic64_add_return(bytes, &mpt_dev_closing_bytes) <=
+	    (s64)ring_mem_max) {
+		reader->closing = bytes;
+		INIT_RCU_WORK(&reader->free_work, mpt_reader_free_work);
+		queue_rcu_work(mpt_dev_wq, &reader->free_work);
+		return 0;
+	}
+	atomic64_sub(bytes, &mpt_dev_closing_bytes);
+	synchronize_rcu();
+	mpt_reader_free(reader);
 	return 0;
 }
 
@@ -651,14 +693,26 @@ static struct miscdevice mpt_miscdev = {
 
 int mpt_dev_init(void)
 {
+	int ret;
+
 	atomic64_set(&mpt_ring_budget.used, 0);
 	mpt_ring_budget.max = ring_mem_max;
-	return misc_register(&mpt_miscdev);
+	mpt_dev_wq = alloc_workqueue("mptrace_dev", 0, 0);
+	if (!mpt_dev_wq)
+		return -ENOMEM;
+	ret = misc_register(&mpt_miscdev);
+	if (ret)
+		destroy_workqueue(mpt_dev_wq);
+	return ret;
 }
 
 void mpt_dev_exit(void)
 {
 	misc_deregister(&mpt_miscdev);
-	/* Filters freed by call_rcu() must be gone before the code is. */
+	/*
+	 * Filters freed by call_rcu() and closed readers must be gone
+	 * before the code is: the readers' works are queued by RCU.
+	 */
 	rcu_barrier();
+	destroy_workqueue(mpt_dev_wq);
 }

@@ -83,6 +83,20 @@ int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
 	return 0;
 }
 
+/*
+ * Give the ring's bytes back to its budgets now; its slots stay until
+ * mpt_ring_destroy() (a closed reader's, once no probe can push into
+ * them).  Returns the bytes.
+ */
+size_t mpt_ring_uncharge(struct mpt_ring *ring)
+{
+	size_t bytes = ring_bytes(ring->mask + 1);
+
+	budget_uncharge(ring->budget, NULL, bytes);
+	ring->budget = NULL;
+	return bytes;
+}
+
 void mpt_ring_destroy(struct mpt_ring *ring)
 {
 	if (!ring->slots)

@@ -54,7 +54,7 @@ struct mpt_mem_budget {
  * @pending_time: and its time
  * @lost: events dropped since the ring was made
  * @slots: the records
- * @budget: where the slots' memory is accounted
+ * @budget: where the slots' memory is accounted; NULL once given back
  *
  * Producers call mpt_ring_push(); one consumer at a time (the caller
  * serialises them) calls mpt_ring_peek() then mpt_ring_consume(), so a
@@ -75,6 +75,7 @@ struct mpt_ring {
 
 int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
 		  struct mpt_mem_budget *budget);
+size_t mpt_ring_uncharge(struct mpt_ring *ring);
 void mpt_ring_destroy(struct mpt_ring *ring);
 int mpt_ring_resize(struct mpt_ring *ring, u32 nslots);
 bool mpt_ring_push(struct mpt_ring *ring, const struct mpt_event *ev);

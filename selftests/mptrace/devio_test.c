@@ -2,8 +2,8 @@
 /*
  * /dev/mptrace at its edges: a ring resized while records wait, reads
  * into buffers too small or not there, an exec whose path the record
- * cuts, processes that predate the module (after a reload), and the
- * filter's pid at its bounds.  Each reader follows one child of the
+ * cuts, processes that predate the module (after a reload), the
+ * filter's pid at its bounds, and closes that do not wait.  Each reader follows one child of the
  * test (MPT_IOC_FILTER_SET), so that exactly the records the test made
  * arrive, whatever else runs.
  */
@@ -173,6 +173,55 @@ FIXTURE_SETUP(devio)
 
 FIXTURE_TEARDOWN(devio)
 {
+}
+
+/* Voluntary context switches of the calling thread so far, or -1. */
+static long voluntary_switches(void)
+{
+	FILE *f = fopen("/proc/thread-self/status", "re");
+	char line[128];
+	long n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+#define CLOSERS	64
+
+/*
+ * Closing a subscribed reader does not wait for the probes that may
+ * still push into its ring (a grace period, a sleep, each): 64 closes
+ * in a row sleep far fewer than 64 times.  The rings' memory is given
+ * back at once all the same.
+ */
+TEST_F(devio, close_without_waiting)
+{
+	int64_t bytes = mpt_stat_now(MPT_STATS_A_RING_BYTES);
+	long before, after;
+	int fd[CLOSERS];
+
+	ASSERT_LE(0, bytes);
+	for (int i = 0; i < CLOSERS; i++) {
+		/* Deadlocks of this process only: none comes. */
+		fd[i] = reader(getpid(), EV(MPT_EV_DEADLOCK),
+			       MPT_RING_MIN_SLOTS);
+		ASSERT_LE(0, fd[i]) TH_LOG("reader %d: %s", i, strerror(-fd[i]));
+	}
+	EXPECT_EQ(bytes + CLOSERS * MPT_RING_MIN_SLOTS * MPT_EVENT_MAX_SIZE,
+		  mpt_stat_now(MPT_STATS_A_RING_BYTES));
+	before = voluntary_switches();
+	ASSERT_LE(0, before);
+	for (int i = 0; i < CLOSERS; i++)
+		ASSERT_EQ(0, close(fd[i]));
+	after = voluntary_switches();
+	EXPECT_GT(CLOSERS / 8, after - before)
+		TH_LOG("%ld sleeps in %d closes", after - before, CLOSERS);
+	EXPECT_EQ(bytes, mpt_stat_now(MPT_STATS_A_RING_BYTES));
 }
 
 /*

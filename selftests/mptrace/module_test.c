@@ -378,6 +378,37 @@ TEST_F(mod, ring_mem_max)
 }
 
 /*
+ * Closed readers' rings are freed after a grace period, those waiting
+ * bounded by ring_mem_max (past it a close waits): readers made and
+ * closed in a loop at the limit are never refused, and every byte comes
+ * back.  On the debug kernel KASAN and kmemleak watch both ways.
+ */
+TEST_F(mod, ring_churn)
+{
+	struct mpt_ring_conf conf = { .slots = 16 };		/* 4 KiB */
+	int nl, family, fd[2];
+
+	nl = reload_nl(_metadata, "ring_mem_max=8192", &family);
+	for (int round = 0; round < 200; round++) {
+		for (int i = 0; i < 2; i++) {
+			fd[i] = open(MPT_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+			ASSERT_LE(0, fd[i]);
+			ASSERT_EQ(0, ioctl(fd[i], MPT_IOC_RING_SET, &conf))
+				TH_LOG("round %d, reader %d: %s", round, i,
+				       strerror(errno));
+		}
+		ASSERT_EQ(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+		close(fd[0]);
+		close(fd[1]);
+	}
+	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
+	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
+	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	close(nl);
+	ASSERT_EQ(0, mpt_unload());
+}
+
+/*
  * Another user's readers, while root's fill their share: two subscribe
  * (16 slots each, 8 KiB: the share), a third is refused with EMFILE.
  */
