@@ -208,9 +208,10 @@ static atomic_t mpt_nreaders = ATOMIC_INIT(0);
  * A closed subscribed reader is freed after a grace period, the probes
  * may still be pushing into its ring, by mpt_dev_wq: a close does not
  * wait for one (a process exiting with many readers waited for one
- * each, in a row).  Its ring is given back to the budgets at the close;
- * the rings waiting to be freed may hold as much as ring_mem_max again,
- * past which a close waits as before.
+ * each, in a row).  Its ring moves from the budgets to
+ * mpt_dev_closing_bytes at the close, never out of both; the rings
+ * waiting to be freed may hold as much as ring_mem_max, past which a
+ * close waits as before, its ring charged until it is freed.
  */
 static struct workqueue_struct *mpt_dev_wq;
 static atomic64_t mpt_dev_closing_bytes = ATOMIC64_INIT(0);
@@ -224,6 +225,11 @@ bool mpt_dev_listening(void)
 u64 mpt_dev_readers(void)
 {
 	return atomic_read(&mpt_nreaders);
+}
+
+u64 mpt_dev_ring_closing(void)
+{
+	return atomic64_read(&mpt_dev_closing_bytes);
 }
 
 u64 mpt_dev_ring_user_max(void)
@@ -330,6 +336,11 @@ static void mpt_reader_free(struct mpt_reader *reader)
 	struct mpt_kfilter *f = rcu_dereference_protected(reader->filter, 1);
 
 	mpt_ring_destroy(&reader->ring);
+	if (reader->user) {
+		mutex_lock(&mpt_readers_lock);
+		mpt_dev_user_put(reader->user);
+		mutex_unlock(&mpt_readers_lock);
+	}
 	if (f)
 		mpt_kfilter_free(&f->rcu);
 	put_user_ns(reader->userns);
@@ -351,7 +362,8 @@ static void mpt_reader_free_work(struct work_struct *work)
 static int mpt_dev_release(struct inode *inode, struct file *file)
 {
 	struct mpt_reader *reader = file->private_data;
-	size_t bytes;
+	size_t bytes = mpt_ring_bytes(&reader->ring);
+	bool wait;
 
 	atomic_dec(&mpt_stats.dev_open);
 	if (!reader->ring.slots) {
@@ -361,21 +373,26 @@ static int mpt_dev_release(struct inode *inode, struct file *file)
 	mutex_lock(&mpt_readers_lock);
 	list_del_rcu(&reader->node);
 	atomic_dec(&mpt_nreaders);
-	bytes = mpt_ring_uncharge(&reader->ring);
-	mpt_dev_user_put(reader->user);
+	wait = atomic64_add_return(bytes, &mpt_dev_closing_bytes) >
+	       (s64)ring_mem_max;
+	if (wait) {
+		atomic64_sub(bytes, &mpt_dev_closing_bytes);
+	} else {
+		mpt_ring_uncharge(&reader->ring);
+		mpt_dev_user_put(reader->user);
+		reader->user = NULL;
+	}
 	mutex_unlock(&mpt_readers_lock);
 
 	/* Probes may still be pushing into the ring: free it after them. */
-	if (atomic64_add_return(bytes, &mpt_dev_closing_bytes) <=
-	    (s64)ring_mem_max) {
-		reader->closing = bytes;
-		INIT_RCU_WORK(&reader->free_work, mpt_reader_free_work);
-		queue_rcu_work(mpt_dev_wq, &reader->free_work);
+	if (wait) {
+		synchronize_rcu();
+		mpt_reader_free(reader);
 		return 0;
 	}
-	atomic64_sub(bytes, &mpt_dev_closing_bytes);
-	synchronize_rcu();
-	mpt_reader_free(reader);
+	reader->closing = bytes;
+	INIT_RCU_WORK(&reader->free_work, mpt_reader_free_work);
+	queue_rcu_work(mpt_dev_wq, &reader->free_work);
 	return 0;
 }
 

@@ -86,15 +86,12 @@ int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
 /*
  * Give the ring's bytes back to its budgets now; its slots stay until
  * mpt_ring_destroy() (a closed reader's, once no probe can push into
- * them).  Returns the bytes.
+ * them), which gives nothing back again.
  */
-size_t mpt_ring_uncharge(struct mpt_ring *ring)
+void mpt_ring_uncharge(struct mpt_ring *ring)
 {
-	size_t bytes = ring_bytes(ring->mask + 1);
-
-	budget_uncharge(ring->budget, NULL, bytes);
+	budget_uncharge(ring->budget, NULL, mpt_ring_bytes(ring));
 	ring->budget = NULL;
-	return bytes;
 }
 
 void mpt_ring_destroy(struct mpt_ring *ring)
@@ -102,7 +99,7 @@ void mpt_ring_destroy(struct mpt_ring *ring)
 	if (!ring->slots)
 		return;
 	kvfree(ring->slots);
-	budget_uncharge(ring->budget, NULL, ring_bytes(ring->mask + 1));
+	budget_uncharge(ring->budget, NULL, mpt_ring_bytes(ring));
 	ring->slots = NULL;
 }
 

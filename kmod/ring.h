@@ -75,7 +75,13 @@ struct mpt_ring {
 
 int mpt_ring_init(struct mpt_ring *ring, u32 nslots,
 		  struct mpt_mem_budget *budget);
-size_t mpt_ring_uncharge(struct mpt_ring *ring);
+/* The bytes of @ring's slots, as charged to its budgets. */
+static inline size_t mpt_ring_bytes(const struct mpt_ring *ring)
+{
+	return (size_t)(ring->mask + 1) * sizeof(struct mpt_event);
+}
+
+void mpt_ring_uncharge(struct mpt_ring *ring);
 void mpt_ring_destroy(struct mpt_ring *ring);
 int mpt_ring_resize(struct mpt_ring *ring, u32 nslots);
 bool mpt_ring_push(struct mpt_ring *ring, const struct mpt_event *ev);

@@ -294,6 +294,43 @@ static void ring_test_budget_share(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
 }
 
+/*
+ * A ring given back (a closed reader's, before its grace period ends)
+ * leaves both budgets at once, keeps its records, and its destroy
+ * gives nothing back twice.
+ */
+static void ring_test_uncharge(struct kunit *test)
+{
+	struct mpt_mem_budget share = { .max = 32 * sizeof(struct mpt_event),
+					.parent = &budget };
+	struct mpt_event ev, out;
+	struct mpt_ring a, b;
+
+	KUNIT_ASSERT_EQ(test, mpt_ring_init(&a, 32, &share), 0);
+	make_event(&ev, 7);
+	KUNIT_ASSERT_TRUE(test, mpt_ring_push(&a, &ev));
+	KUNIT_EXPECT_EQ(test, mpt_ring_bytes(&a), 32 * sizeof(struct mpt_event));
+	mpt_ring_uncharge(&a);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+	/* Its room is another's now; what it held is still readable. */
+	KUNIT_EXPECT_EQ(test, mpt_ring_peek(&a, &out), 0);
+	KUNIT_EXPECT_EQ(test, out.hdr.seq, 7);
+	if (mpt_ring_init(&b, 32, &share)) {
+		mpt_ring_destroy(&a);
+		KUNIT_FAIL(test, "the room given back was not there");
+		return;
+	}
+	mpt_ring_destroy(&a);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used),
+			32 * sizeof(struct mpt_event));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used),
+			32 * sizeof(struct mpt_event));
+	mpt_ring_destroy(&b);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used), 0);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
+}
+
 static struct kunit_case ring_test_cases[] = {
 	KUNIT_CASE(ring_test_fifo),
 	KUNIT_CASE(ring_test_peek_keeps),
@@ -304,6 +341,7 @@ static struct kunit_case ring_test_cases[] = {
 	KUNIT_CASE(ring_test_resize_busy),
 	KUNIT_CASE(ring_test_budget),
 	KUNIT_CASE(ring_test_budget_share),
+	KUNIT_CASE(ring_test_uncharge),
 	{}
 };
 

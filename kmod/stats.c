@@ -70,6 +70,8 @@ int mpt_stats_fill(struct sk_buff *skb, int attrtype)
 			      mpt_ring_budget.max, MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_USER_MAX,
 			      mpt_dev_ring_user_max(), MPT_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MPT_STATS_A_RING_BYTES_CLOSING,
+			      mpt_dev_ring_closing(), MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_READERS, mpt_dev_readers(),
 			      MPT_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MPT_STATS_A_DEV_READERS_USER_MAX,

@@ -21,6 +21,7 @@ static const struct {
 	{ MPT_STATS_A_BAD_REQUESTS, "bad_requests", "requests refused as malformed" },
 	{ MPT_STATS_A_RING_BYTES,   "ring_bytes",   "memory held by /dev/mptrace readers' rings" },
 	{ MPT_STATS_A_RING_BYTES_MAX, "ring_bytes_max", "limit of that memory (ring_mem_max)" },
+	{ MPT_STATS_A_RING_BYTES_CLOSING, "ring_bytes_closing", "rings of closed readers, freed shortly" },
 	{ MPT_STATS_A_RING_BYTES_USER_MAX, "ring_bytes_user_max", "limit of one user's share (ring_mem_user_max)" },
 	{ MPT_STATS_A_DEV_READERS,  "dev_readers",  "/dev/mptrace files receiving events now" },
 	{ MPT_STATS_A_DEV_READERS_USER_MAX, "dev_readers_user_max", "limit of one user's readers (readers_user_max)" },

@@ -3,9 +3,9 @@
  * /dev/mptrace at its edges: a ring resized while records wait, reads
  * into buffers too small or not there, an exec whose path the record
  * cuts, processes that predate the module (after a reload), the
- * filter's pid at its bounds, and closes that do not wait.  Each reader follows one child of the
- * test (MPT_IOC_FILTER_SET), so that exactly the records the test made
- * arrive, whatever else runs.
+ * filter's pid at its bounds, and closes that do not wait.  Each reader
+ * follows one process of the test (MPT_IOC_FILTER_SET), so that exactly
+ * the records the test made arrive, whatever else runs.
  */
 #include <sched.h>
 #include <signal.h>
@@ -221,7 +221,9 @@ TEST_F(devio, close_without_waiting)
 	after = voluntary_switches();
 	EXPECT_GT(CLOSERS / 8, after - before)
 		TH_LOG("%ld sleeps in %d closes", after - before, CLOSERS);
+	/* Moved to the rings waiting to be freed, which empty soon. */
 	EXPECT_EQ(bytes, mpt_stat_now(MPT_STATS_A_RING_BYTES));
+	EXPECT_EQ(0, mpt_ring_closing_settled());
 }
 
 /*

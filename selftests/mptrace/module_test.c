@@ -404,6 +404,9 @@ TEST_F(mod, ring_churn)
 	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES));
 	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_DEV_READERS));
 	EXPECT_EQ(0, mpt_stat(nl, family, MPT_STATS_A_DEV_REFUSED));
+	EXPECT_GE(8192, mpt_stat(nl, family, MPT_STATS_A_RING_BYTES_CLOSING));
+	/* Every ring waiting to be freed is freed. */
+	EXPECT_EQ(0, mpt_ring_closing_settled());
 	close(nl);
 	ASSERT_EQ(0, mpt_unload());
 }

@@ -369,6 +369,24 @@ static inline int64_t mpt_stat_now(int counter)
 	return v;
 }
 
+/*
+ * The rings of closed /dev readers are freed a grace period after their
+ * close: RING_BYTES_CLOSING once it has come down to 0 (within 10 s),
+ * else what it still was.
+ */
+static inline int64_t mpt_ring_closing_settled(void)
+{
+	int64_t v = -1;
+
+	for (int i = 0; i < 1000; i++) {
+		v = mpt_stat_now(MPT_STATS_A_RING_BYTES_CLOSING);
+		if (v <= 0)
+			break;
+		usleep(10 * 1000);
+	}
+	return v;
+}
+
 /* The PPid line of /proc/@pid/status (the truth about parents), or -1. */
 static inline int mpt_proc_ppid(pid_t pid)
 {

@@ -2241,6 +2241,7 @@ enum mpt_attr {
  *	module refused as malformed (unknown ioctl, bad argument); requests
  *	the netlink core refuses by policy never reach the module
  * @MPT_STATS_A_RING_BYTES: u64, memory held by the rings of all readers
+ *	(open files; see %MPT_STATS_A_RING_BYTES_CLOSING for closed ones)
  * @MPT_STATS_A_RING_BYTES_MAX: u64, the ring_mem_max parameter
  * @MPT_STATS_A_DEV_LOST: u64, events dropped from full /dev rings (each
  *	reader was told in a LOST record)
@@ -2279,6 +2280,10 @@ enum mpt_attr {
  * @MPT_STATS_A_RING_BYTES_USER_MAX: u64, the ring_mem_user_max parameter
  * @MPT_STATS_A_DEV_REFUSED: u64, rings refused at a limit (ring_mem_max,
  *	ring_mem_user_max or readers_user_max)
+ * @MPT_STATS_A_RING_BYTES_CLOSING: u64, memory held by the rings of
+ *	closed readers, freed once no event can be on its way into them (an
+ *	RCU grace period after the close); at most ring_mem_max, past which
+ *	a close waits for its ring to be freed
  * @__MPT_STATS_A_MAX: one past the last attribute (%MPT_STATS_A_MAX is the last)
  *
  * A client must ignore counters it does not know.
@@ -2319,6 +2324,7 @@ enum mpt_stats_attr {
 	MPT_STATS_A_DEV_READERS_USER_MAX,
 	MPT_STATS_A_RING_BYTES_USER_MAX,
 	MPT_STATS_A_DEV_REFUSED,
+	MPT_STATS_A_RING_BYTES_CLOSING,
 	__MPT_STATS_A_MAX,
 };
 
