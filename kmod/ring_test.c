@@ -303,19 +303,21 @@ static void ring_test_uncharge(struct kunit *test)
 {
 	struct mpt_mem_budget share = { .max = 32 * sizeof(struct mpt_event),
 					.parent = &budget };
-	struct mpt_event ev, out;
+	struct mpt_event *ev = kunit_kzalloc(test, sizeof(*ev), GFP_KERNEL);
 	struct mpt_ring a, b;
 
+	KUNIT_ASSERT_NOT_NULL(test, ev);
 	KUNIT_ASSERT_EQ(test, mpt_ring_init(&a, 32, &share), 0);
-	make_event(&ev, 7);
-	KUNIT_ASSERT_TRUE(test, mpt_ring_push(&a, &ev));
+	make_event(ev, 7);
+	KUNIT_EXPECT_TRUE(test, mpt_ring_push(&a, ev));
 	KUNIT_EXPECT_EQ(test, mpt_ring_bytes(&a), 32 * sizeof(struct mpt_event));
 	mpt_ring_uncharge(&a);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&share.used), 0);
 	KUNIT_EXPECT_EQ(test, atomic64_read(&budget.used), 0);
 	/* Its room is another's now; what it held is still readable. */
-	KUNIT_EXPECT_EQ(test, mpt_ring_peek(&a, &out), 0);
-	KUNIT_EXPECT_EQ(test, out.hdr.seq, 7);
+	memset(ev, 0, sizeof(*ev));
+	KUNIT_EXPECT_EQ(test, mpt_ring_peek(&a, ev), 0);
+	KUNIT_EXPECT_EQ(test, ev->hdr.seq, 7);
 	if (mpt_ring_init(&b, 32, &share)) {
 		mpt_ring_destroy(&a);
 		KUNIT_FAIL(test, "the room given back was not there");
