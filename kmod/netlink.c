@@ -822,10 +822,14 @@ static void mpt_nl_send(unsigned int id)
 	/*
 	 * -ESRCH: nobody took it.  Every listener's buffer was full (a
 	 * drop), or the last listener left since the batch began.
+	 * -ENOBUFS: a listener that asked for broadcast errors
+	 * (NETLINK_BROADCAST_ERROR) had no room; the others may have taken
+	 * it, and that one sees its gap: sent, not dropped.
 	 */
 	if (ret == -ESRCH && !mpt_nl_heard(id))
 		return;
-	atomic64_add(n, ret ? &mpt_stats.nl_drops : &mpt_stats.nl_events);
+	atomic64_add(n, ret && ret != -ENOBUFS ? &mpt_stats.nl_drops :
+						 &mpt_stats.nl_events);
 }
 
 /*

@@ -975,6 +975,55 @@ static int nl_collect(int fd, int family, struct nl_ev *evs, int max)
 	return nl_collect_n(fd, family, evs, max, NULL, NULL);
 }
 
+/*
+ * A listener that asked for broadcast errors (NETLINK_BROADCAST_ERROR)
+ * and has no room makes the kernel's send fail with ENOBUFS, while
+ * another listener receives every event: those are sent, not dropped.
+ */
+#define BE_KIDS	32
+
+TEST_F(ev, netlink_broadcast_error)
+{
+	static struct nl_ev evs[16 * BE_KIDS];
+	int nl, slow, fam, one = 1, small = 1, n, forks = 0;
+	bool overran = false;
+	pid_t kid[BE_KIDS];
+	char buf[16384];
+	int64_t drops;
+
+	nl = nl_listen(&fam);
+	ASSERT_LE(0, nl);
+	slow = nl_listen(&fam);
+	ASSERT_LE(0, slow);
+	ASSERT_EQ(0, setsockopt(slow, SOL_NETLINK, NETLINK_BROADCAST_ERROR,
+				&one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(slow, SOL_SOCKET, SO_RCVBUF, &small,
+				sizeof(small)));
+	drops = mpt_stat_now(MPT_STATS_A_NL_DROPS);
+	for (int i = 0; i < BE_KIDS; i++) {
+		kid[i] = fork();
+		ASSERT_LE(0, kid[i]);
+		if (!kid[i])
+			_exit(0);
+		ASSERT_EQ(kid[i], waitpid(kid[i], NULL, 0));
+	}
+	n = nl_collect(nl, fam, evs, 16 * BE_KIDS);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(drops, mpt_stat_now(MPT_STATS_A_NL_DROPS));
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < BE_KIDS; k++)
+			forks += evs[i].type == MPT_EV_FORK &&
+				 evs[i].pid == (uint32_t)kid[k];
+	EXPECT_EQ(BE_KIDS, forks);
+	/* The slow listener did overrun: the case was made. */
+	for (int i = 0; i < 64 && !overran; i++)
+		overran = recv(slow, buf, sizeof(buf), MSG_DONTWAIT) < 0 &&
+			  errno == ENOBUFS;
+	EXPECT_TRUE(overran);
+	close(slow);
+	close(nl);
+}
+
 /* The same events on netlink, with the same sequence numbers. */
 TEST_F(ev, netlink)
 {

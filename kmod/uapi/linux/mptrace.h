@@ -2249,7 +2249,9 @@ enum mpt_attr {
  *	each group an event went to (%MPT_MCGRP_EVENTS and its class's)
  * @MPT_STATS_A_NL_DROPS: u64, netlink events no listener received: no
  *	memory for the message, or every listener's receive buffer was
- *	full; once for each group, as %MPT_STATS_A_NL_EVENTS.  A listener
+ *	full; once for each group, as %MPT_STATS_A_NL_EVENTS (where a send
+ *	that a listener with NETLINK_BROADCAST_ERROR failed counts, the
+ *	others may have it).  A listener
  *	sees its own misses as gaps in the sequence numbers (and in the
  *	Drops column of /proc/net/netlink)
  * @MPT_STATS_A_PROCS: u64, records in the process table now
@@ -2369,8 +2371,8 @@ enum mpt_stats_attr {
  * @MPT_EV_A_NS: u64, LOCK_*: struct mpt_event_lock.ns
  * @MPT_EV_A_WAITERS: u32, LOCK_*: struct mpt_event_lock.waiters
  * @MPT_EV_A_CYCLE: nest, DEADLOCK: one per step of the cycle, in order,
- *	each a nest of enum mpt_cycle_attr (full names, up to
- *	%MPT_DEADLOCK_MAX steps)
+ *	each a nest of enum mpt_cycle_attr (names cut as in the record,
+ *	up to %MPT_DEADLOCK_MAX steps)
  * @MPT_EV_A_GROUP_SEQ: u64, on a class's group only (not on
  *	%MPT_MCGRP_EVENTS): the event's number among the events the module
  *	made for that group while anyone listened to it, from 1 after the
