@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,7 +155,21 @@ static int l_create(int argc, char **argv)
 	return MPT_EXIT_OK;
 }
 
-/* Run argv[] holding the lock; CMD's exit status (128 + signal). */
+/* The command run holding the lock, for the signals passed on to it. */
+static volatile pid_t l_child;
+
+static void l_pass_on(int sig)
+{
+	if (l_child > 0)
+		kill(l_child, sig);
+}
+
+/*
+ * Run argv[] holding the lock; CMD's exit status (128 + signal).  The
+ * lock is held for exactly the life of CMD: SIGTERM and SIGHUP are passed
+ * on to it, SIGINT and SIGQUIT (which its terminal sends it too) are left
+ * to it, and it is killed if mptrace dies first (PR_SET_PDEATHSIG).
+ */
 static int l_hold(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -166,7 +181,7 @@ static int l_hold(int argc, char **argv)
 	struct mpt_lock_acq acq;
 	const char *name;
 	int c, fd, ret, status;
-	pid_t pid;
+	pid_t pid, got, parent;
 
 	optind = 0;
 	opterr = 0;
@@ -203,6 +218,9 @@ static int l_hold(int argc, char **argv)
 				return mpt_usage_err("lock: --timeout needs seconds (e.g. 2 or 0.5)");
 			val = argv[optind + 1];
 			optind += 2;
+		} else if (argv[optind][0] == '-' && strcmp(argv[optind], "--")) {
+			return mpt_usage_err("lock: unknown option '%s' (the command comes after --)",
+					     argv[optind]);
 		} else {
 			break;
 		}
@@ -240,8 +258,13 @@ static int l_hold(int argc, char **argv)
 		return lfail(name, "take", ret);
 	}
 
+	/* An inherited SIG_IGN would have CMD reaped by the kernel. */
+	signal(SIGCHLD, SIG_DFL);
+	parent = getpid();
 	pid = fork();
 	if (pid == 0) {
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
 		execvp(argv[optind], argv + optind);
 		fprintf(stderr, "mptrace: lock: cannot run '%s': %s\n",
 			argv[optind], strerror(errno));
@@ -251,11 +274,21 @@ static int l_hold(int argc, char **argv)
 		mpt_err("lock: cannot fork: %s", strerror(errno));
 		status = MPT_EXIT_FAIL << 8;
 	} else {
-		/* The lock is held for exactly the life of CMD. */
+		struct sigaction sa = { .sa_handler = l_pass_on };
+
+		l_child = pid;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		while ((got = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 			;
+		if (got != pid) {
+			mpt_err("lock: cannot wait for '%s': %s", argv[optind],
+				strerror(errno));
+			status = MPT_EXIT_FAIL << 8;
+		}
 	}
 	ret = mpt_lock_release(fd);
 	close(fd);

@@ -109,7 +109,9 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, idx = 0, ret;
+	char cmd[32];
 
+	snprintf(cmd, sizeof(cmd), "queue %s", a->sub);
 	a->timeout_ns = MPT_FOREVER;
 	a->mode = 0600;
 	a->count = 1;
@@ -126,7 +128,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 			continue;
 		}
 		if (c == '?')
-			return mpt_option_err(argv[0], "hj", longopts, argv);
+			return mpt_option_err(cmd, "hj", longopts, argv);
 		if (!sub_takes(a->sub, c))
 			return mpt_usage_err("queue %s: option '--%s' does not apply",
 					     a->sub, longopts[idx].name);
@@ -151,7 +153,7 @@ static int parse_args(int argc, char **argv, struct qargs *a)
 			ret = 0;
 			break;
 		case OPT_TIMEOUT:
-			ret = mpt_parse_seconds(a->sub, optarg, &a->timeout_ns);
+			ret = mpt_parse_seconds(cmd, optarg, &a->timeout_ns);
 			break;
 		case OPT_NOWAIT:
 			a->timeout_ns = 0;
@@ -314,6 +316,11 @@ static int q_put(struct qargs *a, int argc, char **argv)
 				line[--len] = '\0';
 			ret = put_one(a, fd, line, len);
 		}
+		if (!ret && ferror(stdin)) {
+			mpt_err("queue put: cannot read standard input: %s (the lines before it were put)",
+				strerror(errno));
+			ret = MPT_EXIT_FAIL;
+		}
 	}
 	free(line);
 	close(fd);
@@ -328,13 +335,35 @@ static const struct mpt_column get_cols[] = {
 
 #define NGET_COLS (sizeof(get_cols) / sizeof(get_cols[0]))
 
+/*
+ * A message as a JSON string: libsmartcols writes a cell's bytes as they
+ * are, up to a NUL, so every NUL and every byte that is not UTF-8
+ * becomes U+FFFD (LEN keeps the message's own length).  @text has room
+ * for three bytes a byte.
+ */
+static const char *json_message(char *msg, size_t len, char *text,
+				size_t room)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!msg[i])
+			msg[i] = '\xff';	/* never UTF-8 */
+	return mpt_cell_text(msg, text, room);
+}
+
+/* One message as text, and a line's end: false if stdout failed. */
+static bool write_message(const char *msg, size_t len)
+{
+	return fwrite(msg, 1, len, stdout) == len && putchar('\n') != EOF &&
+	       fflush(stdout) != EOF;
+}
+
 static int q_get(struct qargs *a, int argc)
 {
 	struct libscols_table *tb = NULL;
 	int fd, ids[NGET_COLS], ret = MPT_EXIT_OK;
-	size_t nids;
+	size_t nids, room = 3 * MPT_QUEUE_MSGSIZE_MAX + 1;
+	char *buf, *text = NULL;
 	long n;
-	char *buf;
 
 	if (a->first < argc)
 		return mpt_usage_err("queue get: unexpected argument after NAME");
@@ -344,9 +373,12 @@ static int q_get(struct qargs *a, int argc)
 			return MPT_EXIT_USAGE;
 	}
 	buf = malloc(MPT_QUEUE_MSGSIZE_MAX + 1);
-	fd = buf ? open_queue(a, MPT_QOPEN_READ, "read from") : -1;
+	if (tb)
+		text = malloc(room);
+	fd = buf && (text || !tb) ? open_queue(a, MPT_QOPEN_READ, "read from") : -1;
 	if (fd < 0) {
 		free(buf);
+		free(text);
 		if (tb)
 			scols_unref_table(tb);
 		return MPT_EXIT_FAIL;
@@ -372,19 +404,22 @@ static int q_get(struct qargs *a, int argc)
 			snprintf(num[1], sizeof(num[1]), "%zd", len);
 			if (!ln || scols_line_set_data(ln, 0, num[0]) ||
 			    scols_line_set_data(ln, 1, num[1]) ||
-			    scols_line_set_data(ln, 2, buf)) {
+			    scols_line_set_data(ln, 2, json_message(buf, len, text, room))) {
 				mpt_err("out of memory");
 				ret = MPT_EXIT_FAIL;
 				break;
 			}
-		} else {
-			fwrite(buf, 1, len, stdout);
-			putchar('\n');
-			fflush(stdout);
+		} else if (!write_message(buf, len)) {
+			/* Taken: it is lost, but no other after it. */
+			mpt_err("queue get: cannot write message %llu of queue '%s', taken from it: %s",
+				(unsigned long long)seq, a->name, strerror(errno));
+			ret = MPT_EXIT_FAIL;
+			break;
 		}
 	}
 	close(fd);
 	free(buf);
+	free(text);
 	if (tb) {
 		int pret = mpt_table_print(tb);
 

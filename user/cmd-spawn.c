@@ -60,6 +60,7 @@ static void usage(void)
 	       "  -r, --raw           raw output, no alignment\n"
 	       "  -n, --noheadings    no header line\n"
 	       "  -o, --output LIST   columns to show (+LIST adds)\n"
+	       "      --output-all    every column\n"
 	       "  -H, --list-columns  list the columns\n"
 	       "  -h, --help          this text\n\n"
 	       "Columns:\n");
@@ -134,15 +135,12 @@ static int collect(int fd, const struct spawn_tree *t,
 	return 0;
 }
 
-static int print(const struct spawn_tree *t, const struct spawn_report *got)
+/* The tree made, into @tb (made before it, so that -o was checked). */
+static int print(struct libscols_table *tb, const int *ids, size_t nids,
+		 const struct spawn_tree *t, const struct spawn_report *got)
 {
-	struct libscols_table *tb;
-	int ids[NCOLS];
-	size_t nids, c;
+	size_t c;
 
-	tb = mpt_table_new("spawn", spawn_cols, NCOLS, ids, &nids);
-	if (!tb)
-		return MPT_EXIT_USAGE;
 	for (int i = 0; i < t->n; i++) {
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 		char buf[128];
@@ -190,6 +188,9 @@ int cmd_spawn(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct spawn_report *got = NULL;
+	struct libscols_table *tb;
+	int ids[NCOLS];
+	size_t nids;
 	long hold = 10000;
 	bool detach = false;
 	struct spawn_tree t;
@@ -231,6 +232,14 @@ int cmd_spawn(int argc, char **argv)
 				     argv[optind + 1]);
 	if (spawn_parse(argv[optind], &t, &e))
 		return spec_error(argv[optind], &e);
+	/* Every usage error before a process is made. */
+	tb = mpt_table_new("spawn", spawn_cols, NCOLS, ids, &nids);
+	if (!tb) {
+		spawn_free(&t);
+		return MPT_EXIT_USAGE;
+	}
+	/* An inherited SIG_IGN would have the kernel reap its zombies. */
+	signal(SIGCHLD, SIG_DFL);
 
 	got = calloc(t.n, sizeof(*got));
 	if (!got || pipe(fds)) {
@@ -254,13 +263,16 @@ int cmd_spawn(int argc, char **argv)
 		ret = MPT_EXIT_FAIL;
 		goto out_pipe;
 	}
-	ret = print(&t, got);
+	ret = print(tb, ids, nids, &t, got);
+	tb = NULL;
 	fflush(stdout);
 	if (!detach)
 		waitpid(root, NULL, 0);
 out_pipe:
 	close(fds[0]);
 out:
+	if (tb)
+		scols_unref_table(tb);
 	free(got);
 	spawn_free(&t);
 	return ret;

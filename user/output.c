@@ -315,7 +315,8 @@ int mpt_parse_mode(const char *cmd, const char *s, unsigned int *mode)
 
 	errno = 0;
 	v = strtol(s, &end, 8);
-	if (errno || end == s || *end || v < 0 || v > 0777)
+	/* Octal digits only: not "-0", "+600" nor " 600". */
+	if (!*s || s[strspn(s, "01234567")] || errno || *end || v > 0777)
 		return mpt_usage_err("%s: --mode needs octal permission bits from 0 to 0777, not '%s'",
 				     cmd, s);
 	*mode = v;

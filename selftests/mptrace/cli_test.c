@@ -3,6 +3,7 @@
  * The mptrace CLI as a user meets it: exit codes, help, version and stat
  * in text and JSON, errors that name the fix.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
@@ -1145,8 +1146,20 @@ TEST_F(cli, queue_usage_errors)
 	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--mode", "0999"));
 	EXPECT_EQ(2, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "octal"));
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--mode", "-0"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--mode", "+600"));
+	EXPECT_EQ(2, self->r.status);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name, "--mode", " 600"));
+	EXPECT_EQ(2, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--timeout", "soon"));
 	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "queue get: --timeout"))
+		TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--bogus"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "queue get: unknown option"))
+		TH_LOG("%s", self->r.err);
 	ASSERT_EQ(0, RUN(&self->r, "queue", "get", name, "--count", "-1"));
 	EXPECT_EQ(2, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "--count", "2", "m"));
@@ -1199,7 +1212,8 @@ TEST_F(cli, queue_permissions)
 /* A lock through the CLI: held exactly for CMD's life, CMD's status out. */
 TEST_F(cli, lock_hold)
 {
-	char name[32], script[160];
+	char name[32], script[160], val[16];
+	const char *row;
 	char *sleeper[] = { "mptrace", "lock", name, "--", "sleep", "5", NULL };
 	int out, err, status;
 	pid_t holder;
@@ -1215,8 +1229,11 @@ TEST_F(cli, lock_hold)
 	EXPECT_EQ(7, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "ls", "-o",
 			 "NAME,OWNER,TAKEN,DIED"));
-	EXPECT_NE(NULL, strstr(self->r.out, "\"owner\": 0"));
-	EXPECT_NE(NULL, strstr(self->r.out, "\"taken\": 1"));
+	/* This lock's row, not another's. */
+	row = json_row(self->r.out, name);
+	ASSERT_NE(NULL, row) TH_LOG("%s", self->r.out);
+	EXPECT_STREQ("0", json_value(row, "owner", val, sizeof(val)));
+	EXPECT_STREQ("1", json_value(row, "taken", val, sizeof(val)));
 
 	/* Held elsewhere: --timeout gives up, naming the holder. */
 	holder = start(sleeper, -1, &out, &err);
@@ -1245,7 +1262,8 @@ TEST_F(cli, lock_hold)
  */
 TEST_F(cli, lock_fast)
 {
-	char name[32], traced[40], script[160];
+	char name[32], traced[40], script[160], val[16];
+	const char *row;
 
 	snprintf(name, sizeof(name), "clilf-%d", getpid());
 	snprintf(traced, sizeof(traced), "%s-t", name);
@@ -1278,8 +1296,10 @@ TEST_F(cli, lock_fast)
 	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "sh", "-c", script));
 	EXPECT_EQ(7, self->r.status);
 	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "ls", "-o", "NAME,OWNER,TAKEN"));
-	EXPECT_NE(NULL, strstr(self->r.out, "\"owner\": 0"));
-	EXPECT_NE(NULL, strstr(self->r.out, "\"taken\": 1"));
+	row = json_row(self->r.out, name);
+	ASSERT_NE(NULL, row) TH_LOG("%s", self->r.out);
+	EXPECT_STREQ("0", json_value(row, "owner", val, sizeof(val)));
+	EXPECT_STREQ("1", json_value(row, "taken", val, sizeof(val)));
 
 	ASSERT_EQ(0, RUN(&self->r, "-j", "lock", "create", traced, "--trace"));
 	EXPECT_EQ(0, self->r.status);
@@ -1311,6 +1331,11 @@ TEST_F(cli, lock_usage_errors)
 	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--timeout"));
 	EXPECT_EQ(2, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "--timeout needs seconds"));
+	/* A misspelt option is not the command, nor a wait without end. */
+	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--timout", "1", "--", "true"));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "unknown option '--timout'"))
+		TH_LOG("%s", self->r.err);
 	ASSERT_EQ(0, RUN(&self->r, "lock", name, "--", "true"));
 	EXPECT_EQ(1, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));
@@ -1455,6 +1480,232 @@ TEST_F(cli, module_missing)
 	EXPECT_NE(NULL, strstr(self->r.out, "{\"error\": "));
 
 	ASSERT_EQ(0, mpt_load());
+}
+
+/*
+ * Run the CLI with @argv, its standard input @in (if >= 0) and, if
+ * @ignore_chld, SIGCHLD ignored as a caller may leave it; stdout to
+ * /dev/full if @full.
+ */
+static int run_in(struct run *r, int in, bool ignore_chld, bool full,
+		  char *const argv[])
+{
+	const char *cli = getenv("MPTRACE_CLI");
+	int out[2], err[2];
+	pid_t pid;
+
+	if (pipe(out) || pipe(err))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int o = full ? open("/dev/full", O_WRONLY) : out[1];
+
+		if ((in >= 0 && dup2(in, 0) < 0) || o < 0 || dup2(o, 1) < 0 ||
+		    dup2(err[1], 2) < 0)
+			_exit(126);
+		close(out[0]);
+		close(err[0]);
+		if (ignore_chld)
+			signal(SIGCHLD, SIG_IGN);
+		execvp(cli ? cli : "mptrace", argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	return finish(r, pid, out[0], err[0]);
+}
+
+/* A file of @len bytes @data, open for reading at its start, or -1. */
+static int data_file(const char *data, size_t len)
+{
+	FILE *f = tmpfile();
+	int fd;
+
+	if (!f || fwrite(data, 1, len, f) != len || fflush(f))
+		return -1;
+	fd = dup(fileno(f));
+	fclose(f);
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET))
+		return -1;
+	return fd;
+}
+
+/*
+ * queue get stops at the first message it cannot write, and says so:
+ * that one is lost, the others stay in the queue.  queue put - fails on
+ * a standard input it cannot read.
+ */
+TEST_F(cli, queue_io_errors)
+{
+	char name[32], depth[32];
+	char *const get[] = { "mptrace", "queue", "get", name, "--count", "3",
+			      NULL };
+	char *const put[] = { "mptrace", "queue", "put", name, "-", NULL };
+	int dir;
+
+	snprintf(name, sizeof(name), "cliqio-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name));
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "put", name, "one", "two", "three"));
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, run_in(&self->r, -1, false, true, get));
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "cannot write message"))
+		TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "No space left on device"));
+	ASSERT_EQ(0, RUN(&self->r, "-j", "queue", "stat", name));
+	EXPECT_STREQ("2", json_value(self->r.out, "depth", depth, sizeof(depth)))
+		TH_LOG("%s", self->r.out);
+
+	dir = open("/", O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, dir);
+	ASSERT_EQ(0, run_in(&self->r, dir, false, false, put));
+	close(dir);
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "cannot read standard input"))
+		TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
+}
+
+/*
+ * A message that is not text comes out of queue get -j as JSON all the
+ * same: a NUL and a byte that is not UTF-8 each become U+FFFD, and LEN
+ * keeps the message's length.
+ */
+TEST_F(cli, queue_get_json_bytes)
+{
+	static const char msg[] = "a\0b\xff\n";
+	char name[32], len[16];
+	char *const put[] = { "mptrace", "queue", "put", name, "-", NULL };
+	int in;
+
+	snprintf(name, sizeof(name), "cliqjb-%d", getpid());
+	ASSERT_EQ(0, RUN(&self->r, "queue", "create", name));
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	in = data_file(msg, sizeof(msg) - 1);
+	ASSERT_LE(0, in);
+	ASSERT_EQ(0, run_in(&self->r, in, false, false, put));
+	close(in);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "-j", "queue", "get", name));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ("4", json_value(self->r.out, "len", len, sizeof(len)))
+		TH_LOG("%s", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out,
+			       "\"message\": \"a\xef\xbf\xbd" "b\xef\xbf\xbd\""))
+		TH_LOG("%s", self->r.out);
+	ASSERT_EQ(0, RUN(&self->r, "queue", "rm", name));
+}
+
+/* A process whose comm is @comm and, if @ppid > 0, whose parent it is; or 0. */
+static pid_t proc_find(const char *comm, pid_t ppid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		char path[300], buf[32] = "";
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+		if (!mpt_read_file(path, buf, sizeof(buf)) &&
+		    !strcmp(buf, comm) &&
+		    (ppid <= 0 || mpt_proc_ppid(atoi(e->d_name)) == ppid))
+			found = atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* spawn checks -o before it makes a process; -d as well. */
+TEST_F(cli, spawn_columns_first)
+{
+	char spec[64];
+
+	snprintf(spec, sizeof(spec), "p:hold=10m:name=mptcol%d", getpid() % 100000);
+	ASSERT_EQ(0, RUN(&self->r, "spawn", "-o", "bogus", spec));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "unknown column 'bogus'"))
+		TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "spawn", "-d", "-o", "pid,bogus", spec));
+	EXPECT_EQ(2, self->r.status);
+	EXPECT_EQ(0, proc_find(spec + strlen("p:hold=10m:name="), 0));
+}
+
+/*
+ * A caller that ignores SIGCHLD (its children reaped by the kernel) does
+ * not break lock's exit status nor spawn's zombies: both set it back.
+ */
+TEST_F(cli, sigchld_ignored)
+{
+	char *const create[] = { "mptrace", "lock", "create", NULL, NULL };
+	char *const hold[] = { "mptrace", "lock", NULL, "--", "sh", "-c",
+			       "exit 3", NULL };
+	char *const spawn[] = { "mptrace", "-j", "spawn", "-d", "-t", "3s",
+				"p(p:zombie)", NULL };
+	char name[32];
+	int pids[2];
+
+	snprintf(name, sizeof(name), "clisc-%d", getpid());
+	((char **)create)[3] = name;
+	((char **)hold)[2] = name;
+	ASSERT_EQ(0, run(&self->r, create));
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, run_in(&self->r, -1, true, false, hold));
+	EXPECT_EQ(3, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", name));
+
+	ASSERT_EQ(0, run_in(&self->r, -1, true, false, spawn));
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(2, json_ints(self->r.out, "pid", pids, 2));
+	EXPECT_TRUE(await(is_zombie, pids[1], 0));
+	kill(pids[0], SIGKILL);
+}
+
+/* @pid has a child sh(1) whose own child runs sleep(1). */
+static bool has_sleeper(pid_t pid, int unused)
+{
+	pid_t sh = proc_find("sh", pid);
+
+	(void)unused;
+	return sh > 0 && proc_find("sleep", sh) > 0;
+}
+
+/*
+ * SIGTERM to "mptrace lock" goes to the command it runs, which may
+ * handle it (here: exit 7), and mptrace waits for its end: the command
+ * never runs without the lock.
+ */
+TEST_F(cli, lock_passes_term_on)
+{
+	char *const hold[] = { "mptrace", "lock", NULL, "--", "sh", "-c",
+			       "trap 'exit 7' TERM; sleep 100 >/dev/null 2>&1 & wait",
+			       NULL };
+	char name[32];
+	pid_t pid, sleeper;
+	int out, err;
+
+	snprintf(name, sizeof(name), "clilt-%d", getpid());
+	((char **)hold)[2] = name;
+	ASSERT_EQ(0, RUN(&self->r, "lock", "create", name));
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	pid = start(hold, -1, &out, &err);
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(await(has_sleeper, pid, 0));
+	sleeper = proc_find("sleep", proc_find("sh", pid));
+	ASSERT_EQ(0, kill(pid, SIGTERM));
+	ASSERT_EQ(0, finish(&self->r, pid, out, err));
+	kill(sleeper, SIGKILL);
+	/* The command's own status, not mptrace's death. */
+	EXPECT_EQ(7, self->r.status) TH_LOG("%s", self->r.err);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "stat", name, "-j"));
+	EXPECT_NE(NULL, strstr(self->r.out, "\"owner\": 0")) TH_LOG("%s", self->r.out);
+	ASSERT_EQ(0, RUN(&self->r, "lock", "rm", name));
 }
 
 TEST_HARNESS_MAIN
