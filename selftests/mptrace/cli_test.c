@@ -374,35 +374,14 @@ TEST_F(cli, watch_stops_on_signal)
 }
 
 /* Run the CLI with @argv, its stdout on /dev/full: stderr into @r. */
-static int run_to_full(struct run *r, char *const argv[])
+/* As run(), with start_with()'s @in, @full and @ignore_chld. */
+static int run_in(struct run *r, int in, bool ignore_chld, bool full,
+		  char *const argv[])
 {
-	const char *cli = getenv("MPTRACE_CLI");
-	int err[2];
-	pid_t pid;
+	int out, err;
+	pid_t pid = start_with(argv, -1, in, full, ignore_chld, &out, &err);
 
-	if (pipe(err))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int full = open("/dev/full", O_WRONLY);
-
-		if (full < 0 || dup2(full, 1) < 0 || dup2(err[1], 2) < 0)
-			_exit(126);
-		close(err[0]);
-		execvp(cli ? cli : "mptrace", argv);
-		_exit(127);
-	}
-	close(err[1]);
-	r->out[0] = '\0';
-	slurp(err[0], r->err, sizeof(r->err));
-	close(err[0]);
-	if (waitpid(pid, &r->status, 0) != pid)
-		return -1;
-	r->status = WIFEXITED(r->status) ? WEXITSTATUS(r->status) :
-					   128 + WTERMSIG(r->status);
-	return 0;
+	return pid < 0 ? -1 : finish(r, pid, out, err);
 }
 
 /*
@@ -432,7 +411,7 @@ TEST_F(cli, output_errors)
 				}
 			}
 		}
-		ASSERT_EQ(0, run_to_full(&self->r, cmds[i]));
+		ASSERT_EQ(0, run_in(&self->r, -1, false, true, cmds[i]));
 		EXPECT_EQ(1, self->r.status) TH_LOG("%s: %s", cmds[i][1], self->r.err);
 		EXPECT_NE(NULL, strstr(self->r.err, "No space left on device"))
 			TH_LOG("%s: %s", cmds[i][1], self->r.err);
@@ -1480,41 +1459,6 @@ TEST_F(cli, module_missing)
 	EXPECT_NE(NULL, strstr(self->r.out, "{\"error\": "));
 
 	ASSERT_EQ(0, mpt_load());
-}
-
-/*
- * Run the CLI with @argv, its standard input @in (if >= 0) and, if
- * @ignore_chld, SIGCHLD ignored as a caller may leave it; stdout to
- * /dev/full if @full.
- */
-static int run_in(struct run *r, int in, bool ignore_chld, bool full,
-		  char *const argv[])
-{
-	const char *cli = getenv("MPTRACE_CLI");
-	int out[2], err[2];
-	pid_t pid;
-
-	if (pipe(out) || pipe(err))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int o = full ? open("/dev/full", O_WRONLY) : out[1];
-
-		if ((in >= 0 && dup2(in, 0) < 0) || o < 0 || dup2(o, 1) < 0 ||
-		    dup2(err[1], 2) < 0)
-			_exit(126);
-		close(out[0]);
-		close(err[0]);
-		if (ignore_chld)
-			signal(SIGCHLD, SIG_IGN);
-		execvp(cli ? cli : "mptrace", argv);
-		_exit(127);
-	}
-	close(out[1]);
-	close(err[1]);
-	return finish(r, pid, out[0], err[0]);
 }
 
 /* A file of @len bytes @data, open for reading at its start, or -1. */

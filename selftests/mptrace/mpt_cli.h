@@ -7,6 +7,9 @@
 #ifndef MPT_CLI_H
 #define MPT_CLI_H
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -32,8 +35,14 @@ static inline void slurp(int fd, char *buf, size_t len)
 		;
 }
 
-/* Start the CLI with @argv, stdout and stderr to pipes; as @uid if >= 0. */
-static inline pid_t start(char *const argv[], int uid, int *out_fd, int *err_fd)
+/*
+ * Start the CLI with @argv, stdout and stderr to pipes; as @uid if >= 0;
+ * its stdin @in if >= 0, its stdout /dev/full if @full, and SIGCHLD
+ * ignored if @ignore_chld (as a caller may leave it).
+ */
+static inline pid_t start_with(char *const argv[], int uid, int in,
+			       bool full, bool ignore_chld, int *out_fd,
+			       int *err_fd)
 {
 	const char *cli = getenv("MPTRACE_CLI");
 	int out[2], err[2];
@@ -45,12 +54,17 @@ static inline pid_t start(char *const argv[], int uid, int *out_fd, int *err_fd)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		int o = full ? open("/dev/full", O_WRONLY) : out[1];
+
 		if (uid >= 0 && (setgid(uid) || setuid(uid)))
 			_exit(126);
-		dup2(out[1], 1);
-		dup2(err[1], 2);
+		if ((in >= 0 && dup2(in, 0) < 0) || o < 0 || dup2(o, 1) < 0 ||
+		    dup2(err[1], 2) < 0)
+			_exit(126);
 		close(out[0]);
 		close(err[0]);
+		if (ignore_chld)
+			signal(SIGCHLD, SIG_IGN);
 		execvp(cli ? cli : "mptrace", argv);
 		_exit(127);
 	}
@@ -59,6 +73,12 @@ static inline pid_t start(char *const argv[], int uid, int *out_fd, int *err_fd)
 	*out_fd = out[0];
 	*err_fd = err[0];
 	return pid;
+}
+
+/* Start the CLI with @argv, stdout and stderr to pipes; as @uid if >= 0. */
+static inline pid_t start(char *const argv[], int uid, int *out_fd, int *err_fd)
+{
+	return start_with(argv, uid, -1, false, false, out_fd, err_fd);
 }
 
 /* Collect what a started CLI prints, and its exit status. */
