@@ -193,7 +193,17 @@ static bool mpt_filter_wants(const struct mpt_kfilter *f,
 			return false;
 		if (src->old_parent == f->pid)
 			return true;
-		old = pid_task(src->old_parent, PIDTYPE_TGID) ?: src->old_near;
+		old = pid_task(src->old_parent, PIDTYPE_TGID);
+		if (!old && src->old_near) {
+			old = src->old_near;
+			/*
+			 * Reaped since its exit told of the orphan (on another
+			 * CPU, as this event is made): its parent is still safe
+			 * to look at while this RCU section lasts.
+			 */
+			if (!pid_alive(old) && src->old_near_held)
+				old = rcu_dereference(old->real_parent);
+		}
 		return old && mpt_in_subtree(old, f->pid);
 	}
 	return src->type == MPT_EV_FORK && task_tgid(src->actor) == f->pid;

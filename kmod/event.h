@@ -36,6 +36,10 @@ struct user_namespace;
  * @old_near: ORPHAN: a task in the subtrees that parent was in, for when
  *	its own task has left its pid already: that parent itself at its
  *	exit, or the process reaping it; NULL when neither is known
+ * @old_near_held: ORPHAN: @old_near still had its pid when the RCU read
+ *	section this event is made in began, so its parent, not released
+ *	then, cannot be freed before the section ends: a subtree walk may
+ *	step to it even once @old_near has been reaped meanwhile
  * @orig_parent: ORPHAN: the original parent
  * @how: REAP: MPT_REAP_*
  * @flags: REAP, ORPHAN: the event's own flags
@@ -72,6 +76,7 @@ struct mpt_src {
 	struct pid		*reaper;
 	struct pid		*old_parent;
 	struct task_struct	*old_near;
+	bool			old_near_held;
 	struct pid		*orig_parent;
 	u32			how;
 	u32			flags;

@@ -301,9 +301,9 @@ int mpt_wait_status(struct task_struct *leader)
  * Under the lock and RCU.
  */
 static void mpt_orphan(struct mpt_rec *c, struct pid *old,
-		       struct task_struct *near, struct task_struct *actor,
-		       struct task_struct *np, const char *comm, kuid_t uid,
-		       bool zombie)
+		       struct task_struct *near, bool held,
+		       struct task_struct *actor, struct task_struct *np,
+		       const char *comm, kuid_t uid, bool zombie)
 {
 	struct pid *npid = task_tgid(np);
 	struct mpt_src src = {
@@ -315,6 +315,7 @@ static void mpt_orphan(struct mpt_rec *c, struct pid *old,
 		.comm = comm,
 		.old_parent = old,
 		.old_near = near,
+		.old_near_held = held,
 		.orig_parent = c->orig_parent,
 	};
 
@@ -343,9 +344,11 @@ static void mpt_orphan(struct mpt_rec *c, struct pid *old,
  * @r's process is ending: those of its children that the kernel gave to
  * another process were orphaned.  A child passed to a live thread of the
  * same process was not.  @near: its last thread, or the thread reaping
- * it (its parent, or itself).  Under the lock and RCU.
+ * it (its parent, or itself); @held: as struct mpt_src's old_near_held.
+ * Under the lock and RCU.
  */
-static void mpt_orphan_children(struct mpt_rec *r, struct task_struct *near)
+static void mpt_orphan_children(struct mpt_rec *r, struct task_struct *near,
+				bool held)
 {
 	struct mpt_rec *c, *tmp;
 
@@ -362,8 +365,8 @@ static void mpt_orphan_children(struct mpt_rec *r, struct task_struct *near)
 
 			memcpy(comm, t->comm, sizeof(comm));
 			comm[sizeof(comm) - 1] = '\0';
-			mpt_orphan(c, r->pid, near, t, np, comm, task_uid(t),
-				   READ_ONCE(t->exit_state));
+			mpt_orphan(c, r->pid, near, held, t, np, comm,
+				   task_uid(t), READ_ONCE(t->exit_state));
 		}
 	}
 }
@@ -390,7 +393,8 @@ void mpt_procs_after_exit(struct task_struct *task)
 	r = rec_find(pid);
 	if (!r)
 		goto unlock;
-	mpt_orphan_children(r, task);
+	/* @task had its pid when this RCU section began (just above). */
+	mpt_orphan_children(r, task, true);
 
 	leader = pid_task(pid, PIDTYPE_TGID);
 	if (leader && READ_ONCE(leader->exit_state) == EXIT_ZOMBIE &&
@@ -462,7 +466,7 @@ void mpt_procs_release(struct pid *pid)
 	if (!r)
 		goto unlock;
 	/* Its parent may reap it before its after-exit probe looks. */
-	mpt_orphan_children(r, current);
+	mpt_orphan_children(r, current, false);
 
 	now = ktime_get_boottime_ns();
 	src.how = current->flags & PF_EXITING ? MPT_REAP_AUTO : MPT_REAP_WAIT;
@@ -474,8 +478,8 @@ void mpt_procs_release(struct pid *pid)
 	if (src.how == MPT_REAP_WAIT && r->last_parent &&
 	    r->last_parent != task_tgid(current) &&
 	    mpt_process_ended(r->last_parent))
-		mpt_orphan(r, r->last_parent, NULL, current, current, r->comm,
-			   r->uid, true);
+		mpt_orphan(r, r->last_parent, NULL, false, current, current,
+			   r->comm, r->uid, true);
 	/* A task releasing itself has already left its tgid. */
 	src.reaper = task_tgid(current) ?: pid;
 	src.ppid = r->last_parent;
